@@ -1,0 +1,191 @@
+"""SQLModel tables: the whole domain of DESIGN.md, one class per table.
+
+Discord ids (snowflakes) are 64-bit, so they live in BIGINT columns and are used as primary keys
+where Discord owns the identity (threads, comments): every write is then an idempotent upsert.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware timestamps on every backend (SQLite drops the zone otherwise)."""
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTCDateTime column")
+        return value.astimezone(UTC)
+
+    def process_result_value(self, value: datetime | None, dialect: sa.Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def _ts(nullable: bool = True, **kw: Any) -> Any:
+    return Field(default=None, sa_type=UTCDateTime(), nullable=nullable, **kw)
+
+
+def _big(**kw: Any) -> Any:
+    return Field(sa_type=sa.BigInteger(), **kw)
+
+
+def _json(default_factory: Any = list) -> Any:
+    return Field(default_factory=default_factory, sa_type=sa.JSON(), nullable=False)
+
+
+class Feed(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    url: str = Field(unique=True, index=True)
+    title: str | None = None
+    etag: str | None = None
+    last_modified: str | None = None
+    content_hash: str | None = None  # sha256 of the last body: skip re-parsing identical bodies
+    consecutive_failures: int = 0
+    disabled: bool = False
+    disabled_reason: str | None = None
+    last_error: str | None = None
+    last_polled_at: datetime | None = _ts()
+    first_poll_done: bool = False  # the first poll records existing entries without publishing
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+
+
+class Issue(SQLModel, table=True):
+    """One feed entry (an AN issue), or an issue known only from the summaries database."""
+
+    __table_args__ = (sa.UniqueConstraint("feed_id", "entry_id", name="uq_issue_feed_entry"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    feed_id: int | None = Field(default=None, foreign_key="feed.id", index=True)
+    entry_id: str | None = None  # feed guid; None for database-only issues
+    number: int | None = Field(default=None, index=True)  # 56
+    label: str | None = Field(default=None, index=True)  # "AN #56" (also "Recon #5")
+    title: str = ""
+    link: str | None = None
+    published_at: datetime | None = _ts()
+    updated_at: datetime | None = _ts()
+    content_hash: str | None = None  # of the entry body: a change means "updated entry"
+    layout: str = "generic"  # "an" | "generic" | "database"
+    publish: bool = True  # False for entries recorded on a feed's first poll (no backfill)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+
+
+class Summary(SQLModel, table=True):
+    __table_args__ = (sa.UniqueConstraint("issue_id", "dedupe_key", name="uq_summary_issue_key"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    issue_id: int | None = Field(default=None, foreign_key="issue.id", index=True)
+    position: int = 0  # order within the issue
+    dedupe_key: str = Field(index=True)  # normalised title: matches feed rows and database rows
+    section: str = ""  # "Technical AI alignment / Learning human intent"
+    title: str
+    link: str | None = None
+    authors: str | None = None
+    venue: str | None = None
+    year: str | None = None
+    summarizer: str | None = None
+    summary: str = ""
+    opinions: list[dict[str, str]] = _json()  # [{"by": "Rohin", "text": "..."}]
+    prerequisites: str | None = None
+    read_more: str | None = None
+    cross_refs: list[str] = _json()
+    highlight: bool = False
+    source: str = "feed"  # "feed" | "database"
+    content_hash: str | None = None  # of the rendered fields: a change edits the starter message
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+
+
+class Publication(SQLModel, table=True):
+    """Outbox row: this summary (or whole issue) goes to that channel. pending→posting→posted."""
+
+    __table_args__ = (
+        sa.UniqueConstraint("channel_id", "issue_id", "summary_id", name="uq_pub_target"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    issue_id: int = Field(foreign_key="issue.id", index=True)
+    summary_id: int | None = Field(default=None, foreign_key="summary.id", index=True)
+    channel_id: int = _big(index=True)
+    mode: str = "forum"  # "forum" (post per summary) | "thread" (thread per issue) | "generic"
+    status: str = Field(default="pending", index=True)  # pending|posting|posted|failed
+    marker: str = Field(unique=True)  # written in the starter message: finds our thread after a crash
+    thread_id: int | None = _big(default=None, nullable=True)
+    starter_message_id: int | None = _big(default=None, nullable=True)
+    posted_hash: str | None = None  # content hash of what Discord shows: differs → edit in place
+    attempts: int = 0
+    error: str | None = None
+    error_reported: bool = False
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+
+
+class DiscordThread(SQLModel, table=True):
+    __tablename__ = "discord_thread"
+
+    id: int = _big(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    guild_id: int | None = _big(default=None, nullable=True)
+    channel_id: int | None = _big(default=None, nullable=True)  # parent forum/text channel
+    name: str = ""
+    publication_id: int | None = Field(default=None, foreign_key="publication.id")
+    tracked: bool = True
+    last_message_id: int | None = _big(default=None, nullable=True)  # catch-up resumes here
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+
+
+class Comment(SQLModel, table=True):
+    id: int = _big(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    thread_id: int = Field(sa_type=sa.BigInteger(), foreign_key="discord_thread.id", index=True)
+    parent_id: int | None = _big(default=None, nullable=True)  # None = thread root level
+    reference_id: int | None = _big(default=None, nullable=True)  # raw Discord reference
+    author_id: int | None = _big(default=None, nullable=True)
+    author_name: str | None = None
+    content: str | None = None
+    attachments: list[str] = _json()
+    is_starter: bool = False
+    deleted: bool = False
+    created_at: datetime = Field(sa_type=UTCDateTime(), nullable=False)
+    edited_at: datetime | None = _ts()
+    deleted_at: datetime | None = _ts()
+
+
+class CommentRevision(SQLModel, table=True):
+    __tablename__ = "comment_revision"
+    __table_args__ = (sa.UniqueConstraint("comment_id", "replaced_at", name="uq_revision"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    comment_id: int = Field(sa_type=sa.BigInteger(), foreign_key="comment.id", index=True)
+    content: str  # the text that was replaced
+    replaced_at: datetime = Field(sa_type=UTCDateTime(), nullable=False)
+
+
+class Vote(SQLModel, table=True):
+    comment_id: int = Field(
+        sa_type=sa.BigInteger(), foreign_key="comment.id", primary_key=True
+    )
+    user_id: int = _big(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    emoji: str = Field(primary_key=True)
+
+
+class ThreadVisit(SQLModel, table=True):
+    """When a member last ran /an thread in a thread: "new since your last visit"."""
+
+    __tablename__ = "thread_visit"
+
+    thread_id: int = _big(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    user_id: int = _big(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    visited_at: datetime = Field(sa_type=UTCDateTime(), nullable=False)

@@ -1,0 +1,111 @@
+"""Shared fixtures: a migrated database on each backend.
+
+`db` runs every test that uses it twice: on a fresh SQLite file and on the real PostgreSQL
+(each test in its own schema, so parallel runs never collide). Without a reachable PostgreSQL the
+PostgreSQL half skips with the reason, unless ANBOT_REQUIRE_POSTGRES=1 (set by .ci/run), which
+turns that skip into a failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+
+from storage.db import Database
+
+POSTGRES_URL = os.environ.get(
+    "ANBOT_TEST_POSTGRES_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
+REQUIRE_POSTGRES = os.environ.get("ANBOT_REQUIRE_POSTGRES") == "1"
+DATA = Path(__file__).parent / "data"
+
+
+def _postgres_reachable() -> str | None:
+    """None when PostgreSQL answers, else why not."""
+    import asyncpg  # type: ignore[import-untyped]
+
+    dsn = POSTGRES_URL.replace("postgresql+asyncpg://", "postgresql://")
+
+    async def probe() -> None:
+        conn = await asyncpg.connect(dsn, timeout=3)
+        await conn.close()
+
+    try:
+        asyncio.run(probe())
+    except Exception as exc:  # any failure means "not reachable"; the reason is reported
+        return f"PostgreSQL at {POSTGRES_URL} not reachable: {exc!r}"
+    return None
+
+
+_pg_problem: str | None | bool = False
+
+
+def postgres_or_skip() -> None:
+    global _pg_problem
+    if _pg_problem is False:
+        _pg_problem = _postgres_reachable()
+    if isinstance(_pg_problem, str):
+        if REQUIRE_POSTGRES:
+            pytest.fail(f"ANBOT_REQUIRE_POSTGRES=1 but {_pg_problem}")
+        pytest.skip(_pg_problem)
+
+
+@pytest.fixture
+def data_dir() -> Path:
+    return DATA
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite+aiosqlite:///{tmp_path / 'anbot.db'}"
+
+
+async def _pg_database() -> AsyncIterator[Database]:
+    postgres_or_skip()
+    schema = f"t_{uuid.uuid4().hex[:12]}"
+    db = Database(POSTGRES_URL, schema=schema)
+    await db.create_schema()
+    try:
+        await db.upgrade()
+        yield db
+    finally:
+        await db.drop_schema()
+        await db.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+async def db(request: pytest.FixtureRequest, sqlite_url: str) -> AsyncIterator[Database]:
+    """A migrated, empty database: once on SQLite, once on PostgreSQL."""
+    if request.param == "sqlite":
+        database = Database(sqlite_url)
+        await database.upgrade()
+        try:
+            yield database
+        finally:
+            await database.dispose()
+    else:
+        async for database in _pg_database():
+            yield database
+
+
+@pytest.fixture
+async def sqlite_db(sqlite_url: str) -> AsyncIterator[Database]:
+    """SQLite only, for tests about the embedded default (WAL, FTS5)."""
+    database = Database(sqlite_url)
+    await database.upgrade()
+    try:
+        yield database
+    finally:
+        await database.dispose()
+
+
+@pytest.fixture
+async def pg_db() -> AsyncIterator[Database]:
+    """PostgreSQL only, for tests about scale-out (advisory locks, several processes)."""
+    async for database in _pg_database():
+        yield database
