@@ -1,0 +1,92 @@
+"""Settings from the environment (and an optional .env file), prefix ANBOT_.
+
+The Discord token is the one exception: it is read from DISCORD_TOKEN, the name every Discord
+tutorial uses, and is a SecretStr so it never appears in logs or reprs.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+from typing_extensions import Annotated
+
+PublishMode = Literal["forum", "thread"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="ANBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+    )
+
+    discord_token: SecretStr | None = Field(
+        default=None, validation_alias=AliasChoices("DISCORD_TOKEN", "ANBOT_DISCORD_TOKEN")
+    )
+    database_url: str = "sqlite+aiosqlite:///anbot.db"
+
+    # Feeds
+    feeds: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    poll_interval: float = 300.0  # seconds between polls of each feed
+    backfill: int = 0  # entries published on a feed's first poll (the rest only recorded)
+    fetch_timeout: float = 20.0
+    fetch_max_bytes: int = 5_000_000
+    feed_max_failures: int = 10  # straight failures before a feed is disabled
+
+    # Publishing: "CHANNEL_ID:forum" (a post per summary) or "CHANNEL_ID:thread" (a thread per
+    # issue, summaries as follow-up messages), comma separated.
+    publish_channels: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    create_tags: bool = True  # create a forum tag per top-level section when missing
+    publish_pace: float = 1.0  # seconds between Discord writes of the publisher
+    mod_log_channel_id: int | None = None
+    ping_role_id: int | None = None  # the only mention the bot ever makes, when set
+
+    # Commands
+    dev_guild_id: int | None = None  # sync slash commands to this guild (instant) instead of global
+    moderator_role_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    upload_limit: int = 10 * 1024 * 1024  # bytes; exports larger than this are compressed/split
+
+    # Mirror
+    writer_flush_ms: int = 50
+    writer_batch: int = 500
+
+    # Scale-out
+    shard_count: int | None = None
+    shard_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    leader_lock_key: int = 0x616E626F74  # PostgreSQL advisory lock id for the feed leader
+
+    log_level: str = "INFO"
+
+    @field_validator("feeds", "publish_channels", mode="before")
+    @classmethod
+    def _split_str(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("moderator_role_ids", "shard_ids", mode="before")
+    @classmethod
+    def _split_int(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [int(part) for part in value.replace(" ", "").split(",") if part]
+        if isinstance(value, int):
+            return [value]
+        return value
+
+    @field_validator("publish_channels")
+    @classmethod
+    def _check_channels(cls, value: list[str]) -> list[str]:
+        for spec in value:
+            channel, _, mode = spec.partition(":")
+            if not channel.isdigit() or mode not in ("", "forum", "thread"):
+                raise ValueError(
+                    f"publish channel {spec!r} must look like 123456789:forum or 123456789:thread"
+                )
+        return value
+
+    def channel_modes(self) -> list[tuple[int, PublishMode]]:
+        out: list[tuple[int, PublishMode]] = []
+        for spec in self.publish_channels:
+            channel, _, mode = spec.partition(":")
+            out.append((int(channel), "thread" if mode == "thread" else "forum"))
+        return out
