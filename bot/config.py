@@ -55,6 +55,11 @@ class Settings(BaseSettings):
     shard_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
     leader_lock_key: int = 0x616E626F74  # PostgreSQL advisory lock id for the feed leader
 
+    # Where discord.py connects. Unset = the real Discord; `anbot sandbox` and the tests point
+    # these at the local Discord-compatible server (sandbox/).
+    discord_api_base: str | None = None  # e.g. http://127.0.0.1:8765/api/v10
+    discord_gateway_url: str | None = None  # e.g. ws://127.0.0.1:8765/gateway
+
     log_level: str = "INFO"
 
     @field_validator("feeds", "publish_channels", mode="before")
