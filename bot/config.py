@@ -6,18 +6,21 @@ tutorial uses, and is a SecretStr so it never appears in logs or reprs.
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
-from typing_extensions import Annotated
 
 PublishMode = Literal["forum", "thread"]
 
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="ANBOT_", env_file=".env", env_file_encoding="utf-8", extra="ignore"
+        env_prefix="ANBOT_",
+        env_file=".env",
+        env_file_encoding="utf-8",
+        env_ignore_empty=True,  # a blank line in .env means "use the default"
+        extra="ignore",
     )
 
     discord_token: SecretStr | None = Field(

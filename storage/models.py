@@ -123,7 +123,9 @@ class Publication(SQLModel, table=True):
     channel_id: int = _big(index=True)
     mode: str = "forum"  # "forum" (post per summary) | "thread" (thread per issue) | "generic"
     status: str = Field(default="pending", index=True)  # pending|posting|posted|failed
-    marker: str = Field(unique=True)  # written in the starter message: finds our thread after a crash
+    marker: str = Field(
+        unique=True
+    )  # written in the starter message: finds our thread after a crash
     thread_id: int | None = _big(default=None, nullable=True)
     starter_message_id: int | None = _big(default=None, nullable=True)
     posted_hash: str | None = None  # content hash of what Discord shows: differs → edit in place
@@ -174,9 +176,7 @@ class CommentRevision(SQLModel, table=True):
 
 
 class Vote(SQLModel, table=True):
-    comment_id: int = Field(
-        sa_type=sa.BigInteger(), foreign_key="comment.id", primary_key=True
-    )
+    comment_id: int = Field(sa_type=sa.BigInteger(), foreign_key="comment.id", primary_key=True)
     user_id: int = _big(primary_key=True, sa_column_kwargs={"autoincrement": False})
     emoji: str = Field(primary_key=True)
 
