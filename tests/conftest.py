@@ -42,7 +42,7 @@ def _postgres_reachable() -> str | None:
     return None
 
 
-_pg_problem: str | None | bool = False
+_pg_problem: str | bool | None = False
 
 
 def postgres_or_skip() -> None:
