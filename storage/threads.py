@@ -1,0 +1,125 @@
+"""Discord threads the mirror follows, and members' visits to them.
+
+A thread is tracked when the publisher created it (`upsert_thread` on post) or a moderator ran
+`/an track` in it. Every write is an upsert keyed on the Discord id, so replays are harmless.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from storage.models import DiscordThread, ThreadVisit, utcnow
+
+THREADS: sa.Table = DiscordThread.__table__  # type: ignore[attr-defined]
+VISITS: sa.Table = ThreadVisit.__table__  # type: ignore[attr-defined]
+
+
+def dialect_insert(session: AsyncSession, table: Any) -> Any:
+    """An INSERT that supports `.on_conflict_do_update/nothing` on the session's backend."""
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        return postgresql.insert(table)
+    if name == "sqlite":
+        return sqlite.insert(table)
+    raise RuntimeError(f"unsupported database dialect {name!r}")
+
+
+async def upsert_thread(
+    session: AsyncSession,
+    *,
+    thread_id: int,
+    guild_id: int | None,
+    channel_id: int | None,
+    name: str,
+    publication_id: int | None = None,
+    tracked: bool = True,
+) -> None:
+    """Record (or refresh) a thread; keeps its catch-up position and an existing publication."""
+    table = THREADS
+    stmt = dialect_insert(session, table).values(
+        id=thread_id,
+        guild_id=guild_id,
+        channel_id=channel_id,
+        name=name[:100],
+        publication_id=publication_id,
+        tracked=tracked,
+        created_at=utcnow(),
+    )
+    excluded = stmt.excluded
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.id],
+        set_={
+            "guild_id": sa.func.coalesce(excluded.guild_id, table.c.guild_id),
+            "channel_id": sa.func.coalesce(excluded.channel_id, table.c.channel_id),
+            "name": excluded.name,
+            "publication_id": sa.func.coalesce(excluded.publication_id, table.c.publication_id),
+            "tracked": excluded.tracked,
+        },
+    )
+    await session.execute(stmt)
+
+
+async def ensure_thread(session: AsyncSession, *, thread_id: int, tracked: bool = True) -> None:
+    """Make sure a row exists for `thread_id` without touching an existing one (for comments)."""
+    table = THREADS
+    stmt = dialect_insert(session, table).values(id=thread_id, tracked=tracked, created_at=utcnow())
+    await session.execute(stmt.on_conflict_do_nothing(index_elements=[table.c.id]))
+
+
+async def set_tracked(session: AsyncSession, *, thread_id: int, tracked: bool) -> bool:
+    """Start or stop mirroring a known thread; False when the thread is unknown."""
+    result = await session.execute(
+        sa.update(THREADS).where(THREADS.c.id == thread_id).values(tracked=tracked)
+    )
+    return bool(getattr(result, "rowcount", 0))
+
+
+async def get_thread(session: AsyncSession, thread_id: int) -> DiscordThread | None:
+    return await session.get(DiscordThread, thread_id)
+
+
+async def is_tracked(session: AsyncSession, thread_id: int) -> bool:
+    row = await session.get(DiscordThread, thread_id)
+    return bool(row and row.tracked)
+
+
+async def tracked_threads(session: AsyncSession) -> list[DiscordThread]:
+    result = await session.execute(
+        sa.select(DiscordThread).where(THREADS.c.tracked.is_(True)).order_by(THREADS.c.id)
+    )
+    return list(result.scalars().all())
+
+
+async def advance_last_message(session: AsyncSession, *, thread_id: int, message_id: int) -> None:
+    """Move the catch-up position forward only (events may arrive out of order)."""
+    col = THREADS.c.last_message_id
+    await session.execute(
+        sa.update(THREADS)
+        .where(THREADS.c.id == thread_id)
+        .where(sa.or_(col.is_(None), col < message_id))
+        .values(last_message_id=message_id)
+    )
+
+
+async def last_visit(session: AsyncSession, *, thread_id: int, user_id: int) -> datetime | None:
+    row = await session.get(ThreadVisit, (thread_id, user_id))
+    return row.visited_at if row else None
+
+
+async def record_visit(
+    session: AsyncSession, *, thread_id: int, user_id: int, visited_at: datetime
+) -> None:
+    table = VISITS
+    stmt = dialect_insert(session, table).values(
+        thread_id=thread_id, user_id=user_id, visited_at=visited_at
+    )
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.thread_id, table.c.user_id],
+        set_={"visited_at": stmt.excluded.visited_at},
+    )
+    await session.execute(stmt)
