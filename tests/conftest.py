@@ -12,6 +12,7 @@ import asyncio
 import os
 import uuid
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -36,7 +37,9 @@ def _postgres_reachable() -> str | None:
         await conn.close()
 
     try:
-        asyncio.run(probe())
+        # Called from async fixtures, where a loop is already running: probe in a thread.
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pool.submit(asyncio.run, probe()).result()
     except Exception as exc:  # any failure means "not reachable"; the reason is reported
         return f"PostgreSQL at {POSTGRES_URL} not reachable: {exc!r}"
     return None

@@ -1,0 +1,194 @@
+"""The database handle: one async engine, sessions, Alembic upgrades, schema isolation.
+
+`Database(url)` makes the engine but does not connect; the first `upgrade()`/`ping()` does, and
+turns any failure to connect into one `DatabaseUnavailable` line naming the (masked) URL.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.autogenerate import compare_metadata
+from alembic.config import Config
+from alembic.migration import MigrationContext
+from sqlalchemy import event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+from sqlmodel import SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+import storage.models  # noqa: F401  (registers every table on SQLModel.metadata)
+from storage.migrations.filters import include_name
+
+DEFAULT_URL = "sqlite+aiosqlite:///anbot.db"
+MIGRATIONS = Path(__file__).parent / "migrations"
+# Two-int advisory lock key: several processes starting at once upgrade one after another.
+_UPGRADE_LOCK = 0x616E
+
+_SQLITE_PRAGMAS = (
+    "PRAGMA journal_mode=WAL",
+    "PRAGMA foreign_keys=ON",
+    "PRAGMA busy_timeout=5000",
+    "PRAGMA synchronous=NORMAL",
+)
+
+
+class DatabaseUnavailable(RuntimeError):
+    """The database cannot be reached or opened; the message is one line for a human."""
+
+
+def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    try:
+        for pragma in _SQLITE_PRAGMAS:
+            cursor.execute(pragma)
+    finally:
+        cursor.close()
+
+
+def _one_line(exc: BaseException) -> str:
+    inner = getattr(exc, "orig", None) or exc
+    text = " ".join(str(inner).split()) or type(inner).__name__
+    return f"{type(inner).__name__}: {text}"
+
+
+class Database:
+    """An async SQLAlchemy engine for SQLite (aiosqlite) or PostgreSQL (asyncpg)."""
+
+    def __init__(self, url: str, *, schema: str | None = None, echo: bool = False) -> None:
+        self.url: URL = make_url(url)
+        self.schema = schema
+        connect_args: dict[str, Any] = {}
+        if self.url.get_backend_name() == "postgresql":
+            connect_args["timeout"] = 10  # seconds to connect: a dead host fails fast
+            if schema:
+                connect_args["server_settings"] = {"search_path": schema}
+        elif schema:
+            raise ValueError("schema= is only meaningful for PostgreSQL")
+        self.engine: AsyncEngine = create_async_engine(
+            self.url, echo=echo, connect_args=connect_args, pool_pre_ping=True
+        )
+        if self.dialect == "sqlite":
+            event.listen(self.engine.sync_engine, "connect", _set_sqlite_pragmas)
+
+    @property
+    def dialect(self) -> str:
+        """ "sqlite" or "postgresql"."""
+        return self.engine.dialect.name
+
+    @property
+    def safe_url(self) -> str:
+        """The URL with its password masked, for messages and logs."""
+        return self.url.render_as_string(hide_password=True)
+
+    def __repr__(self) -> str:
+        schema = f", schema={self.schema!r}" if self.schema else ""
+        return f"Database({self.safe_url!r}{schema})"
+
+    @asynccontextmanager
+    async def session(self) -> AsyncIterator[AsyncSession]:
+        """A session that never commits on its own: callers commit (or use `session.begin()`)."""
+        async with AsyncSession(self.engine, expire_on_commit=False) as session:
+            yield session
+
+    @asynccontextmanager
+    async def connect(self) -> AsyncIterator[AsyncConnection]:
+        """A transaction on a raw connection; failing to connect raises DatabaseUnavailable."""
+        try:
+            conn = await self.engine.connect()
+        except (sa.exc.DBAPIError, OSError, TimeoutError) as exc:
+            raise self._unavailable("cannot connect", exc) from exc
+        try:
+            async with conn.begin():
+                yield conn
+        finally:
+            await conn.close()
+
+    async def ping(self) -> None:
+        """Raise DatabaseUnavailable unless a trivial query succeeds."""
+        try:
+            async with self.connect() as conn:
+                await conn.execute(sa.text("SELECT 1"))
+        except DatabaseUnavailable:
+            raise
+        except (sa.exc.DBAPIError, OSError) as exc:
+            raise self._unavailable("cannot query", exc) from exc
+
+    def _unavailable(self, what: str, exc: BaseException) -> DatabaseUnavailable:
+        hint = ""
+        if self.dialect == "sqlite" and self.url.database not in (None, "", ":memory:"):
+            hint = f" (file {Path(self.url.database or '').resolve()})"
+        return DatabaseUnavailable(f"database {self.safe_url}{hint}: {what}: {_one_line(exc)}")
+
+    # --- schema management -------------------------------------------------------------
+
+    def alembic_config(self) -> Config:
+        """Alembic configuration pointing at the packaged migrations (no alembic.ini needed)."""
+        cfg = Config()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        return cfg
+
+    async def upgrade(self, revision: str = "head") -> None:
+        """Run Alembic `upgrade head` against this database (and schema)."""
+        cfg = self.alembic_config()
+
+        def run(sync_conn: sa.Connection) -> None:
+            cfg.attributes["connection"] = sync_conn
+            command.upgrade(cfg, revision)
+
+        async with self.connect() as conn:
+            if self.dialect == "postgresql":
+                await conn.execute(
+                    sa.text("SELECT pg_advisory_xact_lock(:k, hashtext(current_schema()))"),
+                    {"k": _UPGRADE_LOCK},
+                )
+            await conn.run_sync(run)
+
+    async def current_revision(self) -> str | None:
+        def read(sync_conn: sa.Connection) -> str | None:
+            return MigrationContext.configure(sync_conn).get_current_revision()
+
+        async with self.connect() as conn:
+            return await conn.run_sync(read)
+
+    async def schema_diff(self) -> list[Any]:
+        """Differences between storage.models and the migrated database (empty = in sync)."""
+
+        def compare(sync_conn: sa.Connection) -> list[Any]:
+            ctx = MigrationContext.configure(
+                sync_conn, opts={"compare_type": True, "include_name": include_name}
+            )
+            return list(compare_metadata(ctx, SQLModel.metadata))
+
+        async with self.connect() as conn:
+            return await conn.run_sync(compare)
+
+    async def create_schema(self) -> None:
+        """PostgreSQL: CREATE SCHEMA for `schema` (no-op on SQLite or without a schema)."""
+        if self.dialect != "postgresql" or not self.schema:
+            return
+        quoted = self.engine.dialect.identifier_preparer.quote_identifier(self.schema)
+        async with self.connect() as conn:
+            await conn.execute(sa.text(f"CREATE SCHEMA IF NOT EXISTS {quoted}"))
+
+    async def drop_schema(self) -> None:
+        """PostgreSQL: DROP SCHEMA ... CASCADE for `schema` (no-op on SQLite)."""
+        if self.dialect != "postgresql" or not self.schema:
+            return
+        quoted = self.engine.dialect.identifier_preparer.quote_identifier(self.schema)
+        async with self.connect() as conn:
+            await conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {quoted} CASCADE"))
+
+    async def dispose(self) -> None:
+        await self.engine.dispose()
+
+    async def __aenter__(self) -> Database:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.dispose()

@@ -1,0 +1,29 @@
+"""Which database objects Alembic's model comparison ignores.
+
+The search structures (SQLite FTS5 table `summary_fts` and its shadow tables, PostgreSQL's
+generated `summary.search_vector` column and its GIN index) live only in the migrations: the
+SQLModel tables do not describe them, so the comparison must not report them as extra.
+"""
+
+from __future__ import annotations
+
+from collections.abc import MutableMapping
+from typing import Any
+
+SEARCH_TABLE = "summary_fts"
+SEARCH_COLUMN = "search_vector"
+SEARCH_INDEX = "ix_summary_search_vector"
+
+
+def include_name(
+    name: str | None, type_: Any, parent_names: MutableMapping[Any, str | None]
+) -> bool:
+    if name is None:
+        return True
+    if type_ == "table":
+        return not name.startswith(SEARCH_TABLE)
+    if type_ == "column":
+        return not (parent_names.get("table_name") == "summary" and name == SEARCH_COLUMN)
+    if type_ == "index":
+        return name != SEARCH_INDEX
+    return True

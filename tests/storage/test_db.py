@@ -1,0 +1,97 @@
+"""storage.db.Database: pragmas, migrations that match the models, clear connection errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import sqlalchemy as sa
+
+from storage.db import Database, DatabaseUnavailable
+
+
+async def test_models_and_migrations_agree(db: Database) -> None:
+    assert await db.schema_diff() == []
+    assert await db.current_revision() is not None
+
+
+async def test_schema_diff_notices_a_drift(sqlite_db: Database) -> None:
+    async with sqlite_db.connect() as conn:
+        await conn.execute(sa.text("DROP INDEX ix_issue_label"))
+    diff = await sqlite_db.schema_diff()
+    assert [d[0] for d in diff] == ["add_index"]
+
+
+async def test_upgrade_twice_is_a_no_op(db: Database) -> None:
+    before = await db.current_revision()
+    await db.upgrade()
+    assert await db.current_revision() == before
+
+
+async def test_sqlite_pragmas_on_every_connection(sqlite_db: Database) -> None:
+    for _ in range(2):  # two separate connections from the pool
+        async with sqlite_db.engine.connect() as conn:
+            mode = (await conn.execute(sa.text("PRAGMA journal_mode"))).scalar()
+            fks = (await conn.execute(sa.text("PRAGMA foreign_keys"))).scalar()
+            busy = (await conn.execute(sa.text("PRAGMA busy_timeout"))).scalar()
+            sync = (await conn.execute(sa.text("PRAGMA synchronous"))).scalar()
+        assert (mode, fks, busy, sync) == ("wal", 1, 5000, 1)
+
+
+async def test_sqlite_enforces_foreign_keys(sqlite_db: Database) -> None:
+    async with sqlite_db.session() as session:
+        conn = await session.connection()
+        with pytest.raises(sa.exc.IntegrityError):
+            await conn.execute(
+                sa.text(
+                    "INSERT INTO summary (issue_id, position, dedupe_key, section, title, "
+                    "summary, opinions, cross_refs, highlight, source, updated_at) "
+                    "VALUES (999, 0, 'k', '', 't', '', '[]', '[]', 0, 'feed', '2020-01-01')"
+                )
+            )
+
+
+async def test_dialect(db: Database) -> None:
+    assert db.dialect in ("sqlite", "postgresql")
+
+
+async def test_postgres_schema_isolation(pg_db: Database) -> None:
+    async with pg_db.connect() as conn:
+        schema = (await conn.execute(sa.text("SELECT current_schema()"))).scalar()
+    assert schema == pg_db.schema
+
+
+async def test_dead_postgres_port_is_one_clear_line() -> None:
+    db = Database("postgresql+asyncpg://anbot:s3cret@127.0.0.1:1/anbot")
+    try:
+        with pytest.raises(DatabaseUnavailable) as info:
+            await db.upgrade()
+    finally:
+        await db.dispose()
+    message = str(info.value)
+    assert "\n" not in message
+    assert "127.0.0.1:1" in message and "cannot connect" in message
+    assert "s3cret" not in message and "***" in message
+
+
+async def test_unwritable_sqlite_path_is_one_clear_line(tmp_path: Path) -> None:
+    blocker = tmp_path / "not-a-directory"
+    blocker.write_text("a file where a directory should be")
+    db = Database(f"sqlite+aiosqlite:///{blocker / 'anbot.db'}")
+    try:
+        with pytest.raises(DatabaseUnavailable) as info:
+            await db.upgrade()
+    finally:
+        await db.dispose()
+    message = str(info.value)
+    assert "\n" not in message
+    assert "not-a-directory/anbot.db" in message and "unable to open database file" in message
+
+
+async def test_missing_postgres_database_is_unavailable(pg_db: Database) -> None:
+    db = Database(pg_db.url.set(database="no_such_database_anbot").render_as_string(False))
+    try:
+        with pytest.raises(DatabaseUnavailable, match="no_such_database_anbot"):
+            await db.ping()
+    finally:
+        await db.dispose()
