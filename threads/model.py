@@ -32,7 +32,8 @@ class CommentRecord:
 class CommentNode:
     record: CommentRecord
     depth: int = 0
-    is_new: bool = False
+    is_new: bool = False  # created after the reader's "since" (threads.order.mark_new)
+    edited_since: bool = False  # older than "since" but edited after it (mark_new)
     replies: list[CommentNode] = field(default_factory=list)
 
 

@@ -1,0 +1,124 @@
+"""Thread exports: one renderer per format behind one dispatcher.
+
+Every renderer yields ``str`` chunks (about one per comment), so callers can stream a large
+thread to a file or an upload without holding the whole output::
+
+    with open(path, "w", encoding="utf-8", newline="") as out:
+        out.writelines(export("html", info, records, order="top", since=last_visit))
+
+(``newline=""`` keeps the CSV export's CRLF row ends as written.)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, Protocol, get_args
+
+from threads.export.csv_table import render_csv
+from threads.export.html_page import render_html
+from threads.export.json_doc import render_json
+from threads.export.jsonl import render_jsonl
+from threads.export.markdown import render_markdown
+from threads.model import CommentNode, CommentRecord, ThreadInfo
+from threads.order import Order, check_order, mark_new
+from threads.tree import build_tree
+
+Format = Literal["markdown", "json", "jsonl", "html", "csv"]
+FORMATS: tuple[Format, ...] = get_args(Format)
+
+
+class Renderer(Protocol):
+    def __call__(
+        self,
+        info: ThreadInfo,
+        roots: list[CommentNode],
+        *,
+        order: Order = "old",
+        since: datetime | None = None,
+    ) -> Iterator[str]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class ExportFormat:
+    name: Format
+    extension: str  # without the dot
+    mime_type: str
+    render: Renderer
+
+
+FORMAT_INFO: dict[Format, ExportFormat] = {
+    "markdown": ExportFormat("markdown", "md", "text/markdown; charset=utf-8", render_markdown),
+    "json": ExportFormat("json", "json", "application/json", render_json),
+    "jsonl": ExportFormat("jsonl", "jsonl", "application/jsonl", render_jsonl),
+    "html": ExportFormat("html", "html", "text/html; charset=utf-8", render_html),
+    "csv": ExportFormat("csv", "csv", "text/csv; charset=utf-8", render_csv),
+}
+
+
+class UnknownFormatError(ValueError):
+    def __init__(self, fmt: object) -> None:
+        super().__init__(f"unknown export format {fmt!r}: choose one of {', '.join(FORMATS)}")
+
+
+def format_info(fmt: str) -> ExportFormat:
+    """The format's extension, MIME type and renderer; UnknownFormatError if there is none."""
+    try:
+        return FORMAT_INFO[fmt]  # type: ignore[index]  # str narrowed by the lookup itself
+    except KeyError:
+        raise UnknownFormatError(fmt) from None
+
+
+def extension(fmt: str) -> str:
+    return format_info(fmt).extension
+
+
+def mime_type(fmt: str) -> str:
+    return format_info(fmt).mime_type
+
+
+def filename(info: ThreadInfo, fmt: str) -> str:
+    """A safe default file name: ``thread-<id>.<ext>``."""
+    return f"thread-{info.id}.{extension(fmt)}"
+
+
+def export(
+    format: Format,
+    info: ThreadInfo,
+    records: Iterable[CommentRecord],
+    *,
+    order: Order = "old",
+    since: datetime | None = None,
+) -> Iterator[str]:
+    """Build the tree from flat rows, mark comments new since `since`, render as `format`.
+
+    Bad arguments (unknown format or order, duplicate comment ids) raise ValueError subclasses
+    here, before the first chunk, so a caller can answer with a clear error and write nothing.
+    """
+    spec = format_info(format)
+    check_order(order)
+    roots = build_tree(records)
+    if since is not None:
+        mark_new(roots, since)
+    return spec.render(info, roots, order=order, since=since)
+
+
+__all__ = [
+    "FORMATS",
+    "FORMAT_INFO",
+    "ExportFormat",
+    "Format",
+    "Renderer",
+    "UnknownFormatError",
+    "export",
+    "extension",
+    "filename",
+    "format_info",
+    "mime_type",
+    "render_csv",
+    "render_html",
+    "render_json",
+    "render_jsonl",
+    "render_markdown",
+]

@@ -1,0 +1,83 @@
+"""Pieces every renderer shares: what a comment shows, and how deep it is drawn."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+from threads.model import CommentNode, CommentRecord
+from threads.timeutil import human
+
+# Markdown and HTML indent replies visually only this far; deeper replies are drawn at this
+# level with a "reply to" note. Without the cap a 10k-deep chain would cost quadratic output
+# ("> > > …" per line) and no reader can follow 50 levels of indentation anyway.
+MAX_VISUAL_DEPTH = 8
+
+DELETED = "[deleted]"
+
+
+def visual_depth(node: CommentNode) -> int:
+    return min(node.depth, MAX_VISUAL_DEPTH)
+
+
+def is_web_url(url: str) -> bool:
+    """True for absolute http(s) URLs with a host: the only links an export makes clickable."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:  # e.g. an unbalanced IPv6 bracket
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)
+
+
+@dataclass(frozen=True, slots=True)
+class Shown:
+    """What the export shows of one comment: tombstones lose author, text and attachments."""
+
+    author_id: int | None
+    author: str | None
+    content: str | None
+    attachments: tuple[str, ...]
+    revisions_visible: bool
+
+
+def shown(record: CommentRecord) -> Shown:
+    if record.deleted:
+        return Shown(None, None, None, (), False)
+    return Shown(
+        record.author_id,
+        record.author_name,
+        record.content if record.content is not None else "",
+        record.attachments,
+        True,
+    )
+
+
+def attachment_label(url: str) -> str:
+    """The file name of an attachment URL, else the URL itself."""
+    try:
+        path = urlsplit(url).path
+    except ValueError:
+        return url
+    name = path.rstrip("/").rsplit("/", 1)[-1]
+    return name or url
+
+
+def header_facts(count: int, order: str, since: datetime | None, new: int) -> list[str]:
+    facts = [f"{count} comment{'s' if count != 1 else ''}", f"order: {order}"]
+    if since is not None:
+        facts.append(f"{new} new since {human(since)}")
+    return facts
+
+
+def tally(roots: Iterable[CommentNode]) -> tuple[int, int]:
+    """(comments, new comments) in the forest."""
+    total = new = 0
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        total += 1
+        new += node.is_new
+        stack.extend(node.replies)
+    return total, new

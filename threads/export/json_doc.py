@@ -1,0 +1,93 @@
+"""JSON export: one document, comments nested under ``replies`` (schema: schema.json).
+
+The document is produced piece by piece (one chunk per comment) while the nesting is tracked
+with a stack, so memory stays flat however big the thread. Very deep threads give very deep
+JSON; readers with a nesting limit (Python's json module stops near 1,000 levels) should use
+the JSONL export, which carries the same fields flat.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime
+from typing import Any
+
+from threads.export._common import tally
+from threads.export.records import comment_fields
+from threads.model import CommentNode, ThreadInfo
+from threads.order import Order
+from threads.timeutil import iso
+from threads.tree import walk_with_parent
+
+SCHEMA_ID = "https://anbot.invalid/schemas/thread-export-v1.json"
+FORMAT_NAME = "anbot.thread"
+FORMAT_VERSION = 1
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def thread_fields(info: ThreadInfo) -> dict[str, Any]:
+    def sid(value: int | None) -> str | None:
+        return None if value is None else str(value)
+
+    return {
+        "id": str(info.id),
+        "title": info.title,
+        "url": info.url,
+        "guild_id": sid(info.guild_id),
+        "channel_id": sid(info.channel_id),
+    }
+
+
+def render_json(
+    info: ThreadInfo,
+    roots: list[CommentNode],
+    *,
+    order: Order = "old",
+    since: datetime | None = None,
+) -> Iterator[str]:
+    walker = walk_with_parent(roots, order)
+    return _render(info, roots, walker, order, since)
+
+
+def _render(
+    info: ThreadInfo,
+    roots: list[CommentNode],
+    walker: Iterator[tuple[CommentNode, CommentNode | None]],
+    order: Order,
+    since: datetime | None,
+) -> Iterator[str]:
+    total, new = tally(roots)
+    head = {
+        "$schema": SCHEMA_ID,
+        "format": FORMAT_NAME,
+        "version": FORMAT_VERSION,
+        "thread": thread_fields(info),
+        "order": order,
+        "since": iso(since),
+        "comment_count": total,
+        "new_count": new,
+    }
+    yield _dumps(head)[:-1] + ', "comments": ['
+    open_depths: list[int] = []  # depths of comments whose "replies" list is still open
+    previous: int | None = None  # depth of the comment emitted just before
+    for node, parent in walker:
+        closing = []
+        while open_depths and open_depths[-1] >= node.depth:
+            open_depths.pop()
+            closing.append("]}")
+        # In pre-order the comment before is either this one's parent (a first child: no
+        # comma) or something at this depth or deeper (this one follows a sibling).
+        separator = ", " if previous is not None and previous >= node.depth else ""
+        previous = node.depth
+        body = _dumps(comment_fields(node, parent))[:-1]
+        if node.replies:
+            body += ', "replies": ['
+            open_depths.append(node.depth)
+        else:
+            body += ', "replies": []}'
+        yield "".join(closing) + separator + body
+    yield "]}" * len(open_depths) + "]}\n"

@@ -1,0 +1,32 @@
+"""JSONL export: one comment per line in walk order, each carrying parent id and depth.
+
+Every line is a complete JSON object (schema.json, ``$defs/flat_comment``): readers can stream
+it, and there is no nesting limit however deep the thread.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import datetime
+
+from threads.export.records import comment_fields
+from threads.model import CommentNode, ThreadInfo
+from threads.order import Order
+from threads.tree import walk_with_parent
+
+
+def render_jsonl(
+    info: ThreadInfo,
+    roots: list[CommentNode],
+    *,
+    order: Order = "old",
+    since: datetime | None = None,  # accepted for a uniform signature; lines carry is_new
+) -> Iterator[str]:
+    walker = walk_with_parent(roots, order)
+    thread_id = str(info.id)
+    return (
+        json.dumps({"thread_id": thread_id, **comment_fields(node, parent)}, ensure_ascii=False)
+        + "\n"
+        for node, parent in walker
+    )

@@ -1,0 +1,116 @@
+"""Flat comment rows → a forest of CommentNode, and iterative depth-first walks over it.
+
+Everything here is iterative: a 100k-deep reply chain costs memory, never the recursion limit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+
+from threads.model import CommentNode, CommentRecord
+from threads.order import Order, check_order, sort_siblings
+
+
+class DuplicateCommentError(ValueError):
+    def __init__(self, comment_id: int) -> None:
+        super().__init__(f"comment id {comment_id} appears more than once in the input rows")
+        self.comment_id = comment_id
+
+
+def _effective_parents(records: dict[int, CommentRecord]) -> dict[int, int | None]:
+    """Parent id per comment after the repairs documented on build_tree."""
+    parent: dict[int, int | None] = {}
+    for cid, record in records.items():
+        pid = record.parent_id
+        parent[cid] = pid if pid is not None and pid != cid and pid in records else None
+
+    # Parent links form a functional graph: each comment has at most one parent, so every
+    # cycle is found by following links until reaching a comment already settled.
+    settled: set[int] = set()
+    for start in records:
+        path: list[int] = []
+        on_path: set[int] = set()
+        current: int | None = start
+        while current is not None and current not in settled and current not in on_path:
+            path.append(current)
+            on_path.add(current)
+            current = parent[current]
+        if current is not None and current in on_path:
+            cycle = path[path.index(current) :]
+            parent[min(cycle)] = None  # the oldest snowflake of the cycle becomes a root
+        settled.update(path)
+    return parent
+
+
+def build_tree(records: Iterable[CommentRecord]) -> list[CommentNode]:
+    """The root nodes of the comment forest, each sibling list in "old" order.
+
+    Parents are found by id, whatever the input order. Repairs, all deterministic:
+    - a parent id that is not among the records (deleted upstream, outside the export, None)
+      puts the comment at root level;
+    - a comment that names itself as parent is a root;
+    - a parent chain that loops (A→B→A) is cut at the comment with the smallest id, which
+      becomes a root; the rest of the loop hangs below it.
+    ``depth`` is 0 for roots and parent depth + 1 below. Duplicate ids raise
+    DuplicateCommentError (two rows for one message is a caller bug, not something to guess).
+    """
+    by_id: dict[int, CommentRecord] = {}
+    for record in records:
+        if record.id in by_id:
+            raise DuplicateCommentError(record.id)
+        by_id[record.id] = record
+
+    parent = _effective_parents(by_id)
+    nodes = {cid: CommentNode(record=record) for cid, record in by_id.items()}
+    roots: list[CommentNode] = []
+    for cid, node in nodes.items():
+        pid = parent[cid]
+        (roots if pid is None else nodes[pid].replies).append(node)
+
+    roots = sort_siblings(roots, "old")
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        node.replies = sort_siblings(node.replies, "old")
+        for child in node.replies:
+            child.depth = node.depth + 1
+        stack.extend(node.replies)
+    return roots
+
+
+def walk_with_parent(
+    roots: Iterable[CommentNode], order: Order = "old"
+) -> Iterator[tuple[CommentNode, CommentNode | None]]:
+    """Depth-first pre-order (node, parent node or None), siblings in `order`.
+
+    A bad `order` raises UnknownOrderError here, at the call, not at the first item.
+    """
+    return _walk(roots, check_order(order))
+
+
+def _walk(
+    roots: Iterable[CommentNode], order: Order
+) -> Iterator[tuple[CommentNode, CommentNode | None]]:
+    stack: list[tuple[CommentNode, CommentNode | None]] = [
+        (node, None) for node in reversed(sort_siblings(roots, order))
+    ]
+    while stack:
+        node, parent = stack.pop()
+        yield node, parent
+        if node.replies:
+            stack.extend((child, node) for child in reversed(sort_siblings(node.replies, order)))
+
+
+def walk(roots: Iterable[CommentNode], order: Order = "old") -> Iterator[CommentNode]:
+    """Depth-first pre-order over every node, siblings in `order` (starter first)."""
+    return (node for node, _parent in walk_with_parent(roots, order))
+
+
+def count_nodes(roots: Iterable[CommentNode]) -> int:
+    total = 0
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        total += 1
+        stack.extend(node.replies)
+    return total
