@@ -11,12 +11,19 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlmodel import select
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import DiscordThread, ThreadVisit, utcnow
 
 THREADS: sa.Table = DiscordThread.__table__  # type: ignore[attr-defined]
 VISITS: sa.Table = ThreadVisit.__table__  # type: ignore[attr-defined]
+
+
+async def run(session: AsyncSession, statement: Any, params: Any = None) -> sa.CursorResult[Any]:
+    """Execute a Core statement in the session's transaction (typed, no ORM row wrapping)."""
+    conn = await session.connection()
+    return await conn.execute(statement, params)
 
 
 def dialect_insert(session: AsyncSession, table: Any) -> Any:
@@ -61,53 +68,54 @@ async def upsert_thread(
             "tracked": excluded.tracked,
         },
     )
-    await session.execute(stmt)
+    await run(session, stmt)
 
 
 async def ensure_thread(session: AsyncSession, *, thread_id: int, tracked: bool = True) -> None:
     """Make sure a row exists for `thread_id` without touching an existing one (for comments)."""
     table = THREADS
     stmt = dialect_insert(session, table).values(id=thread_id, tracked=tracked, created_at=utcnow())
-    await session.execute(stmt.on_conflict_do_nothing(index_elements=[table.c.id]))
+    await run(session, stmt.on_conflict_do_nothing(index_elements=[table.c.id]))
 
 
 async def set_tracked(session: AsyncSession, *, thread_id: int, tracked: bool) -> bool:
     """Start or stop mirroring a known thread; False when the thread is unknown."""
-    result = await session.execute(
-        sa.update(THREADS).where(THREADS.c.id == thread_id).values(tracked=tracked)
+    result = await run(
+        session, sa.update(THREADS).where(THREADS.c.id == thread_id).values(tracked=tracked)
     )
     return bool(getattr(result, "rowcount", 0))
 
 
 async def get_thread(session: AsyncSession, thread_id: int) -> DiscordThread | None:
-    return await session.get(DiscordThread, thread_id)
+    return await session.get(DiscordThread, thread_id, populate_existing=True)
 
 
 async def is_tracked(session: AsyncSession, thread_id: int) -> bool:
-    row = await session.get(DiscordThread, thread_id)
+    row = await session.get(DiscordThread, thread_id, populate_existing=True)
     return bool(row and row.tracked)
 
 
 async def tracked_threads(session: AsyncSession) -> list[DiscordThread]:
-    result = await session.execute(
-        sa.select(DiscordThread).where(THREADS.c.tracked.is_(True)).order_by(THREADS.c.id)
+    result = await session.exec(
+        select(DiscordThread).where(THREADS.c.tracked.is_(True)).order_by(THREADS.c.id)
     )
-    return list(result.scalars().all())
+    return list(result.all())
 
 
 async def advance_last_message(session: AsyncSession, *, thread_id: int, message_id: int) -> None:
     """Move the catch-up position forward only (events may arrive out of order)."""
     col = THREADS.c.last_message_id
-    await session.execute(
+    await run(
+        session,
         sa.update(THREADS)
         .where(THREADS.c.id == thread_id)
         .where(sa.or_(col.is_(None), col < message_id))
-        .values(last_message_id=message_id)
+        .values(last_message_id=message_id),
     )
 
 
 async def last_visit(session: AsyncSession, *, thread_id: int, user_id: int) -> datetime | None:
-    row = await session.get(ThreadVisit, (thread_id, user_id))
+    row = await session.get(ThreadVisit, (thread_id, user_id), populate_existing=True)
     return row.visited_at if row else None
 
 
@@ -122,4 +130,4 @@ async def record_visit(
         index_elements=[table.c.thread_id, table.c.user_id],
         set_={"visited_at": stmt.excluded.visited_at},
     )
-    await session.execute(stmt)
+    await run(session, stmt)
