@@ -1,0 +1,86 @@
+"""bot.writer.CommentWriter against real databases: batching, flush, drain, poison events."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime
+
+import pytest
+
+from bot.writer import CommentWriter, MessageUpsert, ReactionAdd
+from storage.comments import records_for_thread
+from storage.db import Database
+
+T0 = datetime(2024, 5, 1, tzinfo=UTC)
+
+
+def upsert(mid: int, thread: int = 1, created: datetime = T0) -> MessageUpsert:
+    return MessageUpsert(
+        message_id=mid,
+        thread_id=thread,
+        author_id=7,
+        author_name="seven",
+        content=f"message {mid}",
+        created_at=created,
+    )
+
+
+async def count(db: Database, thread: int = 1) -> int:
+    async with db.session() as s:
+        return len(await records_for_thread(s, thread))
+
+
+async def test_batches_by_size_and_flush_is_read_your_writes(db: Database) -> None:
+    writer = CommentWriter(db, flush_ms=60_000, batch=500)
+    writer.start()
+    for mid in range(1, 1201):
+        writer.submit(upsert(mid))
+    await writer.flush()
+    assert await count(db) == 1200
+    # 500 + 500 by size, the last 200 because flush() asked: three transactions, not 1200.
+    assert (writer.stats.transactions, writer.stats.events) == (3, 1200)
+    await writer.close()
+
+
+async def test_flushes_by_time_without_being_asked(db: Database) -> None:
+    writer = CommentWriter(db, flush_ms=5, batch=1000)
+    writer.start()
+    for mid in (1, 2, 3):
+        writer.submit(upsert(mid))
+    async with asyncio.timeout(10):
+        while writer.stats.events < 3:  # noqa: ASYNC110 - observing, not driving, the writer
+            await asyncio.sleep(0.01)
+    assert await count(db) == 3
+    await writer.close()
+
+
+async def test_close_drains_and_refuses_more(db: Database) -> None:
+    writer = CommentWriter(db, flush_ms=60_000, batch=10_000)
+    writer.start()
+    for mid in range(1, 51):
+        writer.submit(upsert(mid))
+    await writer.close()
+    assert await count(db) == 50
+    with pytest.raises(RuntimeError, match="closed"):
+        writer.submit(upsert(99))
+    await writer.close()  # idempotent
+
+
+async def test_one_bad_event_is_dropped_alone(db: Database) -> None:
+    writer = CommentWriter(db, flush_ms=60_000, batch=100)
+    writer.start()
+    writer.submit(upsert(1))
+    writer.submit(upsert(2, created=datetime(2024, 5, 1)))  # naive timestamp: refused by storage
+    writer.submit(upsert(3))
+    writer.submit(ReactionAdd(message_id=3, user_id=9, emoji="👍"))
+    await writer.flush()
+    await writer.close()
+    async with db.session() as s:
+        records = {r.id: r for r in await records_for_thread(s, 1)}
+    assert sorted(records) == [1, 3] and records[3].score == 1
+    assert writer.stats.dropped == 1
+
+
+def test_rejects_nonsense_settings(sqlite_url: str) -> None:
+    with pytest.raises(ValueError):
+        CommentWriter(Database(sqlite_url), flush_ms=10, batch=0)
