@@ -8,13 +8,12 @@ the JSONL export, which carries the same fields flat.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
 from threads.export._common import tally
-from threads.export.records import comment_fields
+from threads.export.records import comment_fields, dumps
 from threads.model import CommentNode, ThreadInfo
 from threads.order import Order
 from threads.timeutil import iso
@@ -23,10 +22,6 @@ from threads.tree import walk_with_parent
 SCHEMA_ID = "https://anbot.invalid/schemas/thread-export-v1.json"
 FORMAT_NAME = "anbot.thread"
 FORMAT_VERSION = 1
-
-
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False)
 
 
 def thread_fields(info: ThreadInfo) -> dict[str, Any]:
@@ -71,7 +66,7 @@ def _render(
         "comment_count": total,
         "new_count": new,
     }
-    yield _dumps(head)[:-1] + ', "comments": ['
+    yield dumps(head)[:-1] + ', "comments": ['
     open_depths: list[int] = []  # depths of comments whose "replies" list is still open
     previous: int | None = None  # depth of the comment emitted just before
     for node, parent in walker:
@@ -83,7 +78,7 @@ def _render(
         # comma) or something at this depth or deeper (this one follows a sibling).
         separator = ", " if previous is not None and previous >= node.depth else ""
         previous = node.depth
-        body = _dumps(comment_fields(node, parent))[:-1]
+        body = dumps(comment_fields(node, parent))[:-1]
         if node.replies:
             body += ', "replies": ['
             open_depths.append(node.depth)

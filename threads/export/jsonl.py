@@ -6,11 +6,10 @@ it, and there is no nesting limit however deep the thread.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from datetime import datetime
 
-from threads.export.records import comment_fields
+from threads.export.records import comment_fields, dumps
 from threads.model import CommentNode, ThreadInfo
 from threads.order import Order
 from threads.tree import walk_with_parent
@@ -26,7 +25,6 @@ def render_jsonl(
     walker = walk_with_parent(roots, order)
     thread_id = str(info.id)
     return (
-        json.dumps({"thread_id": thread_id, **comment_fields(node, parent)}, ensure_ascii=False)
-        + "\n"
+        dumps({"thread_id": thread_id, **comment_fields(node, parent)}) + "\n"
         for node, parent in walker
     )

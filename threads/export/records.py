@@ -6,6 +6,7 @@ Discord's own API sends them as strings too.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from threads.export._common import shown
@@ -44,3 +45,16 @@ def comment_fields(node: CommentNode, parent: CommentNode | None) -> dict[str, A
         "is_new": node.is_new,
         "edited_since": node.edited_since,
     }
+
+
+def dumps(value: Any) -> str:
+    """Compact-ish UTF-8 JSON that never contains a character some reader takes for a line end.
+
+    json.dumps escapes the C0 controls but leaves NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR,
+    which str.splitlines() and pre-2019 JavaScript treat as line breaks: a JSONL line would split.
+    """
+    text = json.dumps(value, ensure_ascii=False)
+    if "\x85" in text or "\u2028" in text or "\u2029" in text:
+        text = text.replace("\x85", "\\u0085").replace("\u2028", "\\u2028")
+        text = text.replace("\u2029", "\\u2029")
+    return text
