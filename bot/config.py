@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     # Mirror
     writer_flush_ms: int = 50
     writer_batch: int = 500
+    # Catch-up re-compares this many newest stored comments per thread with Discord's history
+    # to find edits and deletes made while the bot was offline (older ones are not re-checked).
+    mirror_recheck: int = 200
 
     # Scale-out
     shard_count: int | None = None

@@ -1,0 +1,1 @@
+"""Mirror logic kept apart from the cog: message conversion and catch-up after downtime."""

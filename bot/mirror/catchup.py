@@ -1,0 +1,95 @@
+"""Catch a tracked thread up with Discord after the bot was offline (or the gateway dropped).
+
+What is recovered, per thread:
+- every message newer than the last stored one (`history(after=…)`, paged by discord.py);
+- the starter message, refetched (the publisher may have edited it);
+- edits and deletes made while offline, for the newest `recheck` stored comments only: each of
+  them missing from history becomes a tombstone, each with a newer `edited_at` gets a revision.
+  Older comments are not re-read (that would mean paging a thread's whole history on every
+  reconnect); their offline edits/deletes are picked up only if an event arrives later.
+- Reactions added or removed while offline are not recovered (history gives counts, not who).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+import discord
+
+from bot.mirror.convert import to_upsert
+from bot.writer import CommentWriter, MessageDelete
+from storage.comments import recent_comments
+from storage.db import Database
+from storage.threads import get_thread
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(slots=True)
+class CatchUpResult:
+    thread_id: int
+    seen: int = 0  # messages read from history
+    tombstoned: int = 0  # stored comments missing from history
+
+
+async def fetch_starter(thread: discord.Thread) -> discord.Message | None:
+    """A forum post's starter lives in the thread; a text-channel thread's in its parent."""
+    try:
+        return await thread.fetch_message(thread.id)
+    except discord.NotFound:
+        pass
+    parent = thread.parent
+    if isinstance(parent, discord.TextChannel):
+        try:
+            return await parent.fetch_message(thread.id)
+        except discord.NotFound:
+            return None
+    return None
+
+
+async def catch_up_thread(
+    thread: discord.Thread, db: Database, writer: CommentWriter, *, recheck: int
+) -> CatchUpResult:
+    result = CatchUpResult(thread.id)
+    await writer.flush()  # compare with what is really stored, not what is still queued
+    async with db.session() as session:
+        row = await get_thread(session, thread.id)
+        recent = await recent_comments(session, thread.id, recheck) if recheck > 0 else []
+    last_id = row.last_message_id if row else None
+    # Re-read from the oldest re-checked comment (or the last stored one) onwards.
+    starts = [s.message_id for s in recent if not s.deleted] + ([last_id] if last_id else [])
+    after = discord.Object(min(starts) - 1) if starts else None
+
+    starter = await fetch_starter(thread)
+    if starter is not None and (event := to_upsert(starter, thread.id, starter=True)):
+        writer.submit(event)
+
+    seen: set[int] = set()
+    async for message in thread.history(limit=None, after=after, oldest_first=True):
+        seen.add(message.id)
+        event = to_upsert(message, thread.id)
+        if event is not None:
+            writer.submit(event)
+    result.seen = len(seen)
+
+    # Everything in `recent` existed before history was read, so absence means deletion.
+    now = datetime.now(UTC)
+    for state in recent:
+        if not state.deleted and state.message_id not in seen:
+            writer.submit(MessageDelete(state.message_id, thread.id, now))
+            result.tombstoned += 1
+    return result
+
+
+async def resolve_thread(client: discord.Client, thread_id: int) -> discord.Thread | None:
+    """The thread from the cache or the API (archived threads are not cached)."""
+    channel = client.get_channel(thread_id)
+    if channel is None:
+        try:
+            channel = await client.fetch_channel(thread_id)
+        except (discord.NotFound, discord.Forbidden) as exc:
+            log.warning("tracked thread %s is not reachable: %s", thread_id, exc)
+            return None
+    return channel if isinstance(channel, discord.Thread) else None
