@@ -1,0 +1,1 @@
+"""The publisher's parts: pacing and retries, Discord operations, the outbox cycle."""

@@ -1,0 +1,336 @@
+"""One publishing cycle: heal interrupted posts, enqueue, post pending rows, apply edits, report.
+
+Exactly once: a row is committed as `posting` before its Discord call and as `posted` after.
+A row found in `posting` (a crash, or a new leader) or retried after a transient error is first
+looked for on Discord by its marker; only when absent is it posted again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+import discord
+
+from bot import render
+from bot.logging import get_logger
+from bot.publish.pacing import Pacer, is_permanent, is_transient, with_retries
+from bot.publish.poster import Poster
+from storage import publications as pubs
+from storage.models import Publication
+from storage.threads import upsert_thread
+
+if TYPE_CHECKING:
+    from bot.app import AnBot
+
+log = get_logger(__name__)
+
+MAX_ATTEMPTS = 8  # claims of one row (each with its own retries) before it is failed
+SEARCH_SLACK = timedelta(minutes=5)  # clock skew allowance when searching by time
+
+
+@dataclass
+class CycleReport:
+    healed: int = 0
+    requeued: int = 0
+    enqueued: int = 0
+    posted: int = 0
+    failed: int = 0
+    edited: int = 0
+    deferred: int = 0  # transient failures left for the next cycle
+    errors: list[str] = field(default_factory=list)
+
+
+class Publisher:
+    def __init__(self, bot: AnBot) -> None:
+        self.bot = bot
+        self.settings = bot.settings
+        self.db = bot.db
+        self.poster = Poster(
+            bot, Pacer(bot.settings.publish_pace), ping_role_id=bot.settings.ping_role_id
+        )
+        self.healed_since_leader = False
+
+    async def cycle(self) -> CycleReport:
+        """Everything the leader does after a poll; other processes return at once."""
+        report = CycleReport()
+        if not await self.bot.leader.acquire():
+            self.healed_since_leader = False
+            return report
+        if not self.healed_since_leader:
+            await self.heal(report)
+            self.healed_since_leader = True
+        async with self.db.session() as session:
+            report.enqueued = await pubs.enqueue_pending(
+                session, channels=self.settings.channel_modes()
+            )
+            await session.commit()
+        while await self.publish_next(report):
+            pass
+        await self.apply_edits(report)
+        await self.report_failures()
+        return report
+
+    # --- healing ----------------------------------------------------------------------
+
+    async def heal(self, report: CycleReport) -> None:
+        """Rows left in `posting`: adopt what reached Discord, put the rest back in the queue."""
+        async with self.db.session() as session:
+            stuck = await pubs.posting_rows(session)
+        for pub in stuck:
+            try:
+                found = await self._find_existing(pub)
+            except discord.HTTPException as exc:
+                log.warning("publication %s: cannot search for its post yet: %s", pub.id, exc)
+                continue
+            async with self.db.session() as session:
+                if found is None:
+                    await pubs.release(session, publication_id=_id(pub), error=None)
+                    report.requeued += 1
+                else:
+                    await self._record_posted(session, pub, *found)
+                    report.healed += 1
+                await session.commit()
+        if stuck:
+            log.info("healed %d interrupted posts, requeued %d", report.healed, report.requeued)
+
+    async def _find_existing(self, pub: Publication) -> tuple[Any, int] | None:
+        """(thread, starter id) of the row's post on Discord, finishing it if half-made."""
+        async with self.db.session() as session:
+            target = await pubs.load_target(session, publication=pub)
+            links = await self._cross_ref_links(session, target)
+            summaries = await self._summary_count(session, target)
+        chunks = self._chunks(target, links, summaries)
+        since = pub.created_at - SEARCH_SLACK
+        if _is_message_row(pub):
+            thread = await self.poster.channel(_thread_id(pub))
+            message_id = await self.poster.find_message(thread, marker=pub.marker, since=since)
+            if message_id is None:
+                return None
+            await self.poster.send_rest(thread, chunks, after=message_id, resume=True)
+            return thread, message_id
+        channel = await self.poster.channel(pub.channel_id)
+        name = render.post_title(target.issue, target.summary)
+        found = await self.poster.find_post(channel, marker=pub.marker, since=since, name=name)
+        if found is None:
+            return None
+        thread, starter_id = found
+        await self.poster.send_rest(thread, chunks, after=starter_id, resume=True)
+        return thread, starter_id
+
+    # --- posting ----------------------------------------------------------------------
+
+    async def publish_next(self, report: CycleReport) -> bool:
+        """Claim and publish one row; False when nothing is claimable or Discord is unwell."""
+        async with self.db.session() as session:
+            pub = await pubs.claim_next(session)
+            await session.commit()
+        if pub is None:
+            return False
+        try:
+            thread, starter_id = await with_retries(lambda n: self._post(pub, n))
+        except Exception as exc:
+            return await self._post_failed(pub, exc, report)
+        async with self.db.session() as session:
+            await self._record_posted(session, pub, thread, starter_id)
+            await session.commit()
+        report.posted += 1
+        return True
+
+    async def _post(self, pub: Publication, attempt: int) -> tuple[Any, int]:
+        # A repeated claim or retry may follow a call that reached Discord: look first.
+        if pub.attempts > 1 or attempt > 1:
+            found = await self._find_existing(pub)
+            if found is not None:
+                return found
+        async with self.db.session() as session:
+            target = await pubs.load_target(session, publication=pub)
+            links = await self._cross_ref_links(session, target)
+            summaries = await self._summary_count(session, target)
+        chunks = self._chunks(target, links, summaries)
+        if _is_message_row(pub):
+            thread = await self.poster.channel(_thread_id(pub))
+            return thread, await self.poster.send_chunks(thread, chunks)
+        channel = await self.poster.channel(pub.channel_id)
+        if not isinstance(channel, discord.ForumChannel | discord.TextChannel):
+            raise TypeError(f"channel {pub.channel_id} is neither a forum nor a text channel")
+        tags: list[discord.ForumTag] = []
+        if isinstance(channel, discord.ForumChannel) and target.summary is not None:
+            name = render.tag_name(target.summary)
+            if name:
+                tags = await self.poster.tags_for(channel, [name], create=self.settings.create_tags)
+        return await self.poster.create_post(
+            channel,
+            name=render.post_title(target.issue, target.summary),
+            chunks=chunks,
+            tags=tags,
+        )
+
+    async def _post_failed(self, pub: Publication, exc: Exception, report: CycleReport) -> bool:
+        text = _describe(exc)
+        async with self.db.session() as session:
+            if is_transient(exc) and pub.attempts < MAX_ATTEMPTS:
+                # Leave Discord alone until the next cycle; the row keeps its place in line.
+                await pubs.release(session, publication_id=_id(pub), error=text)
+                await session.commit()
+                log.warning("publication %s deferred after retries: %s", pub.id, text)
+                report.deferred += 1
+                report.errors.append(text)
+                return False
+            await pubs.mark_failed(session, publication_id=_id(pub), error=text)
+            await session.commit()
+        log.error("publication %s to channel %s failed: %s", pub.id, pub.channel_id, text)
+        if not (is_permanent(exc) or is_transient(exc) or isinstance(exc, LookupError | TypeError)):
+            log.error("unexpected publishing error", exc_info=exc)
+        report.failed += 1
+        report.errors.append(text)
+        return True
+
+    async def _record_posted(
+        self, session: Any, pub: Publication, thread: Any, starter_id: int
+    ) -> None:
+        target = await pubs.load_target(session, publication=pub)
+        await pubs.mark_posted(
+            session,
+            publication_id=_id(pub),
+            thread_id=thread.id,
+            starter_message_id=starter_id,
+            posted_hash=pubs.source_hash(target),
+        )
+        if not _is_message_row(pub):
+            guild = getattr(thread, "guild", None)
+            await upsert_thread(
+                session,
+                thread_id=thread.id,
+                guild_id=guild.id if guild is not None else None,
+                channel_id=pub.channel_id,
+                name=getattr(thread, "name", ""),
+                publication_id=pub.id,
+            )
+
+    # --- rendering --------------------------------------------------------------------
+
+    def _chunks(self, target: pubs.Target, links: Mapping[str, str], summaries: int) -> list[str]:
+        pub = target.publication
+        if target.summary is None and pub.mode == "thread":
+            body = render.issue_header(target.issue, summaries)
+        elif target.summary is None:
+            body = render.issue_header(target.issue, 0).split("\n", 1)[0]
+        else:
+            body = render.summary_body(target.issue, target.summary, links=links)
+        starts_post = not _is_message_row(pub)
+        return render.starter_chunks(
+            body,
+            marker=pub.marker,
+            ping_role_id=self.settings.ping_role_id if starts_post else None,
+        )
+
+    async def _cross_ref_links(self, session: Any, target: pubs.Target) -> dict[str, str]:
+        if target.summary is None:
+            return {}
+        links: dict[str, str] = {}
+        for label in dict.fromkeys(target.summary.cross_refs):
+            where = await pubs.thread_for_label(session, label=label)
+            if where is None:
+                continue
+            channel = self.bot.get_channel(where[0])
+            guild = getattr(channel, "guild", None)
+            if guild is not None:
+                links[label] = render.jump_url(guild.id, where[1])
+        return links
+
+    async def _summary_count(self, session: Any, target: pubs.Target) -> int:
+        if target.summary is not None or target.publication.mode != "thread":
+            return 0
+        return len(await pubs.issue_summaries(session, issue_id=target.issue.id or 0))
+
+    # --- edits ------------------------------------------------------------------------
+
+    async def apply_edits(self, report: CycleReport) -> None:
+        """Feed entries that changed since they were posted: edit the posts in place."""
+        async with self.db.session() as session:
+            targets = await pubs.rows_needing_edit(session)
+        for target in targets:
+            pub = target.publication
+            try:
+                await with_retries(lambda _n, t=target: self._edit(t))  # type: ignore[misc]
+            except discord.HTTPException as exc:
+                log.warning("publication %s: edit failed: %s", pub.id, _describe(exc))
+                report.errors.append(_describe(exc))
+                continue
+            async with self.db.session() as session:
+                await pubs.mark_edited(
+                    session, publication_id=_id(pub), posted_hash=pubs.source_hash(target)
+                )
+                await session.commit()
+            report.edited += 1
+
+    async def _edit(self, target: pubs.Target) -> None:
+        pub = target.publication
+        async with self.db.session() as session:
+            links = await self._cross_ref_links(session, target)
+            summaries = await self._summary_count(session, target)
+        chunks = self._chunks(target, links, summaries)
+        thread = await self.poster.channel(_thread_id(pub))
+        starter_id = pub.starter_message_id or _thread_id(pub)
+        if _is_message_row(pub):
+            # Thread mode: summaries share the thread, so only the marked message is edited.
+            await self.poster.edit_message(thread, starter_id, chunks[0], starter=False)
+            return
+        parent = await self.poster.channel(pub.channel_id)
+        # A forum post's starter lives in the thread; a text channel's in the channel itself.
+        where = thread if isinstance(parent, discord.ForumChannel) else parent
+        await self.poster.edit_message(where, starter_id, chunks[0], starter=True)
+        await self.poster.edit_follow_ups(thread, starter_id=starter_id, chunks=chunks)
+
+    # --- reporting --------------------------------------------------------------------
+
+    async def report_failures(self) -> None:
+        """One mod-log message per channel and error, however many rows share it."""
+        async with self.db.session() as session:
+            failed = await pubs.unreported_failures(session)
+        groups: dict[tuple[int, str], list[Publication]] = {}
+        for pub in failed:
+            groups.setdefault((pub.channel_id, pub.error or ""), []).append(pub)
+        for (channel_id, error), rows in groups.items():
+            async with self.db.session() as session:
+                seen = await pubs.already_reported(session, channel_id=channel_id, error=error)
+            if not seen and self.settings.mod_log_channel_id:
+                noun = "post" if len(rows) == 1 else "posts"
+                text = (
+                    f"Could not publish {len(rows)} {noun} to <#{channel_id}>: {error}. "
+                    "Check the bot's permissions in that channel (View Channel, Send Messages, "
+                    "Create Public Threads, Send Messages in Threads)."
+                )
+                try:
+                    await self.poster.send_notice(self.settings.mod_log_channel_id, text)
+                except discord.HTTPException as exc:
+                    log.error("cannot write to the mod-log channel: %s", _describe(exc))
+                    continue
+            async with self.db.session() as session:
+                await pubs.mark_reported(session, publication_ids=[_id(p) for p in rows])
+                await session.commit()
+
+
+def _is_message_row(pub: Publication) -> bool:
+    """A thread-mode summary: a message in its issue's thread rather than a post of its own."""
+    return pub.mode == "thread" and pub.summary_id is not None
+
+
+def _thread_id(pub: Publication) -> int:
+    if pub.thread_id is None:
+        raise LookupError(f"publication {pub.id} has no thread yet")
+    return pub.thread_id
+
+
+def _id(pub: Publication) -> int:
+    assert pub.id is not None
+    return pub.id
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, discord.HTTPException):
+        return f"{type(exc).__name__} {exc.status} (code {exc.code}): {exc.text or 'no detail'}"
+    return f"{type(exc).__name__}: {exc}"

@@ -1,0 +1,368 @@
+"""The publication outbox: which summary goes to which channel, and how far it got.
+
+A row moves pending → posting → posted (or failed). `posting` is written and committed before
+the Discord call, so a row found in `posting` by a fresh leader means "the call may have
+happened": the publisher looks for the row's marker on Discord before posting again.
+
+Modes: "forum" — one post per summary (or per issue when it has no summaries); "thread" — one
+row for the issue (the thread) plus one row per summary (a message in that thread), the
+summary rows becoming claimable once the issue row knows its thread.
+
+Functions take the session keyword-style and never commit: the caller owns the transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import sqlalchemy as sa
+from sqlalchemy.sql.dml import UpdateBase
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.models import Issue, Publication, Summary, utcnow
+
+PENDING, POSTING, POSTED, FAILED = "pending", "posting", "posted", "failed"
+MODES = ("forum", "thread")
+
+
+def marker_for(*, channel_id: int, issue_id: int, summary_id: int | None) -> str:
+    """Deterministic per target, so the unique marker column also makes enqueueing idempotent."""
+    return f"anbot:pub:{channel_id}.{issue_id}.{summary_id if summary_id is not None else 0}"
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """A publication with the rows it renders."""
+
+    publication: Publication
+    issue: Issue
+    summary: Summary | None
+
+
+def _insert_ignore(session: AsyncSession, rows: list[dict[str, object]]) -> UpdateBase:
+    table = Publication.__table__  # type: ignore[attr-defined]
+    name = session.get_bind().dialect.name
+    if name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).values(rows).on_conflict_do_nothing()
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(table).values(rows).on_conflict_do_nothing()
+
+
+async def enqueue_pending(
+    session: AsyncSession, *, channels: Sequence[tuple[int, str]], limit_issues: int = 500
+) -> int:
+    """Create the missing rows for every publishable issue and channel; returns how many.
+
+    Publishable: the issue came from a feed and `publish` is set (a feed's first poll records
+    old entries with publish=False). Idempotent: existing rows are left alone, and a summary
+    added to an issue later gets its own row.
+    """
+    created = 0
+    for channel_id, mode in channels:
+        if mode not in MODES:
+            raise ValueError(f"unknown publish mode {mode!r} for channel {channel_id}")
+        summary_missing = (
+            select(col(Summary.id), col(Summary.issue_id))
+            .join(Issue, col(Issue.id) == col(Summary.issue_id))
+            .where(col(Issue.publish).is_(True), col(Issue.feed_id).is_not(None))
+            .where(
+                ~sa.exists().where(
+                    col(Publication.channel_id) == channel_id,
+                    col(Publication.summary_id) == col(Summary.id),
+                )
+            )
+            .order_by(
+                col(Issue.published_at), col(Issue.id), col(Summary.position), col(Summary.id)
+            )
+            .limit(limit_issues * 50)
+        )
+        rows_found = (await session.exec(summary_missing)).all()
+        pairs = [(int(s or 0), int(i or 0)) for s, i in rows_found]
+        issue_ids = list(dict.fromkeys(issue_id for _, issue_id in pairs))
+        empty_issues = await _issues_without_rows(session, channel_id=channel_id)
+        rows: list[dict[str, object]] = []
+        # Thread mode: the issue's own row first (lower id: claimed first).
+        issue_level = issue_ids if mode == "thread" else []
+        for issue_id in dict.fromkeys([*issue_level, *empty_issues]):
+            rows.append(_row(channel_id, mode, issue_id, None))
+        rows.extend(_row(channel_id, mode, issue_id, sid) for sid, issue_id in pairs)
+        for start in range(0, len(rows), 500):  # stay under SQLite's bound-parameter cap
+            result = await session.exec(_insert_ignore(session, rows[start : start + 500]))
+            created += max(getattr(result, "rowcount", 0) or 0, 0)
+        if rows and mode == "thread":
+            await _adopt_issue_threads(session, channel_id=channel_id)
+    return created
+
+
+async def _adopt_issue_threads(session: AsyncSession, *, channel_id: int) -> None:
+    """A summary added to an already posted thread-mode issue goes into that issue's thread."""
+    issue_row = Publication.__table__.alias("issue_row")  # type: ignore[attr-defined]
+    thread_of_issue = (
+        select(issue_row.c.thread_id)
+        .where(
+            issue_row.c.channel_id == channel_id,
+            issue_row.c.issue_id == col(Publication.issue_id),
+            issue_row.c.summary_id.is_(None),
+            issue_row.c.status == POSTED,
+        )
+        .scalar_subquery()
+    )
+    await session.exec(
+        sa.update(Publication)
+        .where(
+            col(Publication.channel_id) == channel_id,
+            col(Publication.mode) == "thread",
+            col(Publication.summary_id).is_not(None),
+            col(Publication.thread_id).is_(None),
+        )
+        .values(thread_id=thread_of_issue)
+    )
+
+
+async def _issues_without_rows(session: AsyncSession, *, channel_id: int) -> list[int]:
+    """Publishable issues with no summaries at all: they are posted as themselves."""
+    stmt = (
+        select(col(Issue.id))
+        .where(col(Issue.publish).is_(True), col(Issue.feed_id).is_not(None))
+        .where(~sa.exists().where(col(Summary.issue_id) == col(Issue.id)))
+        .where(
+            ~sa.exists().where(
+                col(Publication.channel_id) == channel_id,
+                col(Publication.issue_id) == col(Issue.id),
+            )
+        )
+        .order_by(col(Issue.published_at), col(Issue.id))
+    )
+    return [int(i) for i in (await session.exec(stmt)).all() if i is not None]
+
+
+def _row(channel_id: int, mode: str, issue_id: int, summary_id: int | None) -> dict[str, object]:
+    now = utcnow()
+    return {
+        "issue_id": issue_id,
+        "summary_id": summary_id,
+        "channel_id": channel_id,
+        "mode": mode,
+        "status": PENDING,
+        "marker": marker_for(channel_id=channel_id, issue_id=issue_id, summary_id=summary_id),
+        "attempts": 0,
+        "error_reported": False,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+async def claim_next(session: AsyncSession) -> Publication | None:
+    """The oldest claimable pending row, now marked posting with one more attempt."""
+    stmt = (
+        select(Publication)
+        .where(col(Publication.status) == PENDING)
+        .where(
+            sa.or_(
+                col(Publication.mode) != "thread",
+                col(Publication.summary_id).is_(None),
+                col(Publication.thread_id).is_not(None),
+            )
+        )
+        .order_by(col(Publication.id))
+        .limit(1)
+    )
+    pub = (await session.exec(stmt)).first()
+    if pub is None:
+        return None
+    # Compare-and-set on the status: a second claimer (should the leader lock ever fail) loses.
+    result = await session.exec(
+        sa.update(Publication)
+        .where(col(Publication.id) == pub.id, col(Publication.status) == PENDING)
+        .values(status=POSTING, attempts=col(Publication.attempts) + 1, updated_at=utcnow())
+    )
+    if not getattr(result, "rowcount", 0):
+        return None
+    await session.refresh(pub)
+    return pub
+
+
+async def load_target(session: AsyncSession, *, publication: Publication) -> Target:
+    issue = await session.get(Issue, publication.issue_id)
+    if issue is None:
+        raise LookupError(f"publication {publication.id}: issue {publication.issue_id} is gone")
+    summary = None
+    if publication.summary_id is not None:
+        summary = await session.get(Summary, publication.summary_id)
+    return Target(publication, issue, summary)
+
+
+async def issue_summaries(session: AsyncSession, *, issue_id: int) -> list[Summary]:
+    stmt = select(Summary).where(col(Summary.issue_id) == issue_id).order_by(col(Summary.position))
+    return list((await session.exec(stmt)).all())
+
+
+async def mark_posted(
+    session: AsyncSession,
+    *,
+    publication_id: int,
+    thread_id: int,
+    starter_message_id: int,
+    posted_hash: str | None,
+) -> None:
+    """Record where the row landed; a thread-mode issue row hands its thread to its summaries."""
+    pub = await session.get(Publication, publication_id)
+    if pub is None:
+        raise LookupError(f"publication {publication_id} does not exist")
+    pub.status = POSTED
+    pub.thread_id = thread_id
+    pub.starter_message_id = starter_message_id
+    pub.posted_hash = posted_hash
+    pub.error = None
+    pub.updated_at = utcnow()
+    if pub.mode == "thread" and pub.summary_id is None:
+        await session.exec(
+            sa.update(Publication)
+            .where(
+                col(Publication.channel_id) == pub.channel_id,
+                col(Publication.issue_id) == pub.issue_id,
+                col(Publication.summary_id).is_not(None),
+                col(Publication.thread_id).is_(None),
+            )
+            .values(thread_id=thread_id)
+        )
+
+
+async def mark_edited(
+    session: AsyncSession, *, publication_id: int, posted_hash: str | None
+) -> None:
+    await session.exec(
+        sa.update(Publication)
+        .where(col(Publication.id) == publication_id)
+        .values(posted_hash=posted_hash, updated_at=utcnow())
+    )
+
+
+async def mark_failed(session: AsyncSession, *, publication_id: int, error: str) -> None:
+    """A permanent failure; a thread-mode issue row takes its waiting summaries with it."""
+    pub = await session.get(Publication, publication_id)
+    if pub is None:
+        raise LookupError(f"publication {publication_id} does not exist")
+    pub.status = FAILED
+    pub.error = error[:1000]
+    pub.updated_at = utcnow()
+    if pub.mode == "thread" and pub.summary_id is None:
+        await session.exec(
+            sa.update(Publication)
+            .where(
+                col(Publication.channel_id) == pub.channel_id,
+                col(Publication.issue_id) == pub.issue_id,
+                col(Publication.summary_id).is_not(None),
+                col(Publication.status) == PENDING,
+            )
+            .values(status=FAILED, error=f"its issue thread failed: {error}"[:1000])
+        )
+
+
+async def release(session: AsyncSession, *, publication_id: int, error: str | None) -> None:
+    """Back to pending (a transient failure, or a `posting` row whose post was not found)."""
+    await session.exec(
+        sa.update(Publication)
+        .where(col(Publication.id) == publication_id)
+        .values(status=PENDING, error=error[:1000] if error else None, updated_at=utcnow())
+    )
+
+
+async def posting_rows(session: AsyncSession) -> list[Publication]:
+    """Rows a previous leader left mid-post (it crashed between Discord's answer and commit)."""
+    stmt = (
+        select(Publication).where(col(Publication.status) == POSTING).order_by(col(Publication.id))
+    )
+    return list((await session.exec(stmt)).all())
+
+
+async def unreported_failures(session: AsyncSession) -> list[Publication]:
+    stmt = (
+        select(Publication)
+        .where(col(Publication.status) == FAILED, col(Publication.error_reported).is_(False))
+        .order_by(col(Publication.id))
+    )
+    return list((await session.exec(stmt)).all())
+
+
+async def already_reported(session: AsyncSession, *, channel_id: int, error: str) -> bool:
+    """Whether the moderators were already told about this error in this channel."""
+    stmt = select(col(Publication.id)).where(
+        col(Publication.channel_id) == channel_id,
+        col(Publication.error) == error,
+        col(Publication.error_reported).is_(True),
+    )
+    return (await session.exec(stmt.limit(1))).first() is not None
+
+
+async def mark_reported(session: AsyncSession, *, publication_ids: Sequence[int]) -> None:
+    if publication_ids:
+        await session.exec(
+            sa.update(Publication)
+            .where(col(Publication.id).in_(publication_ids))
+            .values(error_reported=True)
+        )
+
+
+async def thread_for_label(session: AsyncSession, *, label: str) -> tuple[int, int] | None:
+    """(channel id, thread id) of the first thread posted for the issue labelled `label`."""
+    stmt = (
+        select(col(Publication.channel_id), col(Publication.thread_id))
+        .join(Issue, col(Issue.id) == col(Publication.issue_id))
+        .where(col(Issue.label) == label, col(Publication.status) == POSTED)
+        .where(col(Publication.thread_id).is_not(None))
+        .order_by(col(Publication.id))
+        .limit(1)
+    )
+    row = (await session.exec(stmt)).first()
+    return (int(row[0]), int(row[1])) if row and row[1] is not None else None
+
+
+async def thread_for_issue_number(
+    session: AsyncSession, *, number: int, prefix: str = "AN"
+) -> tuple[int, int] | None:
+    return await thread_for_label(session, label=f"{prefix} #{number}")
+
+
+async def rows_needing_edit(session: AsyncSession, *, limit: int = 100) -> list[Target]:
+    """Posted rows whose source changed since they were posted (hash differs)."""
+    current = sa.case(
+        (col(Publication.summary_id).is_(None), col(Issue.content_hash)),
+        else_=col(Summary.content_hash),
+    )
+    stmt = (
+        select(Publication, Issue, Summary)
+        .join(Issue, col(Issue.id) == col(Publication.issue_id))
+        .outerjoin(Summary, col(Summary.id) == col(Publication.summary_id))
+        .where(col(Publication.status) == POSTED)
+        .where(current.is_not(None), current.is_distinct_from(col(Publication.posted_hash)))
+        .order_by(col(Publication.id))
+        .limit(limit)
+    )
+    return [Target(p, i, s) for p, i, s in (await session.exec(stmt)).all()]
+
+
+def source_hash(target: Target) -> str | None:
+    """The hash a row is compared with: its summary's, or for an issue row the issue's."""
+    if target.summary is not None:
+        return target.summary.content_hash
+    return target.issue.content_hash
+
+
+async def status_counts(session: AsyncSession) -> dict[str, int]:
+    stmt = select(col(Publication.status), sa.func.count()).group_by(col(Publication.status))
+    return {str(s): int(n) for s, n in (await session.exec(stmt)).all()}
+
+
+async def list_publications(
+    session: AsyncSession, *, channel_id: int | None = None
+) -> list[Publication]:
+    stmt = select(Publication).order_by(col(Publication.id))
+    if channel_id is not None:
+        stmt = stmt.where(col(Publication.channel_id) == channel_id)
+    return list((await session.exec(stmt)).all())

@@ -1,0 +1,94 @@
+"""bot.render: titles, starter messages, tags and cross-reference links (pure functions)."""
+
+from __future__ import annotations
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from bot import render
+from storage.models import Issue, Summary
+
+
+def _summary(**kw: object) -> Summary:
+    values: dict[str, object] = {
+        "title": "Batch Active Preference-Based Learning of Reward Functions",
+        "dedupe_key": "batch",
+        "section": "Technical AI alignment / Learning human intent",
+        "link": "https://arxiv.org/abs/1810.04303",
+        "authors": "Erdem Bıyık et al",
+        "summarizer": "Cody",
+        "summary": "This paper builds on (AN #45) and more.",
+        "opinions": [{"by": "Cody", "text": "An elegant paper, see AN #45."}],
+        "prerequisites": "Active Preference-Based Learning of Reward Functions (Recon #5)",
+    }
+    values.update(kw)
+    return Summary(**values)  # type: ignore[arg-type]
+
+
+ISSUE = Issue(title="Alignment Newsletter #56", label="AN #56", number=56, link="https://x/56")
+
+
+def test_post_title_has_label_and_is_cut_to_100() -> None:
+    assert render.post_title(ISSUE, _summary()) == (
+        "AN #56 · Batch Active Preference-Based Learning of Reward Functions"
+    )
+    long = render.post_title(ISSUE, _summary(title="word " * 60))
+    assert len(long) <= 100 and long.endswith("…") and long.startswith("AN #56 · word")
+
+
+def test_generic_item_title_is_its_own() -> None:
+    generic = Issue(title="A blog post", label=None)
+    assert render.post_title(generic, _summary(title="A blog post")) == "A blog post"
+
+
+def test_tag_is_top_level_section_within_twenty_chars() -> None:
+    assert render.tag_name(_summary()) == "AI alignment"
+    assert render.tag_name(_summary(section="Other progress in AI / Deep learning")) == (
+        "Other progress in AI"
+    )
+    assert render.tag_name(_summary(section="", highlight=True)) == "Highlights"
+    assert render.tag_name(_summary(section="")) is None
+    name = render.tag_name(_summary(section="A very long section name indeed / x"))
+    assert name is not None and len(name) <= 20
+
+
+def test_cross_refs_link_only_known_threads() -> None:
+    links = {"AN #45": "https://discord.com/channels/1/2"}
+    text = render.link_cross_refs("see (AN #45) and (AN #50), [AN #45](x)", links)
+    assert "(AN #50)" in text
+    assert "([AN #45](<https://discord.com/channels/1/2>))" in text
+    assert "[AN #45](x)" in text  # an existing link is not nested
+
+
+def test_summary_body_holds_summary_opinion_and_links() -> None:
+    body = render.summary_body(ISSUE, _summary(read_more="Cody's longer summary"), links={})
+    assert body.startswith("**[Batch Active Preference-Based Learning of Reward Functions]")
+    assert "(Erdem Bıyık et al)" in body and "*summarized by Cody*" in body
+    assert "**Cody's opinion:** An elegant paper" in body
+    assert "**Prerequisites:** Active Preference-Based" in body
+    assert "**Read more:** Cody's longer summary" in body
+    assert "-# AN #56 · Technical AI alignment › Learning human intent" in body
+
+
+def test_starter_chunks_fit_and_marker_ends_first_message() -> None:
+    body = "\n\n".join(f"Paragraph {i}. " + "text " * 80 for i in range(20))
+    chunks = render.starter_chunks(body, marker="anbot:pub:1.2.3", ping_role_id=77)
+    assert len(chunks) > 1
+    assert all(len(c) <= render.MESSAGE_LIMIT for c in chunks)
+    assert chunks[0].startswith("<@&77>\n")
+    assert chunks[0].endswith("\n-# anbot:pub:1.2.3")
+    assert render.content_marker(chunks[0]) == "anbot:pub:1.2.3"
+    assert all(render.content_marker(c) is None for c in chunks[1:])
+
+
+@given(st.text(min_size=0, max_size=6000))
+def test_starter_chunks_never_exceed_the_limit(body: str) -> None:
+    chunks = render.starter_chunks(body, marker="anbot:pub:9.9.9")
+    assert chunks and all(len(c) <= render.MESSAGE_LIMIT for c in chunks)
+    assert chunks[0].endswith("anbot:pub:9.9.9")
+
+
+def test_issue_header_counts_summaries() -> None:
+    header = render.issue_header(ISSUE, 12)
+    assert header.startswith("**[AN #56: Alignment Newsletter #56](<https://x/56>)**")
+    assert "12 summaries" in header
