@@ -55,9 +55,7 @@ def jsonl_facts(text: str) -> list[Fact]:
 
 def markdown_ids(text: str) -> list[tuple[int, int]]:
     """(id, quote depth) of every comment header line."""
-    return [
-        (int(m["id"]), len(m["quotes"]) // 2) for m in MD_HEADER.finditer(text)
-    ]
+    return [(int(m["id"]), len(m["quotes"]) // 2) for m in MD_HEADER.finditer(text)]
 
 
 class ArticleNesting(HTMLParser):

@@ -40,7 +40,9 @@ def comment_paragraphs(text: str) -> list[str]:
     lines = text.splitlines()
     start = lines.index("New Comment") + 1
     if not lines[start].split(" ", 1)[0].isdigit():
-        raise ValueError(f"expected the comment-count line after 'New Comment', got {lines[start]!r}")
+        raise ValueError(
+            f"expected the comment-count line after 'New Comment', got {lines[start]!r}"
+        )
     body = "\n".join(lines[start + 1 :])
     return [paragraph.strip() for paragraph in body.split("\n\n") if paragraph.strip()]
 
@@ -76,7 +78,9 @@ def seed_records(
 ) -> tuple[list[CommentRecord], dict[str, int]]:
     """CommentRecords for SEED_COMMENTS (ids and times increasing in page order), and key→id."""
     ids = {key: first_id + n for n, (key, _p, _a, _t) in enumerate(SEED_COMMENTS)}
-    authors = {name: 1000 + n for n, name in enumerate(sorted({a for _k, _p, a, _t in SEED_COMMENTS}))}
+    authors = {
+        name: 1000 + n for n, name in enumerate(sorted({a for _k, _p, a, _t in SEED_COMMENTS}))
+    }
     records = [
         CommentRecord(
             id=ids[key],

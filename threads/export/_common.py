@@ -22,10 +22,19 @@ def visual_depth(node: CommentNode) -> int:
     return min(node.depth, MAX_VISUAL_DEPTH)
 
 
+_NOT_IN_URLS = frozenset(' "<>`\\{}|^')
+
+
 def is_web_url(url: str) -> bool:
-    """True for absolute http(s) URLs with a host: the only links an export makes clickable."""
+    """True for well-formed absolute http(s) URLs with a host: the only links exports make.
+
+    Spaces, quotes, angle brackets and control characters are refused rather than repaired: a
+    URL carrying them is malformed, and showing it as text is the honest rendering.
+    """
+    if any(ch in _NOT_IN_URLS or ch <= " " or "\x7f" <= ch <= "\x9f" for ch in url):
+        return False
     try:
-        parts = urlsplit(url.strip())
+        parts = urlsplit(url)
     except ValueError:  # e.g. an unbalanced IPv6 bracket
         return False
     return parts.scheme.lower() in ("http", "https") and bool(parts.netloc)

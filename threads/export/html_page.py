@@ -36,7 +36,16 @@ CSP = (
 )
 # A URL runs to the next space or quote/angle bracket; trailing punctuation is prose.
 _URL = re.compile(r"https?://[^\s<>\"'`]+", re.IGNORECASE)
-_TRAILING = ".,;:!?)]}*_~"
+_TRAILING = ".,;:!?)]*_~"
+
+
+def _trim(url: str) -> str:
+    """Drop trailing prose punctuation; keep a ")" that closes a "(" inside the URL."""
+    while url and url[-1] in _TRAILING:
+        if url[-1] == ")" and url.count("(") >= url.count(")"):
+            break
+        url = url[:-1]
+    return url
 
 
 @cache
@@ -45,9 +54,10 @@ def stylesheet() -> str:
 
 
 def _link(url: str, label: str | None = None) -> str:
-    text = escape(url if label is None else label)
+    """A link for an http(s) URL; anything else is shown whole, as text, never as a link."""
     if not is_web_url(url):
-        return text
+        return escape(url)
+    text = escape(url if label is None else label)
     return f'<a href="{escape(url, quote=True)}" rel="nofollow noopener noreferrer">{text}</a>'
 
 
@@ -56,7 +66,7 @@ def linkify(text: str) -> str:
     out: list[str] = []
     cursor = 0
     for match in _URL.finditer(text):
-        url = match.group(0).rstrip(_TRAILING)
+        url = _trim(match.group(0))
         start, end = match.start(), match.start() + len(url)
         out.append(escape(text[cursor:start]))
         out.append(_link(url))

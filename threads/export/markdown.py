@@ -69,11 +69,11 @@ def _comment(node: CommentNode, parent: CommentNode | None) -> str:
     if view.attachments:
         lines.append("")
         for url in view.attachments:
-            label = escape_inline(attachment_label(url))
             if is_web_url(url):
+                label = escape_inline(attachment_label(url))
                 lines.append(f"- attachment: [{label}]({_link_target(url)})")
             else:
-                lines.append(f"- attachment: {label} (not a web link)")
+                lines.append(f"- attachment: {escape_inline(url)} (not a web link)")
     return _quote(lines, visual_depth(node)) + "\n"
 
 
