@@ -1,0 +1,32 @@
+"""The record of every REST call the bot made, for tests to assert on."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+
+@dataclass(frozen=True)
+class LoggedCall:
+    method: str
+    path: str  # after /api/v10, with the query string
+    status: int
+    request_json: Any
+    response_json: Any
+    at: datetime
+
+
+class CallLog(list[LoggedCall]):
+    """A list of LoggedCall with small finders."""
+
+    def find(self, method: str | None = None, path_regex: str | None = None, status: int | None = None) -> list[LoggedCall]:
+        pattern = re.compile(path_regex) if path_regex else None
+        return [
+            c
+            for c in self
+            if (method is None or c.method == method.upper())
+            and (pattern is None or pattern.search(c.path))
+            and (status is None or c.status == status)
+        ]
