@@ -27,7 +27,7 @@ class UserFacingError(Exception):
         self.message = message
 
 
-class NotModerator(app_commands.CheckFailure, UserFacingError):
+class NotModerator(UserFacingError):
     """The runtime moderator check failed (default_permissions alone can be overridden)."""
 
 

@@ -6,6 +6,7 @@ A thread is tracked when the publisher created it (`upsert_thread` on post) or a
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -14,10 +15,11 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import DiscordThread, ThreadVisit, utcnow
+from storage.models import DiscordThread, Publication, ThreadVisit, utcnow
 
 THREADS: sa.Table = DiscordThread.__table__  # type: ignore[attr-defined]
 VISITS: sa.Table = ThreadVisit.__table__  # type: ignore[attr-defined]
+PUBLICATIONS: sa.Table = Publication.__table__  # type: ignore[attr-defined]
 
 
 async def run(session: AsyncSession, statement: Any, params: Any = None) -> sa.CursorResult[Any]:
@@ -131,3 +133,37 @@ async def record_visit(
         set_={"visited_at": stmt.excluded.visited_at},
     )
     await run(session, stmt)
+
+
+async def threads_for_summaries(
+    session: AsyncSession, summary_ids: Sequence[int]
+) -> dict[int, int]:
+    """summary id → thread id of its posted forum post (the first, if posted in several)."""
+    if not summary_ids:
+        return {}
+    pubs = PUBLICATIONS
+    rows = await run(
+        session,
+        sa.select(pubs.c.summary_id, pubs.c.thread_id)
+        .where(pubs.c.summary_id.in_(list(summary_ids)), pubs.c.thread_id.is_not(None))
+        .order_by(pubs.c.id.desc()),
+    )
+    return {row.summary_id: row.thread_id for row in rows}
+
+
+async def threads_for_issues(session: AsyncSession, issue_ids: Sequence[int]) -> dict[int, int]:
+    """issue id → thread id of its thread-per-issue post (summary_id NULL)."""
+    if not issue_ids:
+        return {}
+    pubs = PUBLICATIONS
+    rows = await run(
+        session,
+        sa.select(pubs.c.issue_id, pubs.c.thread_id)
+        .where(
+            pubs.c.issue_id.in_(list(issue_ids)),
+            pubs.c.summary_id.is_(None),
+            pubs.c.thread_id.is_not(None),
+        )
+        .order_by(pubs.c.id.desc()),
+    )
+    return {row.issue_id: row.thread_id for row in rows}

@@ -1,0 +1,423 @@
+"""The `/an` slash-command group: search, summary, issue, latest, thread, track, untrack, export.
+
+Callbacks stay thin: storage functions answer, bot/lookup.py draws embeds, bot/views.py pages,
+bot/checks.py decides who may, and every failure is raised to bot/errors.AnTree, which answers
+ephemerally with a specific message.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import math
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any, Literal
+
+import discord
+from discord import app_commands
+from discord.ext import commands
+
+from bot import lookup
+from bot.checks import require_moderator, require_readable
+from bot.errors import CannotSeeThread, UserFacingError
+from bot.exporting import fit_to_limit, parse_since, parse_thread_ref
+from bot.logging import get_logger
+from bot.views import send_paged
+from storage.comments import records_for_thread, thread_stats
+from storage.issues import (
+    get_issue,
+    get_issue_by_number,
+    issue_number_range,
+    latest_issues,
+    summaries_of,
+)
+from storage.models import Summary
+from storage.query import QuerySyntaxError, SearchQuery, parse_query
+from storage.search import search_summaries
+from storage.threads import (
+    get_thread,
+    last_visit,
+    record_visit,
+    threads_for_issues,
+    threads_for_summaries,
+)
+from threads.export import FORMAT_INFO, export
+from threads.model import ThreadInfo
+
+if TYPE_CHECKING:
+    from bot.app import AnBot
+    from bot.cogs.mirror import Mirror
+
+log = get_logger(__name__)
+
+ExportFormat = Literal["markdown", "json", "html", "csv"]
+ExportSort = Literal["old", "new", "top"]
+Interaction = discord.Interaction[Any]
+AUTOCOMPLETE_LIMIT = 25
+
+
+def _thread_here(interaction: Interaction) -> discord.Thread:
+    if not isinstance(interaction.channel, discord.Thread):
+        raise UserFacingError("Run this inside a thread (or name one with the `thread` option).")
+    return interaction.channel
+
+
+class AnCommands(commands.Cog):
+    an = app_commands.Group(
+        name="an", description="Alignment Newsletter summaries and their discussions"
+    )
+
+    def __init__(self, bot: AnBot) -> None:
+        self.bot = bot
+
+    @property
+    def mirror(self) -> Mirror | None:
+        return self.bot.get_cog("Mirror")  # type: ignore[return-value]
+
+    # --- search ---------------------------------------------------------------------------
+
+    @an.command(name="search", description='Search the summaries (words, "phrases", -not)')
+    @app_commands.describe(
+        query='Words, "exact phrases", -excluded, or filters like by:Cody issue:56',
+        section="Only summaries whose section contains this",
+        author="Only papers whose authors contain this",
+        summarizer="Only summaries written by this person",
+        issue="Only summaries from this AN issue number",
+    )
+    async def search(
+        self,
+        interaction: Interaction,
+        query: app_commands.Range[str, 1, 300],
+        section: app_commands.Range[str, 1, 100] | None = None,
+        author: app_commands.Range[str, 1, 100] | None = None,
+        summarizer: app_commands.Range[str, 1, 100] | None = None,
+        issue: app_commands.Range[int, 1, 100_000] | None = None,
+    ) -> None:
+        parsed = self._build_query(query, section, author, summarizer, issue)
+        async with self.bot.db.session() as session:
+            first = await search_summaries(session, parsed, limit=lookup.SEARCH_PAGE)
+        if first.total == 0:
+            raise UserFacingError(
+                f"No summaries match `{query[:200]}`. Try fewer words or drop a filter."
+            )
+        pages = math.ceil(first.total / lookup.SEARCH_PAGE)
+
+        async def render(page: int) -> discord.Embed:
+            async with self.bot.db.session() as session:
+                result = (
+                    first
+                    if page == 0
+                    else await search_summaries(
+                        session, parsed, limit=lookup.SEARCH_PAGE, offset=page * lookup.SEARCH_PAGE
+                    )
+                )
+                ids = [h.summary.id for h in result.hits if h.summary.id is not None]
+                threads = await threads_for_summaries(session, ids)
+            return lookup.search_page(
+                query,
+                result.hits,
+                total=first.total,
+                offset=page * lookup.SEARCH_PAGE,
+                threads=threads,
+            )
+
+        await send_paged(interaction, page_count=pages, render=render)
+
+    @staticmethod
+    def _build_query(
+        text: str,
+        section: str | None,
+        author: str | None,
+        summarizer: str | None,
+        issue: int | None,
+    ) -> SearchQuery:
+        try:
+            parsed = parse_query(text)
+        except QuerySyntaxError as exc:
+            raise UserFacingError(
+                f'I couldn\'t read that search: {exc}. Use words, "exact phrases", -excluded '
+                'and filters like section:"Learning human intent", author:Hanson, by:Cody, '
+                "issue:56."
+            ) from exc
+        overrides: dict[str, Any] = {
+            name: value.strip()
+            for name, value in (
+                ("section", section),
+                ("author", author),
+                ("summarizer", summarizer),
+            )
+            if value is not None and value.strip()
+        }
+        if issue is not None:
+            overrides["issue"] = issue
+        parsed = dataclasses.replace(parsed, **overrides)
+        if not (parsed.has_text or parsed.has_filters):
+            raise UserFacingError(
+                "Give me at least one word to look for (excluded words alone match everything)."
+            )
+        return parsed
+
+    # --- summary --------------------------------------------------------------------------
+
+    @an.command(name="summary", description="Show one summary in full, with its discussion")
+    @app_commands.describe(title="Start typing a title and pick it from the list")
+    async def summary(
+        self, interaction: Interaction, title: app_commands.Range[str, 1, 300]
+    ) -> None:
+        async with self.bot.db.session() as session:
+            found = await self._summary_for(session, title)
+            if found is None:
+                raise UserFacingError(
+                    f"No summary titled `{title[:150]}`; pick one from the suggestions."
+                )
+            issue = await get_issue(session, found.issue_id) if found.issue_id else None
+            by_summary = await threads_for_summaries(session, [found.id or 0])
+            by_issue = await threads_for_issues(session, [found.issue_id or 0])
+        thread_id = by_summary.get(found.id or 0) or by_issue.get(found.issue_id or 0)
+        embeds = lookup.summary_embeds(issue, found, thread_id)
+        await interaction.response.send_message(embed=embeds[0])
+        for embed in embeds[1:]:
+            await interaction.followup.send(embed=embed)
+
+    @staticmethod
+    async def _summary_for(session: Any, value: str) -> Summary | None:
+        from storage.issues import find_summary_by_title
+
+        if value.startswith("id:") and value[3:].isdigit():
+            return await session.get(Summary, int(value[3:]))
+        candidates = await find_summary_by_title(session, value, limit=AUTOCOMPLETE_LIMIT)
+        exact = [s for s in candidates if s.title.strip().lower() == value.strip().lower()]
+        if exact:
+            return exact[0]
+        return candidates[0] if len(candidates) == 1 else None
+
+    @summary.autocomplete("title")
+    async def _summary_titles(
+        self, interaction: Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        from storage.issues import find_summary_by_title
+
+        async with self.bot.db.session() as session:
+            found = await find_summary_by_title(session, current, limit=AUTOCOMPLETE_LIMIT)
+        return [
+            app_commands.Choice(name=lookup.cut(s.title or "(untitled)", 100), value=f"id:{s.id}")
+            for s in found[:AUTOCOMPLETE_LIMIT]
+        ]
+
+    # --- issue / latest -------------------------------------------------------------------
+
+    @an.command(name="issue", description="List an issue's summaries with links to their threads")
+    @app_commands.describe(number="The issue number, or `latest`")
+    async def issue(self, interaction: Interaction, number: app_commands.Range[str, 1, 20]) -> None:
+        text = number.strip().lower().removeprefix("an").strip().lstrip("#").strip()
+        async with self.bot.db.session() as session:
+            if text == "latest":
+                newest = await latest_issues(session, limit=1)
+                found = newest[0] if newest else None
+                if found is None:
+                    raise UserFacingError("No issues are stored yet.")
+            elif text.isdigit():
+                found = await get_issue_by_number(session, int(text))
+                if found is None:
+                    known = await issue_number_range(session)
+                    if known is None:
+                        raise UserFacingError(f"No AN #{int(text)} — no issues are stored yet.")
+                    low, high = known
+                    raise UserFacingError(f"No AN #{int(text)} — issues #{low}–#{high} are known.")
+            else:
+                raise UserFacingError(
+                    f"`{number[:20]}` is not an issue number: give a number like 56, or `latest`."
+                )
+            summaries = await summaries_of(session, found.id or 0)
+            threads = await threads_for_summaries(session, [s.id for s in summaries if s.id])
+            issue_thread = (await threads_for_issues(session, [found.id or 0])).get(found.id or 0)
+        issue_row = found
+        pages = max(1, math.ceil(len(summaries) / lookup.ISSUE_PAGE))
+
+        async def render(page: int) -> discord.Embed:
+            return lookup.issue_page(
+                issue_row, summaries, page=page, threads=threads, issue_thread=issue_thread
+            )
+
+        await send_paged(interaction, page_count=pages, render=render)
+
+    @an.command(name="latest", description="The newest issues")
+    @app_commands.describe(count="How many issues (1–10)")
+    async def latest(
+        self, interaction: Interaction, count: app_commands.Range[int, 1, 10] = 1
+    ) -> None:
+        async with self.bot.db.session() as session:
+            issues = await latest_issues(session, limit=count)
+            if not issues:
+                raise UserFacingError("No issues are stored yet.")
+            threads = await threads_for_issues(session, [i.id for i in issues if i.id])
+            rows = [
+                (i, len(await summaries_of(session, i.id or 0)), threads.get(i.id or 0))
+                for i in issues
+            ]
+        await interaction.response.send_message(embed=lookup.latest_embed(rows))
+
+    # --- thread ---------------------------------------------------------------------------
+
+    @an.command(
+        name="thread", description="This thread's activity and what is new since your visit"
+    )
+    async def thread(self, interaction: Interaction) -> None:
+        here = _thread_here(interaction)
+        if self.mirror is not None:
+            await self.mirror.writer.flush()
+        now = datetime.now(UTC)
+        async with self.bot.db.session() as session:
+            row = await get_thread(session, here.id)
+            if row is None:
+                raise UserFacingError(
+                    "This thread is not mirrored; a moderator can start with `/an track`."
+                )
+            previous = await last_visit(session, thread_id=here.id, user_id=interaction.user.id)
+            stats = await thread_stats(session, here.id, since=previous)
+            await record_visit(
+                session, thread_id=here.id, user_id=interaction.user.id, visited_at=now
+            )
+            await session.commit()
+        newest = discord.utils.format_dt(stats.newest_at, "R") if stats.newest_at else "none yet"
+        if previous is None:
+            new_line = "First visit: everything is new to you."
+        else:
+            new_line = (
+                f"{stats.new_since} new since your last visit "
+                f"{discord.utils.format_dt(previous, 'R')}."
+            )
+        tracked = "" if row.tracked else "\n-# Not mirrored any more (untracked)."
+        await interaction.response.send_message(
+            f"**{stats.comments}** comments from **{stats.participants}** participants · "
+            f"newest activity {newest}\n{new_line}{tracked}",
+            ephemeral=True,
+        )
+
+    # --- tracking (moderators) ------------------------------------------------------------
+
+    @an.command(name="track", description="Moderators: mirror this thread's comments")
+    async def track(self, interaction: Interaction) -> None:
+        here = _thread_here(interaction)
+        require_moderator(interaction, here, self.bot.settings.moderator_role_ids)
+        mirror = self._require_mirror()
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        result = await mirror.track(here)
+        await interaction.followup.send(
+            f"Mirroring this thread now ({result.seen} messages read).", ephemeral=True
+        )
+
+    @an.command(name="untrack", description="Moderators: stop mirroring this thread")
+    async def untrack(self, interaction: Interaction) -> None:
+        here = _thread_here(interaction)
+        require_moderator(interaction, here, self.bot.settings.moderator_role_ids)
+        known = await self._require_mirror().untrack(here.id)
+        text = (
+            "Stopped mirroring this thread; its stored comments stay exportable."
+            if known
+            else "This thread was not mirrored."
+        )
+        await interaction.response.send_message(text, ephemeral=True)
+
+    def _require_mirror(self) -> Mirror:
+        mirror = self.mirror
+        if mirror is None:
+            raise UserFacingError("The mirror is not running on this bot; nothing to track.")
+        return mirror
+
+    # --- export (moderators) --------------------------------------------------------------
+
+    @an.command(name="export", description="Moderators: export a thread's comments as a file")
+    @app_commands.describe(
+        thread="A thread link, #mention or id (default: this thread)",
+        format="File format",
+        sort="Order of sibling comments",
+        since="Mark comments newer than a date, time or message link",
+    )
+    async def export_thread(
+        self,
+        interaction: Interaction,
+        thread: app_commands.Range[str, 1, 200] | None = None,
+        format: ExportFormat = "markdown",
+        sort: ExportSort = "old",
+        since: app_commands.Range[str, 1, 200] | None = None,
+    ) -> None:
+        target = await self._resolve_thread(interaction, thread)
+        require_readable(interaction, target)  # before anything that could reveal the thread
+        require_moderator(interaction, target, self.bot.settings.moderator_role_ids)
+        since_at = parse_since(since)
+        await interaction.response.defer(ephemeral=True, thinking=True)
+        if self.mirror is not None:
+            await self.mirror.writer.flush()
+        async with self.bot.db.session() as session:
+            row = await get_thread(session, target.id)
+            records = await records_for_thread(session, target.id)
+        if row is None or not records:
+            raise UserFacingError(
+                f"Nothing is stored for {target.mention}; run `/an track` in it first."
+            )
+        info = ThreadInfo(
+            id=target.id,
+            title=target.name,
+            url=target.jump_url,
+            guild_id=target.guild.id,
+            channel_id=target.parent_id,
+        )
+        text = "".join(export(format, info, records, order=sort, since=since_at))
+        spec = FORMAT_INFO[format]
+        limit = min(self.bot.settings.upload_limit, interaction.filesize_limit)
+        files = fit_to_limit(f"thread-{target.id}.{spec.extension}", text.encode(), limit)
+        note = f"Export of {target.mention}: {len(records)} comments, {format}, sorted {sort}"
+        if len(files) > 1:
+            note += f" — split into {len(files)} gzip parts (`cat` them, then gunzip)"
+        elif files[0].filename.endswith(".gz"):
+            note += " — gzip-compressed to fit the upload limit"
+        for index, item in enumerate(files):
+            await interaction.followup.send(
+                note if index == 0 else f"part {index + 1} of {len(files)}",
+                file=discord.File(io.BytesIO(item.data), filename=item.filename),
+                ephemeral=True,
+            )
+
+    @export_thread.autocomplete("thread")
+    async def _export_threads(
+        self, interaction: Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
+        member = interaction.user
+        if interaction.guild is None or not isinstance(member, discord.Member):
+            return []
+        from bot.checks import can_read
+        from storage.threads import tracked_threads
+
+        async with self.bot.db.session() as session:
+            rows = await tracked_threads(session)
+        choices = []
+        for row in rows:
+            channel = interaction.guild.get_thread(row.id)
+            if channel is None or not can_read(member, channel):
+                continue  # never suggest what the member cannot see
+            if current.lower() in channel.name.lower() or current == str(row.id):
+                choices.append(
+                    app_commands.Choice(name=lookup.cut(channel.name, 100), value=str(row.id))
+                )
+            if len(choices) >= AUTOCOMPLETE_LIMIT:
+                break
+        return choices
+
+    async def _resolve_thread(self, interaction: Interaction, ref: str | None) -> discord.Thread:
+        if ref is None:
+            return _thread_here(interaction)
+        thread_id = parse_thread_ref(ref)
+        channel = self.bot.get_channel(thread_id)
+        if channel is None:
+            try:
+                channel = await self.bot.fetch_channel(thread_id)
+            except (discord.NotFound, discord.Forbidden):
+                raise CannotSeeThread() from None
+        if not isinstance(channel, discord.Thread):
+            raise CannotSeeThread()
+        return channel
+
+
+async def setup(bot: AnBot) -> None:
+    await bot.add_cog(AnCommands(bot))

@@ -1,0 +1,126 @@
+"""Embeds for the lookup commands (search results, a summary, an issue, latest issues).
+
+Pure functions of stored rows plus a thread map; links to threads are channel mentions
+(`<#id>`), which Discord renders as clickable thread names for members who can see them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import discord
+
+from bot.render import cut, summary_body
+from feeds.markdown import split_message
+from storage.models import Issue, Summary
+from storage.search import SearchHit
+
+EMBED_DESCRIPTION = 4096
+EMBED_TITLE = 256
+COLOUR = discord.Colour.blurple()
+SEARCH_PAGE = 5
+ISSUE_PAGE = 15
+
+
+def thread_ref(thread_id: int | None) -> str:
+    return f"<#{thread_id}>" if thread_id else "not posted yet"
+
+
+def summary_line(summary: Summary, thread_id: int | None) -> str:
+    title = cut(summary.title or "(untitled)", 150)
+    head = f"[{title}](<{summary.link}>)" if summary.link else title
+    by = f" — {summary.summarizer}" if summary.summarizer else ""
+    return f"**{head}**{by} · {thread_ref(thread_id)}"
+
+
+def search_page(
+    query_text: str,
+    hits: Sequence[SearchHit],
+    *,
+    total: int,
+    offset: int,
+    threads: Mapping[int, int],
+) -> discord.Embed:
+    embed = discord.Embed(
+        title=cut(f"Search: {query_text}", EMBED_TITLE),
+        colour=COLOUR,
+        description=f"{total} result{'s' if total != 1 else ''}",
+    )
+    for number, hit in enumerate(hits, start=offset + 1):
+        summary = hit.summary
+        where = " · ".join(p for p in (hit.issue_label, summary.section) if p)
+        value = "\n".join(
+            part
+            for part in (
+                f"-# {cut(where, 200)}" if where else "",
+                cut(hit.snippet, 600),
+                f"Thread: {thread_ref(threads.get(summary.id or 0))}",
+            )
+            if part
+        )
+        name = cut(f"{number}. {summary.title or '(untitled)'}", EMBED_TITLE)
+        embed.add_field(name=name, value=value[:1024], inline=False)
+    return embed
+
+
+def summary_embeds(
+    issue: Issue | None, summary: Summary, thread_id: int | None
+) -> list[discord.Embed]:
+    """The whole summary, split at the embed limit; the thread link is on the last embed."""
+    body = summary_body(issue or Issue(title=""), summary, links={})
+    body += f"\n\nDiscussion: {thread_ref(thread_id)}"
+    chunks = split_message(body, EMBED_DESCRIPTION) or [body[:EMBED_DESCRIPTION]]
+    embeds = []
+    for index, chunk in enumerate(chunks):
+        embed = discord.Embed(description=chunk, colour=COLOUR)
+        if index == 0:
+            embed.title = cut(summary.title or "(untitled)", EMBED_TITLE)
+            if summary.link:
+                embed.url = summary.link
+        embeds.append(embed)
+    return embeds
+
+
+def issue_label(issue: Issue) -> str:
+    return issue.label or (f"AN #{issue.number}" if issue.number else issue.title or "issue")
+
+
+def issue_page(
+    issue: Issue,
+    summaries: Sequence[Summary],
+    *,
+    page: int,
+    threads: Mapping[int, int],
+    issue_thread: int | None,
+) -> discord.Embed:
+    start = page * ISSUE_PAGE
+    lines = [
+        f"{n}. {summary_line(s, threads.get(s.id or 0, issue_thread))}"
+        for n, s in enumerate(summaries[start : start + ISSUE_PAGE], start=start + 1)
+    ]
+    header = f"{len(summaries)} summar{'y' if len(summaries) == 1 else 'ies'}"
+    if issue_thread:
+        header += f" · thread {thread_ref(issue_thread)}"
+    description = "\n".join([header, "", *lines])
+    title = issue_label(issue)
+    if issue.title and issue.title not in title:
+        title = f"{title}: {issue.title}"
+    embed = discord.Embed(title=cut(title, EMBED_TITLE), colour=COLOUR)
+    embed.description = description[:EMBED_DESCRIPTION]
+    if issue.link:
+        embed.url = issue.link
+    return embed
+
+
+def latest_embed(rows: Sequence[tuple[Issue, int, int | None]]) -> discord.Embed:
+    """(issue, summary count, thread) rows, newest first."""
+    lines = []
+    for issue, count, thread_id in rows:
+        label = issue_label(issue)
+        title = f"[{label}](<{issue.link}>)" if issue.link else label
+        name = f" — {cut(issue.title, 120)}" if issue.title and issue.title != label else ""
+        extra = f" · {thread_ref(thread_id)}" if thread_id else ""
+        lines.append(f"**{title}**{name} · {count} summaries{extra}")
+    embed = discord.Embed(title="Latest issues", colour=COLOUR)
+    embed.description = "\n".join(lines)[:EMBED_DESCRIPTION] or "No issues stored yet."
+    return embed
