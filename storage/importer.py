@@ -7,6 +7,7 @@ are enriched with what only the database knows (venue, year, category), not dupl
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import re
 from collections.abc import Callable
@@ -129,7 +130,7 @@ async def import_database(
     db: Database, path: Path, *, progress: Progress | None = None
 ) -> ImportReport:
     """Load the CSV at `path` into `db`; safe to run again."""
-    rows = read_database_csv(path)
+    rows = await asyncio.to_thread(read_database_csv, path)
     report = ImportReport(rows=len(rows))
     async with db.session() as session, session.begin():
         issues = await _issues_for(session, rows, report)

@@ -1,0 +1,94 @@
+"""storage.importer: the summaries database CSV on both backends."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlmodel import func, select
+
+from feeds.types import FeedItem, Opinion, ParsedIssue, ParsedSummary
+from storage.db import Database
+from storage.feeds import get_or_create_feed
+from storage.importer import DatabaseFileError, import_database
+from storage.issues import get_issue_by_number, summaries_of, upsert_issue
+from storage.models import Issue, Summary
+
+ROWS = 1956
+
+
+async def _count(db: Database) -> int:
+    async with db.session() as session:
+        return (await session.exec(select(func.count()).select_from(Summary))).one()
+
+
+async def test_import_is_complete_and_idempotent(db: Database, data_dir: Path) -> None:
+    calls: list[tuple[int, int]] = []
+    report = await import_database(
+        db, data_dir / "an-summaries-database.csv", progress=lambda d, t: calls.append((d, t))
+    )
+    assert (report.rows, report.inserted) == (ROWS, ROWS)
+    assert calls[-1] == (ROWS, ROWS)
+    again = await import_database(db, data_dir / "an-summaries-database.csv")
+    assert (again.inserted, again.unchanged, again.issues_created) == (0, ROWS, 0)
+    assert await _count(db) == ROWS
+
+    async with db.session() as session:
+        issue = await get_issue_by_number(session, 56)
+        assert issue is not None and issue.label == "AN #56" and issue.layout == "database"
+        summaries = await summaries_of(session, issue.id or 0)
+        recon = (await session.exec(select(Issue).where(Issue.label == "Recon #5"))).one()
+    assert len(summaries) == 12
+    assert recon.number is None
+    hark = next(s for s in summaries if s.title.startswith("HARK Side"))
+    assert hark.source == "database" and hark.venue == "arXiv"
+    assert hark.opinions[0]["by"] == "Rohin"
+    assert hark.opinions[0]["text"].startswith("I believe that I found this paper")
+
+
+async def test_feed_rows_are_enriched_not_duplicated(db: Database, data_dir: Path) -> None:
+    parsed = ParsedIssue(
+        title="[AN #56] Should ML researchers stop running experiments before making hypotheses?",
+        link="https://example.org/an56",
+        number=56,
+        label="AN #56",
+        layout="an",
+        summaries=[
+            ParsedSummary(
+                title="HARK Side of Deep Learning — From Grad Student Descent to Automated "
+                "Machine Learning",
+                section_path=("Highlights",),
+                authors="Oguzhan Gencoglu et al",
+                summary="This paper focuses on HARKing.",
+                opinions=[Opinion(by="Rohin", text="From the feed.")],
+            )
+        ],
+    )
+    item = FeedItem("guid-56", parsed.title, parsed.link, None, None, "<p>body</p>")
+    async with db.session() as session:
+        feed = await get_or_create_feed(session, url="https://example.org/feed")
+        await upsert_issue(session, feed_id=feed.id or 0, item=item, parsed=parsed, publish=True)
+        await session.commit()
+
+    await import_database(db, data_dir / "an-summaries-database.csv")
+    assert await _count(db) == ROWS  # the feed's HARK row absorbed the database's
+
+    async with db.session() as session:
+        issue = await get_issue_by_number(session, 56)
+        assert issue is not None and issue.feed_id == feed.id
+        summaries = await summaries_of(session, issue.id or 0)
+    hark = next(s for s in summaries if s.title.startswith("HARK Side"))
+    assert hark.source == "feed"
+    assert hark.venue == "arXiv" and hark.year == "2019"  # enriched
+    assert hark.opinions == [{"by": "Rohin", "text": "From the feed."}]  # feed text kept
+    assert len(summaries) == 12
+
+
+async def test_missing_and_malformed_files(sqlite_db: Database, tmp_path: Path) -> None:
+    with pytest.raises(DatabaseFileError, match="no such file"):
+        await import_database(sqlite_db, tmp_path / "missing.csv")
+    wrong = tmp_path / "wrong.csv"
+    wrong.write_text("a,b\n1,2\n")
+    with pytest.raises(DatabaseFileError, match="missing columns Category"):
+        await import_database(sqlite_db, wrong)
+    assert await _count(sqlite_db) == 0

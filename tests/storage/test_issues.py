@@ -1,0 +1,129 @@
+"""storage.issues and storage.feeds: idempotent entries, updates in place, feed bookkeeping."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from feeds.types import FeedItem, Opinion, ParsedIssue, ParsedSummary
+from storage.db import Database
+from storage.feeds import (
+    get_or_create_feed,
+    list_active_feeds,
+    record_poll_failure,
+    record_poll_success,
+)
+from storage.issues import (
+    find_summary_by_title,
+    get_issue_by_number,
+    issue_number_range,
+    latest_issues,
+    summaries_of,
+    upsert_issue,
+)
+
+
+def _issue(number: int, *texts: str) -> tuple[FeedItem, ParsedIssue]:
+    summaries = [
+        ParsedSummary(
+            title=f"Paper {i}: {text}",
+            section_path=("Technical AI alignment", "Learning human intent"),
+            authors="A. Author",
+            summarizer="Cody" if i == 0 else None,
+            summary=text,
+            opinions=[Opinion(by="Rohin", text=f"opinion on {text}")],
+        )
+        for i, text in enumerate(texts)
+    ]
+    parsed = ParsedIssue(
+        title=f"[AN #{number}] Issue", link=None, number=number, label=f"AN #{number}",
+        summaries=summaries, layout="an",
+    )  # fmt: skip
+    html = "".join(f"<p>{t}</p>" for t in texts)
+    item = FeedItem(f"guid-{number}", parsed.title, f"https://x.org/{number}", None, None, html)
+    return item, parsed
+
+
+async def test_new_unchanged_updated(db: Database) -> None:
+    item, parsed = _issue(56, "first", "second")
+    async with db.session() as session:
+        feed = await get_or_create_feed(session, url="https://x.org/feed")
+        fid = feed.id or 0
+        new = await upsert_issue(session, feed_id=fid, item=item, parsed=parsed, publish=True)
+        await session.commit()
+    assert new.is_new and new.issue.publish and len(new.summaries) == 2
+    assert [s.position for s in new.summaries] == [0, 1]
+    hashes = [s.content_hash for s in new.summaries]
+    ids = [s.id for s in new.summaries]
+
+    async with db.session() as session:
+        same = await upsert_issue(session, feed_id=fid, item=item, parsed=parsed, publish=False)
+        await session.commit()
+    assert same.kind == "unchanged" and [s.id for s in same.summaries] == ids
+
+    edited_item, edited = _issue(56, "first", "second, corrected")
+    edited.summaries[1] = dataclasses.replace(edited.summaries[1], title=parsed.summaries[1].title)
+    async with db.session() as session:
+        upd = await upsert_issue(
+            session, feed_id=fid, item=edited_item, parsed=edited, publish=False
+        )
+        await session.commit()
+    assert upd.is_updated and upd.issue.publish  # publish never flips on update
+    assert [s.id for s in upd.summaries] == ids  # updated in place
+    assert [s.id for s in upd.changed] == [ids[1]]
+    assert upd.summaries[0].content_hash == hashes[0]
+    assert upd.summaries[1].content_hash != hashes[1]
+    assert upd.summaries[1].summary == "second, corrected"
+
+
+async def test_lookups(db: Database) -> None:
+    async with db.session() as session:
+        feed = await get_or_create_feed(session, url="https://x.org/feed")
+        for number in (3, 7, 5):
+            item, parsed = _issue(number, f"text {number}", "Same title twice")
+            parsed.summaries.append(dataclasses.replace(parsed.summaries[-1]))
+            await upsert_issue(
+                session, feed_id=feed.id or 0, item=item, parsed=parsed, publish=True
+            )
+        await session.commit()
+        assert await issue_number_range(session) == (3, 7)
+        assert [i.number for i in await latest_issues(session, 2)] == [7, 5]
+        seven = await get_issue_by_number(session, 7)
+        assert seven is not None and seven.label == "AN #7"
+        assert await get_issue_by_number(session, 99) is None
+        summaries = await summaries_of(session, seven.id or 0)
+        assert len(summaries) == 3  # a repeated title becomes its own row
+        assert summaries[2].dedupe_key.endswith(" #2")
+        found = await find_summary_by_title(session, "paper 0: text 5", limit=5)
+        assert [s.title for s in found] == ["Paper 0: text 5"]
+        assert len(await find_summary_by_title(session, "text", limit=2)) == 2
+        assert await find_summary_by_title(session, "100%_", limit=5) == []
+
+
+async def test_empty_range(db: Database) -> None:
+    async with db.session() as session:
+        assert await issue_number_range(session) is None
+        assert await latest_issues(session, 3) == []
+
+
+async def test_feed_failures_disable_after_n(db: Database) -> None:
+    async with db.session() as session:
+        feed = await get_or_create_feed(session, url="https://x.org/broken")
+        again = await get_or_create_feed(session, url="https://x.org/broken")
+        assert again.id == feed.id
+        assert not await record_poll_failure(session, feed, error="timeout", max_failures=3)
+        await record_poll_success(session, feed, etag='"e1"', last_modified=None, content_hash="h")
+        assert feed.consecutive_failures == 0 and feed.etag == '"e1"'
+        results = [
+            await record_poll_failure(session, feed, error=f"HTTP 500 #{i}", max_failures=3)
+            for i in range(4)
+        ]
+        await session.commit()
+        assert results == [False, False, True, False]
+        assert feed.disabled and feed.last_error == "HTTP 500 #3"
+        assert feed.disabled_reason and "3 failures in a row" in feed.disabled_reason
+        assert await list_active_feeds(session) == []
+
+        gone = await get_or_create_feed(session, url="https://x.org/gone")
+        assert await record_poll_failure(
+            session, gone, error="HTTP 410", max_failures=10, permanent=True
+        )
