@@ -5,7 +5,7 @@ from __future__ import annotations
 import bisect
 import re
 
-from bs4 import BeautifulSoup, Tag
+from bs4 import BeautifulSoup, Comment, NavigableString, Tag
 from markdownify import MarkdownConverter
 
 DISCORD_MESSAGE_LIMIT = 2000
@@ -13,6 +13,7 @@ DISCORD_MESSAGE_LIMIT = 2000
 # Tags whose content is never text a reader should see.
 _DROP_TAGS = ("script", "style", "noscript", "template", "head", "iframe", "object", "embed")
 _BLANK_RUNS = re.compile(r"\n[ \t]*(?:\n[ \t]*)+")
+_SOURCE_WS = re.compile(r"\s*\n\s*")
 _TRAILING_SPACE = re.compile(r"[ \t]+\n")
 _INLINE_SPACES = re.compile(r"(?<=\S)[ \t]{2,}(?=\S)")
 
@@ -40,8 +41,9 @@ def html_to_markdown(html: str) -> str:
     soup = BeautifulSoup(html, "lxml")
     for tag in soup.find_all(_DROP_TAGS):
         tag.decompose()
-    for comment in soup.find_all(string=lambda s: type(s).__name__ == "Comment"):
+    for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
         comment.extract()
+    _collapse_source_whitespace(soup)
     converter = _DiscordConverter(
         heading_style="ATX",
         bullets="-",
@@ -50,6 +52,13 @@ def html_to_markdown(html: str) -> str:
     )
     text = converter.convert_soup(soup)
     return _tidy(text)
+
+
+def _collapse_source_whitespace(soup: BeautifulSoup) -> None:
+    """Newlines in HTML source are spaces; Discord would show them as line breaks."""
+    for node in soup.find_all(string=True):
+        if node.find_parent(("pre", "code", "textarea")) is None and "\n" in node:
+            node.replace_with(NavigableString(_SOURCE_WS.sub(" ", str(node))))
 
 
 def _tidy(text: str) -> str:

@@ -50,9 +50,9 @@ def parse_feed_sync(
     where = f" from {url}" if url else ""
     if not body or not body.strip():
         raise FeedParseError(f"not a feed: empty body{where}")
-    headers: dict[str, str] = {}
-    if content_type:
-        headers["content-type"] = content_type
+    # Without a served type (a file, a test) assume XML and let the document's own
+    # declaration decide the encoding.
+    headers = {"content-type": content_type or "application/xml"}
     if url:
         headers["content-location"] = url  # base for relative links in entries
     # A stream, never a str: feedparser would treat a str as a URL or file name to open.
@@ -129,7 +129,8 @@ def _item(entry: Any) -> FeedItem:
         title=_text(entry.get("title")),
         link=_text(entry.get("link")) or None,
         published=_date(entry.get("published_parsed")),
-        updated=_date(entry.get("updated_parsed")),
+        # dict.get: FeedParserDict maps a missing "updated" to "published", with a warning.
+        updated=_date(dict.get(entry, "updated_parsed")),
         content_html=_content(entry),
         author=author,
     )

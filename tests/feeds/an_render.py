@@ -264,8 +264,3 @@ def render_seed_issue() -> str:
         "[AN #56]: Should ML researchers stop running experiments before making hypotheses?",
         "\n".join(body),
     )
-
-
-if __name__ == "__main__":  # regenerate tests/data/feeds/an-56.html
-    (DATA / "feeds").mkdir(exist_ok=True)
-    (DATA / "feeds" / "an-56.html").write_text(render_seed_issue(), encoding="utf-8")
