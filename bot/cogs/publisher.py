@@ -25,7 +25,9 @@ class PublisherCog(commands.Cog):
         self.bot = bot
         self.publisher = Publisher(bot)
         self.last_report: CycleReport | None = None
-        self.cycles = 0
+        # Cycles started / finished: lets a caller wait for a cycle that began after an event.
+        self.started = 0
+        self.finished = 0
         self._task: asyncio.Task[None] | None = None
 
     async def cog_load(self) -> None:
@@ -42,12 +44,14 @@ class PublisherCog(commands.Cog):
         wanted = self.bot.publish_wanted
         while not self.bot.is_closed():
             wanted.clear()
+            self.started += 1
+            number = self.started
             try:
                 self.last_report = await self.publisher.cycle()
             except Exception:
                 # A database or Discord outage must not end publishing for the process's life.
                 log.exception("publishing cycle failed; retrying after the next poll")
-            self.cycles += 1
+            self.finished = number
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wanted.wait(), timeout=self.bot.settings.poll_interval)
 
