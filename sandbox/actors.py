@@ -53,9 +53,17 @@ class Actor:
         """Post a message (a reply when ``reply_to`` is given); ``at`` back-dates it."""
         files = list(attachments or [])
         self._post_check(channel_id, files=bool(files))
-        atts = [Attachment(id=self.world.ids.next(), filename=name, data=data) for name, data in files]
+        atts = [
+            Attachment(id=self.world.ids.next(), filename=name, data=data) for name, data in files
+        ]
         msg = self.world.create_message(
-            channel_id, self.id, content, reply_to=reply_to, attachments=atts, embeds=embeds or [], at=at
+            channel_id,
+            self.id,
+            content,
+            reply_to=reply_to,
+            attachments=atts,
+            embeds=embeds or [],
+            at=at,
         )
         return payloads.message(self.world, msg, internal=True)
 
@@ -106,7 +114,11 @@ class Actor:
             "guild_id": str(target.guild_id),
         }
         msg = self.world.create_message(
-            to_channel_id, self.id, "", message_reference=ref, message_snapshots=[snapshot(self.world, target)]
+            to_channel_id,
+            self.id,
+            "",
+            message_reference=ref,
+            message_snapshots=[snapshot(self.world, target)],
         )
         return payloads.message(self.world, msg, internal=True)
 
@@ -122,14 +134,18 @@ class Actor:
         command: str,
         options: dict[str, Any] | None = None,
         *,
-        timeout: float = 10,
+        timeout: float = 10,  # noqa: ASYNC109
         followups: int = 0,
         enforce_default_permissions: bool = True,
     ) -> InteractionResult:
         """Run ``/command`` (e.g. ``"an search"``) and wait for the bot's answer: the
         callback, the edit of a deferred response, and ``followups`` follow-ups."""
         record = self.interactions.command(
-            channel_id, self.id, command, options, enforce_default_permissions=enforce_default_permissions
+            channel_id,
+            self.id,
+            command,
+            options,
+            enforce_default_permissions=enforce_default_permissions,
         )
         return await self.interactions.settle(record, timeout=timeout, followups=followups)
 
@@ -141,25 +157,40 @@ class Actor:
         value: str,
         *,
         options: dict[str, Any] | None = None,
-        timeout: float = 10,
+        timeout: float = 10,  # noqa: ASYNC109
     ) -> list[JsonDict]:
         """The choices the bot offers while ``focused_option`` is being typed."""
         values = dict(options or {})
         values[focused_option] = value
-        record = self.interactions.command(channel_id, self.id, command, values, focused=focused_option)
+        record = self.interactions.command(
+            channel_id, self.id, command, values, focused=focused_option
+        )
         result = await self.interactions.settle(record, timeout=timeout)
         return list(result.choices or [])
 
     async def press(
-        self, message: JsonDict | int, custom_id: str, *, timeout: float = 10, values: list[str] | None = None
+        self,
+        message: JsonDict | int,
+        custom_id: str,
+        *,
+        timeout: float = 10,  # noqa: ASYNC109
+        values: list[str] | None = None,
     ) -> InteractionResult:
         """Click a button (or pick ``values`` in a select) and wait for the bot's answer."""
         message_id = int(message["id"]) if isinstance(message, dict) else int(message)
         kind = 2 if values is None else 3
-        record = self.interactions.component(message_id, self.id, custom_id, component_type=kind, values=values)
+        record = self.interactions.component(
+            message_id, self.id, custom_id, component_type=kind, values=values
+        )
         return await self.interactions.settle(record, timeout=timeout)
 
-    async def click(self, message: JsonDict | int, custom_id: str, *, timeout: float = 10) -> JsonDict:
+    async def click(
+        self,
+        message: JsonDict | int,
+        custom_id: str,
+        *,
+        timeout: float = 10,  # noqa: ASYNC109
+    ) -> JsonDict:
         """Click a button; returns the message as it is after the bot's answer."""
         result = await self.press(message, custom_id, timeout=timeout)
         message_id = int(message["id"]) if isinstance(message, dict) else int(message)

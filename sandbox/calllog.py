@@ -21,7 +21,9 @@ class LoggedCall:
 class CallLog(list[LoggedCall]):
     """A list of LoggedCall with small finders."""
 
-    def find(self, method: str | None = None, path_regex: str | None = None, status: int | None = None) -> list[LoggedCall]:
+    def find(
+        self, method: str | None = None, path_regex: str | None = None, status: int | None = None
+    ) -> list[LoggedCall]:
         pattern = re.compile(path_regex) if path_regex else None
         return [
             c

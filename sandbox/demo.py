@@ -49,10 +49,18 @@ class DemoGuild:
 
     @property
     def members(self) -> dict[str, int]:
-        return {"alice": self.alice, "bob": self.bob, "carol": self.carol, "dave": self.dave, "eve": self.eve}
+        return {
+            "alice": self.alice,
+            "bob": self.bob,
+            "carol": self.carol,
+            "dave": self.dave,
+            "eve": self.eve,
+        }
 
 
-def build_demo_world(*, forum_tags: tuple[str, ...] = ("Announcements",)) -> tuple[World, DemoGuild]:
+def build_demo_world(
+    *, forum_tags: tuple[str, ...] = ("Announcements",)
+) -> tuple[World, DemoGuild]:
     world = World()
     owner = world.add_user("olivia", global_name="Olivia (owner)")
     guild = world.add_guild("Alignment Newsletter", owner.id)
@@ -67,7 +75,11 @@ def build_demo_world(*, forum_tags: tuple[str, ...] = ("Announcements",)) -> tup
         users[name] = u.id
 
     forum = world.add_channel(
-        guild.id, "newsletter", ChannelType.GUILD_FORUM, topic="One post per summary", available_tags=forum_tags
+        guild.id,
+        "newsletter",
+        ChannelType.GUILD_FORUM,
+        topic="One post per summary",
+        available_tags=forum_tags,
     )
     text = world.add_channel(guild.id, "general", ChannelType.GUILD_TEXT)
     staff_only = [
@@ -75,7 +87,9 @@ def build_demo_world(*, forum_tags: tuple[str, ...] = ("Announcements",)) -> tup
         Overwrite(id=mod_role.id, type=0, allow=int(P.VIEW_CHANNEL)),
         Overwrite(id=bot_role.id, type=0, allow=int(P.VIEW_CHANNEL)),
     ]
-    hidden = world.add_channel(guild.id, "moderators", ChannelType.GUILD_TEXT, overwrites=staff_only)
+    hidden = world.add_channel(
+        guild.id, "moderators", ChannelType.GUILD_TEXT, overwrites=staff_only
+    )
     mod_log = world.add_channel(guild.id, "mod-log", ChannelType.GUILD_TEXT, overwrites=staff_only)
     demo = DemoGuild(
         guild_id=guild.id,

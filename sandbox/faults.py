@@ -53,14 +53,25 @@ class Faults:
         scope: Literal["user", "global", "shared"] = "user",
     ) -> FaultRule:
         return self._add(
-            FaultRule("rate_limit", method.upper(), re.compile(path_regex), times, retry_after=retry_after, scope=scope)
+            FaultRule(
+                "rate_limit",
+                method.upper(),
+                re.compile(path_regex),
+                times,
+                retry_after=retry_after,
+                scope=scope,
+            )
         )
 
     def fail(self, method: str, path_regex: str, status: int = 500, times: int = 1) -> FaultRule:
-        return self._add(FaultRule("fail", method.upper(), re.compile(path_regex), times, status=status))
+        return self._add(
+            FaultRule("fail", method.upper(), re.compile(path_regex), times, status=status)
+        )
 
     def delay(self, method: str, path_regex: str, seconds: float, times: int = 1) -> FaultRule:
-        return self._add(FaultRule("delay", method.upper(), re.compile(path_regex), times, seconds=seconds))
+        return self._add(
+            FaultRule("delay", method.upper(), re.compile(path_regex), times, seconds=seconds)
+        )
 
     def clear(self) -> None:
         self.rules.clear()
@@ -78,7 +89,11 @@ class Faults:
 def rate_limited_response(rule: FaultRule) -> web.Response:
     """A 429 as Discord sends it; ``Via`` is what tells discord.py it is not a Cloudflare ban."""
     is_global = rule.scope == "global"
-    body = {"message": "You are being rate limited.", "retry_after": rule.retry_after, "global": is_global}
+    body = {
+        "message": "You are being rate limited.",
+        "retry_after": rule.retry_after,
+        "global": is_global,
+    }
     if is_global:
         body["code"] = 0
     headers = {
@@ -97,4 +112,6 @@ def rate_limited_response(rule: FaultRule) -> web.Response:
 
 
 def failure_response(rule: FaultRule) -> web.Response:
-    return json_response({"message": f"{rule.status}: injected failure", "code": 0}, status=rule.status)
+    return json_response(
+        {"message": f"{rule.status}: injected failure", "code": 0}, status=rule.status
+    )

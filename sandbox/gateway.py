@@ -56,7 +56,9 @@ _EVENT_INTENTS = {
 class Connection:
     """One WebSocket; frames go out in order through a queue drained by one writer task."""
 
-    def __init__(self, ws: web.WebSocketResponse, request: web.Request, compress: str | None) -> None:
+    def __init__(
+        self, ws: web.WebSocketResponse, request: web.Request, compress: str | None
+    ) -> None:
         self.ws = ws
         self.transport = request.transport
         self.compress = compress
@@ -164,20 +166,30 @@ class GatewayHub:
             needed = _EVENT_INTENTS.get(event.name, 0)
             if needed and not session.intents & needed:
                 continue
-            if event.channel_id is not None and event.channel_id in self.world.channels:
-                if not self.world.can(session.user_id, event.channel_id, P.VIEW_CHANNEL):
-                    continue
+            if (
+                event.channel_id is not None
+                and event.channel_id in self.world.channels
+                and not self.world.can(session.user_id, event.channel_id, P.VIEW_CHANNEL)
+            ):
+                continue
             session.push(event.name, self._shape_for(session, event))
 
     def _shape_for(self, session: GatewaySession, event: Event) -> JsonDict:
-        if event.name not in ("MESSAGE_CREATE", "MESSAGE_UPDATE") or session.intents & MESSAGE_CONTENT:
+        if (
+            event.name not in ("MESSAGE_CREATE", "MESSAGE_UPDATE")
+            or session.intents & MESSAGE_CONTENT
+        ):
             return event.data
         return _without_content(event.data, session.user_id)
 
     def _expire(self) -> None:
         now = time.monotonic()
         for sid, s in list(self.all_sessions.items()):
-            if s.connection is None and s.detached_at is not None and now - s.detached_at > self.resume_window:
+            if (
+                s.connection is None
+                and s.detached_at is not None
+                and now - s.detached_at > self.resume_window
+            ):
                 del self.all_sessions[sid]
 
     # -- websocket ----------------------------------------------------------------------
@@ -189,7 +201,14 @@ class GatewayHub:
             compress = None  # zstd-stream is not offered; the client then gets plain text frames
         conn = Connection(ws, request, compress)
         self.connections.add(conn)
-        conn.send({"op": 10, "s": None, "t": None, "d": {"heartbeat_interval": self.heartbeat_interval_ms}})
+        conn.send(
+            {
+                "op": 10,
+                "s": None,
+                "t": None,
+                "d": {"heartbeat_interval": self.heartbeat_interval_ms},
+            }
+        )
         try:
             async for msg in ws:
                 if msg.type != WSMsgType.TEXT:
@@ -260,7 +279,9 @@ class GatewayHub:
         session.push("READY", self._ready(session, [g.id for g in guilds]))
         for g in guilds:
             with_members = bool(session.intents & GUILD_MEMBERS)
-            session.push("GUILD_CREATE", payloads.guild_create(self.world, g, with_members=with_members))
+            session.push(
+                "GUILD_CREATE", payloads.guild_create(self.world, g, with_members=with_members)
+            )
         self.ready.set()
 
     def _ready(self, session: GatewaySession, guild_ids: list[int]) -> JsonDict:

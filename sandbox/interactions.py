@@ -89,7 +89,7 @@ class InteractionResult:
     def deferred(self) -> bool:
         return self.type in (5, 6)
 
-    async def wait_followups(self, count: int, *, timeout: float = 10) -> InteractionResult:
+    async def wait_followups(self, count: int, *, timeout: float = 10) -> InteractionResult:  # noqa: ASYNC109
         """Wait until the bot has sent ``count`` follow-ups; returns a fresh result."""
         record = self._hub.records[self.interaction_id]
         await self._hub.wait(record, lambda r: len(r.followup_ids) >= count, timeout)
@@ -110,7 +110,10 @@ class InteractionHub:
         for cmd in self.world.guild_commands.get(guild_id, []) + self.world.global_commands:
             if cmd["name"] == parts[0] and cmd["type"] == 1:
                 return cmd, parts[1:]
-        synced = [c["name"] for c in self.world.guild_commands.get(guild_id, []) + self.world.global_commands]
+        synced = [
+            c["name"]
+            for c in self.world.guild_commands.get(guild_id, []) + self.world.global_commands
+        ]
         raise CommandNotFound(f"/{parts[0]} is not synced (synced: {synced})")
 
     def _resolve(
@@ -132,7 +135,9 @@ class InteractionHub:
         known = {o["name"]: o for o in defs}
         for name, value in values.items():
             if name not in known:
-                raise ValueError(f"option {name!r} is not an option of this command; options: {list(known)}")
+                raise ValueError(
+                    f"option {name!r} is not an option of this command; options: {list(known)}"
+                )
             leaf.append(self._option(known[name], value, resolved, focused == name))
         missing = [o["name"] for o in defs if o.get("required") and o["name"] not in values]
         if missing and focused is None:
@@ -177,7 +182,9 @@ class InteractionHub:
             for g in world.guilds.values():
                 if int(value) in g.roles:
                     out["value"] = str(int(value))
-                    resolved.setdefault("roles", {})[str(int(value))] = payloads.role(g.roles[int(value)])
+                    resolved.setdefault("roles", {})[str(int(value))] = payloads.role(
+                        g.roles[int(value)]
+                    )
                     break
             else:
                 raise ValueError(f"unknown role or user {value!r}")
@@ -218,7 +225,13 @@ class InteractionHub:
             "attachment_size_limit": ATTACHMENT_SIZE_LIMIT,
         }
         record = InteractionRecord(
-            id=iid, token=token, type=kind, guild_id=guild.id, channel_id=ch.id, user_id=user_id, payload=payload
+            id=iid,
+            token=token,
+            type=kind,
+            guild_id=guild.id,
+            channel_id=ch.id,
+            user_id=user_id,
+            payload=payload,
         )
         self.records[iid] = record
         self._by_token[token] = record
@@ -243,7 +256,11 @@ class InteractionHub:
         if enforce_default_permissions and required is not None:
             perms = world.permissions(user_id, ch.id)
             if int(required) & perms != int(required):
-                raise ApiError(403, 50013, f"/{cmd['name']} is hidden from this member (default_member_permissions)")
+                raise ApiError(
+                    403,
+                    50013,
+                    f"/{cmd['name']} is hidden from this member (default_member_permissions)",
+                )
         opts, resolved = self._resolve(cmd, subpath, dict(options or {}), focused)
         data: JsonDict = {"id": cmd["id"], "name": cmd["name"], "type": 1, "options": opts}
         if resolved:
@@ -255,8 +272,15 @@ class InteractionHub:
         self._dispatch(record)
         return record
 
-    def component(self, message_id: int, user_id: int, custom_id: str, *, component_type: int = 2,
-                  values: list[str] | None = None) -> InteractionRecord:
+    def component(
+        self,
+        message_id: int,
+        user_id: int,
+        custom_id: str,
+        *,
+        component_type: int = 2,
+        values: list[str] | None = None,
+    ) -> InteractionRecord:
         world = self.world
         msg = world.messages.get(int(message_id))
         if msg is None or msg.deleted:
@@ -301,7 +325,7 @@ class InteractionHub:
             meta["name"] = record.payload["data"]["name"]
         return meta
 
-    async def wait(self, record: InteractionRecord, predicate: Any, timeout: float) -> None:
+    async def wait(self, record: InteractionRecord, predicate: Any, timeout: float) -> None:  # noqa: ASYNC109
         async def _wait() -> None:
             async with record.changed:
                 await record.changed.wait_for(lambda: predicate(record))
@@ -343,23 +367,31 @@ class InteractionHub:
             ephemeral=shown.ephemeral if shown else False,
             files=shown.files if shown else [],
             followups=[m for m in (self._message(i) for i in record.followup_ids) if m is not None],
-            message=updated if record.callback_type in (6, 7) else (original.payload if original else None),
+            message=updated
+            if record.callback_type in (6, 7)
+            else (original.payload if original else None),
             choices=record.choices,
             modal=record.modal,
             interaction_id=record.id,
             _hub=self,
         )
 
-    async def settle(self, record: InteractionRecord, *, timeout: float, followups: int = 0) -> InteractionResult:
+    async def settle(
+        self,
+        record: InteractionRecord,
+        *,
+        timeout: float,  # noqa: ASYNC109
+        followups: int = 0,
+    ) -> InteractionResult:
         """Wait for the callback; after a 'thinking' defer also for the edit of the original
         response; then for ``followups`` follow-ups."""
 
         def done(r: InteractionRecord) -> bool:
             if r.callback_type is None:
                 return False
-            if r.callback_type == 5 and r.original_id is not None:
-                if self.world.messages[r.original_id].flags & LOADING:
-                    return False
+            original = self.world.messages.get(r.original_id or 0)
+            if r.callback_type == 5 and original is not None and original.flags & LOADING:
+                return False
             return len(r.followup_ids) >= followups
 
         await self.wait(record, done, timeout)

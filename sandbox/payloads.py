@@ -238,9 +238,13 @@ def guild_create(world: World, g: Guild, *, with_members: bool) -> JsonDict:
         for m in g.members.values()
         if with_members or m.user_id == world.bot_user_id
     ]
-    channels = [channel(c) for c in world.channels.values() if c.guild_id == g.id and not c.is_thread]
+    channels = [
+        channel(c) for c in world.channels.values() if c.guild_id == g.id and not c.is_thread
+    ]
     threads = [
-        thread(c) for c in world.channels.values() if c.guild_id == g.id and c.is_thread and not c.archived
+        thread(c)
+        for c in world.channels.values()
+        if c.guild_id == g.id and c.is_thread and not c.archived
     ]
     return {
         **guild_info(g),

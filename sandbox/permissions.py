@@ -77,7 +77,9 @@ def base_permissions(guild: Guild, user_id: int) -> int:
     return perms
 
 
-def channel_permissions(guild: Guild, channel: Channel, user_id: int, parent: Channel | None) -> int:
+def channel_permissions(
+    guild: Guild, channel: Channel, user_id: int, parent: Channel | None
+) -> int:
     """Permissions of ``user_id`` in ``channel`` (``parent`` given when it is a thread)."""
     perms = base_permissions(guild, user_id)
     if perms & P.ADMINISTRATOR:

@@ -23,7 +23,15 @@ from sandbox.faults import Faults, failure_response, rate_limited_response
 from sandbox.gateway import GatewayHub, GatewaySession
 from sandbox.interactions import InteractionHub
 from sandbox.rest import ROUTE_TABLES
-from sandbox.rest.common import BODY_KEY, INFO, INTERACTIONS, WORLD, ServerInfo, json_response, parse_body
+from sandbox.rest.common import (
+    BODY_KEY,
+    INFO,
+    INTERACTIONS,
+    WORLD,
+    ServerInfo,
+    json_response,
+    parse_body,
+)
 from sandbox.state import World
 
 log = logging.getLogger(__name__)
@@ -82,7 +90,10 @@ class SandboxServer:
         return self
 
     async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
     ) -> None:
         await self.stop()
 
@@ -116,7 +127,7 @@ class SandboxServer:
         """op 9 to every connected client."""
         self.gateway.invalidate(resumable=resumable)
 
-    async def wait_for_bot_ready(self, timeout: float = 10) -> None:
+    async def wait_for_bot_ready(self, timeout: float = 10) -> None:  # noqa: ASYNC109
         """Until a bot session has IDENTIFIED and is connected."""
         async with asyncio.timeout(timeout):
             while not self.sessions:
@@ -139,7 +150,9 @@ class SandboxServer:
         for mid in self.world.history_ids(channel_id):
             for att in self.world.messages[mid].attachments:
                 if att.id == attachment_id:
-                    return web.Response(body=att.data, content_type=att.content_type or "application/octet-stream")
+                    return web.Response(
+                        body=att.data, content_type=att.content_type or "application/octet-stream"
+                    )
         for msg in self.world.messages.values():  # ephemeral answers are not in history
             for att in msg.attachments:
                 if att.id == attachment_id and msg.channel_id == channel_id:
@@ -159,15 +172,28 @@ class SandboxServer:
         if request_body is not None:
             request_json = request_body.for_log()
         response_json: Any = None
-        if isinstance(response, web.Response) and response.body and response.content_type == "application/json":
+        if (
+            isinstance(response, web.Response)
+            and response.body
+            and response.content_type == "application/json"
+        ):
             assert isinstance(response.body, bytes)
             response_json = json.loads(response.body)
         self.log.append(
-            LoggedCall(request.method, logged_path, response.status, request_json, response_json, datetime.now(UTC))
+            LoggedCall(
+                request.method,
+                logged_path,
+                response.status,
+                request_json,
+                response_json,
+                datetime.now(UTC),
+            )
         )
         return response
 
-    async def _handle(self, request: web.Request, handler: Handler, path: str) -> web.StreamResponse:
+    async def _handle(
+        self, request: web.Request, handler: Handler, path: str
+    ) -> web.StreamResponse:
         try:
             request[BODY_KEY] = await parse_body(request)
             for rule in self.faults.take(request.method, path):
@@ -177,7 +203,10 @@ class SandboxServer:
                     return rate_limited_response(rule)
                 else:
                     return failure_response(rule)
-            if not path.startswith(_TOKEN_ROUTES) and request.headers.get("Authorization") != f"Bot {self.token}":
+            if (
+                not path.startswith(_TOKEN_ROUTES)
+                and request.headers.get("Authorization") != f"Bot {self.token}"
+            ):
                 return json_response({"message": "401: Unauthorized", "code": 0}, status=401)
             response: web.StreamResponse = await handler(request)
             return response
@@ -190,4 +219,6 @@ class SandboxServer:
         except (ValueError, KeyError, TypeError) as exc:
             # malformed bodies (wrong types, missing keys) are the client's fault, as on Discord
             log.info("bad request to %s %s: %r", request.method, path, exc)
-            return json_response({"message": f"Invalid Form Body: {exc}", "code": 50035}, status=400)
+            return json_response(
+                {"message": f"Invalid Form Body: {exc}", "code": 50035}, status=400
+            )

@@ -107,7 +107,9 @@ class World:
         for u in self.users.values():
             if u.username == name:
                 return u
-        raise KeyError(f"no sandbox user named {name!r}; known: {[u.username for u in self.users.values()]}")
+        raise KeyError(
+            f"no sandbox user named {name!r}; known: {[u.username for u in self.users.values()]}"
+        )
 
     def permissions(self, user_id: int, channel_id: int) -> int:
         ch = self.get_channel(channel_id)
@@ -153,13 +155,20 @@ class World:
 
     # -- setup --------------------------------------------------------------------------
     def add_user(
-        self, username: str, *, bot: bool = False, global_name: str | None = None, id: int | None = None
+        self,
+        username: str,
+        *,
+        bot: bool = False,
+        global_name: str | None = None,
+        id: int | None = None,
     ) -> User:
         u = User(id=id or self.ids.next(), username=username, global_name=global_name, bot=bot)
         self.users[u.id] = u
         return u
 
-    def add_guild(self, name: str, owner_id: int, *, everyone_permissions: int = DEFAULT_EVERYONE) -> Guild:
+    def add_guild(
+        self, name: str, owner_id: int, *, everyone_permissions: int = DEFAULT_EVERYONE
+    ) -> Guild:
         gid = self.ids.next()
         g = Guild(id=gid, name=name, owner_id=owner_id)
         g.roles[gid] = Role(id=gid, name="@everyone", permissions=everyone_permissions)
@@ -168,7 +177,13 @@ class World:
         return g
 
     def add_role(
-        self, guild_id: int, name: str, permissions: int = 0, *, mentionable: bool = False, managed: bool = False
+        self,
+        guild_id: int,
+        name: str,
+        permissions: int = 0,
+        *,
+        mentionable: bool = False,
+        managed: bool = False,
     ) -> Role:
         g = self.get_guild(guild_id)
         r = Role(
@@ -180,7 +195,9 @@ class World:
             managed=managed,
         )
         g.roles[r.id] = r
-        self.emit(Event("GUILD_ROLE_CREATE", {"guild_id": str(g.id), "role": payloads.role(r)}, g.id))
+        self.emit(
+            Event("GUILD_ROLE_CREATE", {"guild_id": str(g.id), "role": payloads.role(r)}, g.id)
+        )
         return r
 
     def add_member(self, guild_id: int, user_id: int, roles: Iterable[int] = ()) -> Member:
@@ -207,7 +224,9 @@ class World:
             guild_id=g.id,
             type=int(type),
             name=name,
-            position=sum(1 for c in self.channels.values() if c.guild_id == g.id and not c.is_thread),
+            position=sum(
+                1 for c in self.channels.values() if c.guild_id == g.id and not c.is_thread
+            ),
             parent_id=parent_id,
             topic=topic,
             overwrites={o.id: o for o in overwrites},
@@ -228,9 +247,13 @@ class World:
             "emoji_name": spec.get("emoji_name"),
         }
 
-    def set_overwrite(self, channel_id: int, target_id: int, *, type: int, allow: int = 0, deny: int = 0) -> None:
+    def set_overwrite(
+        self, channel_id: int, target_id: int, *, type: int, allow: int = 0, deny: int = 0
+    ) -> None:
         ch = self.get_channel(channel_id)
-        ch.overwrites[int(target_id)] = Overwrite(id=int(target_id), type=type, allow=allow, deny=deny)
+        ch.overwrites[int(target_id)] = Overwrite(
+            id=int(target_id), type=type, allow=allow, deny=deny
+        )
         self._emit_channel_update(ch)
 
     # -- channels and threads -----------------------------------------------------------
@@ -276,7 +299,12 @@ class World:
         ch = self.get_channel(channel_id)
         del self.channels[ch.id]
         if ch.is_thread:
-            data = {"id": str(ch.id), "guild_id": str(ch.guild_id), "parent_id": str(ch.parent_id), "type": ch.type}
+            data = {
+                "id": str(ch.id),
+                "guild_id": str(ch.guild_id),
+                "parent_id": str(ch.parent_id),
+                "type": ch.type,
+            }
             self.emit(Event("THREAD_DELETE", data, ch.guild_id))
         else:
             self.emit(Event("CHANNEL_DELETE", payloads.channel(ch), ch.guild_id))
@@ -363,7 +391,11 @@ class World:
                 "guild_id": str(ch.guild_id),
             }
         if type is None:
-            type = MessageType.REPLY if message_reference and message_reference.get("type", 0) == 0 else 0
+            type = (
+                MessageType.REPLY
+                if message_reference and message_reference.get("type", 0) == 0
+                else 0
+            )
         created = at or _now()
         mid = int(message_id) if message_id is not None else self.ids.next(at)
         msg = Message(
@@ -471,7 +503,9 @@ class World:
         msg.edited_at = _now()
         self._apply_mentions(msg)
         if dispatch and not msg.ephemeral:
-            self.emit(Event("MESSAGE_UPDATE", payloads.message(self, msg), msg.guild_id, msg.channel_id))
+            self.emit(
+                Event("MESSAGE_UPDATE", payloads.message(self, msg), msg.guild_id, msg.channel_id)
+            )
         return msg
 
     def delete_message(self, channel_id: int, message_id: int) -> Message:
@@ -486,7 +520,11 @@ class World:
         msgs = [self.get_message(ch.id, mid) for mid in message_ids]
         for msg in msgs:
             msg.deleted = True
-        data = {"ids": [str(m.id) for m in msgs], "channel_id": str(ch.id), "guild_id": str(ch.guild_id)}
+        data = {
+            "ids": [str(m.id) for m in msgs],
+            "channel_id": str(ch.id),
+            "guild_id": str(ch.guild_id),
+        }
         self.emit(Event("MESSAGE_DELETE_BULK", data, ch.guild_id, ch.id))
         return msgs
 
@@ -513,7 +551,12 @@ class World:
         if not users:
             del msg.reactions[emoji]
         self.emit(
-            Event("MESSAGE_REACTION_REMOVE", self._reaction_event(msg, user_id, emoji), msg.guild_id, msg.channel_id)
+            Event(
+                "MESSAGE_REACTION_REMOVE",
+                self._reaction_event(msg, user_id, emoji),
+                msg.guild_id,
+                msg.channel_id,
+            )
         )
         return True
 

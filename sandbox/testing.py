@@ -17,16 +17,22 @@ ClientT = TypeVar("ClientT", bound=discord.Client)
 
 @contextlib.asynccontextmanager
 async def running_client(
-    server: SandboxServer, client_factory: Callable[[], ClientT], *, ready_timeout: float = 10
+    server: SandboxServer,
+    client_factory: Callable[[], ClientT],
+    *,
+    ready_timeout: float = 10,
+    token: str | None = None,
 ) -> AsyncIterator[ClientT]:
     """Point discord.py at ``server``, start the client made by ``client_factory`` (build it
     with a small ``guild_ready_timeout``), wait for on_ready, yield it, close it cleanly."""
     with discord_pointed_at(server.api_base, server.gateway_url):
         client = client_factory()
-        task = asyncio.create_task(client.start(server.token), name="sandbox-client")
+        task = asyncio.create_task(client.start(token or server.token), name="sandbox-client")
         ready = asyncio.create_task(client.wait_until_ready())
         try:
-            done, _ = await asyncio.wait({task, ready}, timeout=ready_timeout, return_when=asyncio.FIRST_COMPLETED)
+            done, _ = await asyncio.wait(
+                {task, ready}, timeout=ready_timeout, return_when=asyncio.FIRST_COMPLETED
+            )
             if task in done:
                 task.result()  # the client stopped before READY: raise why
                 raise RuntimeError("discord client stopped before it was ready")

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from sandbox.rest import channels, commands, guilds, interactions, messages, reactions, threads, users
+from sandbox.rest import (
+    channels,
+    commands,
+    guilds,
+    interactions,
+    messages,
+    reactions,
+    threads,
+    users,
+)
 
 ROUTE_TABLES: tuple[web.RouteTableDef, ...] = (
     users.routes,

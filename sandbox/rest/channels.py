@@ -34,7 +34,11 @@ def check_applied_tags(world: World, parent_id: int, tags: Any) -> list[int]:
     parent = world.get_channel(parent_id)
     ids = [int(t) for t in tags or []]
     if len(ids) > MAX_APPLIED_TAGS:
-        raise invalid_form("applied_tags", "BASE_TYPE_MAX_LENGTH", f"Must be {MAX_APPLIED_TAGS} or fewer in length.")
+        raise invalid_form(
+            "applied_tags",
+            "BASE_TYPE_MAX_LENGTH",
+            f"Must be {MAX_APPLIED_TAGS} or fewer in length.",
+        )
     known = {int(t["id"]) for t in parent.available_tags}
     for tag in ids:
         if tag not in known:
@@ -44,14 +48,22 @@ def check_applied_tags(world: World, parent_id: int, tags: Any) -> list[int]:
 
 def _check_tags(tags: Any) -> list[JsonDict]:
     if not isinstance(tags, list) or len(tags) > MAX_TAGS:
-        raise invalid_form("available_tags", "BASE_TYPE_MAX_LENGTH", f"Must be {MAX_TAGS} or fewer in length.")
+        raise invalid_form(
+            "available_tags", "BASE_TYPE_MAX_LENGTH", f"Must be {MAX_TAGS} or fewer in length."
+        )
     names = set()
     for i, tag in enumerate(tags):
         name = tag.get("name") if isinstance(tag, dict) else None
         if not isinstance(name, str) or not 1 <= len(name) <= 20:
-            raise invalid_form(f"available_tags.{i}.name", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 20 in length.")
+            raise invalid_form(
+                f"available_tags.{i}.name",
+                "BASE_TYPE_BAD_LENGTH",
+                "Must be between 1 and 20 in length.",
+            )
         if name in names:
-            raise invalid_form(f"available_tags.{i}.name", "DUPLICATE_TAG_NAME", "Tag names must be unique")
+            raise invalid_form(
+                f"available_tags.{i}.name", "DUPLICATE_TAG_NAME", "Tag names must be unique"
+            )
         names.add(name)
     return tags
 
@@ -70,12 +82,16 @@ async def edit_channel(request: web.Request) -> web.Response:
         if "name" in fields:
             validate.thread_name(fields["name"])
         if "applied_tags" in fields:
-            fields["applied_tags"] = check_applied_tags(world, ch.parent_id or 0, fields["applied_tags"])
+            fields["applied_tags"] = check_applied_tags(
+                world, ch.parent_id or 0, fields["applied_tags"]
+            )
     else:
         world.require(bot, ch.id, P.MANAGE_CHANNELS)
         if "available_tags" in fields:
             if ch.type != ChannelType.GUILD_FORUM:
-                raise invalid_form("available_tags", "CHANNEL_TYPE_INVALID", "Only forum channels have tags")
+                raise invalid_form(
+                    "available_tags", "CHANNEL_TYPE_INVALID", "Only forum channels have tags"
+                )
             fields["available_tags"] = _check_tags(fields["available_tags"])
     ch = world.update_channel(ch.id, fields)
     return json_response(payloads.channel(ch))

@@ -24,21 +24,35 @@ def _check_options(options: list[JsonDict], path: str) -> None:
     for i, opt in enumerate(options):
         name = opt.get("name", "")
         if not _NAME.match(name) or name != name.lower():
-            raise invalid_form(f"{path}.{i}.name", "APPLICATION_COMMAND_INVALID_NAME", f"Invalid name {name!r}")
+            raise invalid_form(
+                f"{path}.{i}.name", "APPLICATION_COMMAND_INVALID_NAME", f"Invalid name {name!r}"
+            )
         if not 1 <= len(opt.get("description") or "") <= 100:
-            raise invalid_form(f"{path}.{i}.description", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+            raise invalid_form(
+                f"{path}.{i}.description",
+                "BASE_TYPE_BAD_LENGTH",
+                "Must be between 1 and 100 in length.",
+            )
         if len(opt.get("choices") or []) > 25:
-            raise invalid_form(f"{path}.{i}.choices", "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
+            raise invalid_form(
+                f"{path}.{i}.choices", "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length."
+            )
         _check_options(opt.get("options") or [], f"{path}.{i}.options")
 
 
-def normalise(world: World, raw: JsonDict, existing: list[JsonDict], guild_id: int | None) -> JsonDict:
+def normalise(
+    world: World, raw: JsonDict, existing: list[JsonDict], guild_id: int | None
+) -> JsonDict:
     kind = int(raw.get("type") or 1)
     name = raw.get("name") or ""
     if not _NAME.match(name) or (kind == 1 and name != name.lower()):
-        raise invalid_form("name", "APPLICATION_COMMAND_INVALID_NAME", f"Invalid command name {name!r}")
+        raise invalid_form(
+            "name", "APPLICATION_COMMAND_INVALID_NAME", f"Invalid command name {name!r}"
+        )
     if kind == 1 and not 1 <= len(raw.get("description") or "") <= 100:
-        raise invalid_form("description", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+        raise invalid_form(
+            "description", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length."
+        )
     _check_options(raw.get("options") or [], "options")
     same = next((c for c in existing if c["name"] == name and c["type"] == kind), None)
     cmd = {

@@ -15,6 +15,7 @@ from sandbox.state import World
 if TYPE_CHECKING:
     from sandbox.interactions import InteractionHub
 
+
 @dataclass
 class ServerInfo:
     """Addresses known only once the server listens (the port is picked by the OS)."""
@@ -26,7 +27,7 @@ class ServerInfo:
 WORLD = web.AppKey("world", World)
 INFO = web.AppKey("info", ServerInfo)
 INTERACTIONS: web.AppKey[InteractionHub] = web.AppKey("interactions")
-BODY_KEY = "sandbox.body"
+BODY_KEY: web.RequestKey[Body] = web.RequestKey("sandbox.body", "Body")
 
 JsonDict = dict[str, Any]
 
@@ -55,7 +56,9 @@ class Body:
         if not self.files:
             return self.json
         logged = dict(self.json) if isinstance(self.json, dict) else {"payload": self.json}
-        logged["_files"] = [{"field": f.field, "filename": f.filename, "size": len(f.data)} for f in self.files]
+        logged["_files"] = [
+            {"field": f.field, "filename": f.filename, "size": len(f.data)} for f in self.files
+        ]
         return logged
 
 
@@ -99,7 +102,9 @@ def body(request: web.Request) -> Body:
     return found if isinstance(found, Body) else Body()
 
 
-def json_response(data: Any, status: int = 200, headers: dict[str, str] | None = None) -> web.Response:
+def json_response(
+    data: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> web.Response:
     """Exactly ``application/json``: discord.py reads the body as text if a charset follows."""
     hdrs = {"Content-Type": "application/json"}
     hdrs.update(headers or {})
@@ -113,7 +118,7 @@ def no_content() -> web.Response:
 def snowflake(request: web.Request, name: str) -> int:
     raw = request.match_info[name]
     if not raw.isdigit():
-        raise invalid_form(name, "NUMBER_TYPE_COERCE", f"Value \"{raw}\" is not snowflake.")
+        raise invalid_form(name, "NUMBER_TYPE_COERCE", f'Value "{raw}" is not snowflake.')
     return int(raw)
 
 
@@ -124,7 +129,7 @@ def query_int(request: web.Request, name: str, default: int | None = None) -> in
     try:
         return int(raw)
     except ValueError:
-        raise invalid_form(name, "NUMBER_TYPE_COERCE", f"Value \"{raw}\" is not int.") from None
+        raise invalid_form(name, "NUMBER_TYPE_COERCE", f'Value "{raw}" is not int.') from None
 
 
 def world_of(request: web.Request) -> World:
@@ -135,9 +140,13 @@ def interactions_of(request: web.Request) -> InteractionHub:
     return request.app[INTERACTIONS]
 
 
-def attachments_from(payload: JsonDict, files: list[UploadedFile], world: World) -> list[Attachment]:
+def attachments_from(
+    payload: JsonDict, files: list[UploadedFile], world: World
+) -> list[Attachment]:
     """Match ``files[n]`` parts to the payload's ``attachments`` entries by index."""
-    described = {str(a.get("id")): a for a in payload.get("attachments") or [] if isinstance(a, dict)}
+    described = {
+        str(a.get("id")): a for a in payload.get("attachments") or [] if isinstance(a, dict)
+    }
     out = []
     for index, f in enumerate(files):
         key = f.field[len("files[") : -1] if f.field.startswith("files[") else str(index)

@@ -29,7 +29,11 @@ async def guild_channels(request: web.Request) -> web.Response:
     world = world_of(request)
     g = world.get_guild(snowflake(request, "guild_id"))
     return json_response(
-        [payloads.channel(c) for c in world.channels.values() if c.guild_id == g.id and not c.is_thread]
+        [
+            payloads.channel(c)
+            for c in world.channels.values()
+            if c.guild_id == g.id and not c.is_thread
+        ]
     )
 
 
@@ -45,7 +49,7 @@ async def create_channel(request: web.Request) -> web.Response:
         raise invalid_form("name", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
     kind = int(fields.get("type") or ChannelType.GUILD_TEXT)
     if kind not in (ChannelType.GUILD_TEXT, ChannelType.GUILD_FORUM, ChannelType.GUILD_CATEGORY):
-        raise invalid_form("type", "BASE_TYPE_CHOICES", f"Value must be one of (0, 4, 15).")
+        raise invalid_form("type", "BASE_TYPE_CHOICES", "Value must be one of (0, 4, 15).")
     ch = world.add_channel(
         g.id,
         name,

@@ -33,8 +33,14 @@ JsonDict = dict[str, Any]
 WEBHOOK = "/webhooks/{application_id}/{token}"
 
 
-def _create(hub: InteractionHub, record: InteractionRecord, data: JsonDict, files: list[UploadedFile],
-            *, loading: bool = False) -> Message:
+def _create(
+    hub: InteractionHub,
+    record: InteractionRecord,
+    data: JsonDict,
+    files: list[UploadedFile],
+    *,
+    loading: bool = False,
+) -> Message:
     world = hub.world
     validate.message_body(data, len(files))
     if not loading:
@@ -42,7 +48,11 @@ def _create(hub: InteractionHub, record: InteractionRecord, data: JsonDict, file
     flags = int(data.get("flags") or 0)
     if loading:
         flags |= LOADING
-    kind = MessageType.CHAT_INPUT_COMMAND if record.type == APPLICATION_COMMAND else MessageType.DEFAULT
+    kind = (
+        MessageType.CHAT_INPUT_COMMAND
+        if record.type == APPLICATION_COMMAND
+        else MessageType.DEFAULT
+    )
     return world.create_message(
         record.channel_id,
         world.bot_user_id,
@@ -76,25 +86,36 @@ async def callback(request: web.Request) -> web.Response:
         message = _create(hub, record, data, b.files)
         record.original_id = message.id
     elif kind == 5:
-        message = _create(hub, record, {"flags": int(data.get("flags") or 0) & EPHEMERAL}, [], loading=True)
+        message = _create(
+            hub, record, {"flags": int(data.get("flags") or 0) & EPHEMERAL}, [], loading=True
+        )
         record.original_id = message.id
     elif kind in (6, 7) and record.source_message_id is not None:
         if kind == 7:
             validate.message_body(data, len(b.files))
             message = world.edit_message(
-                record.channel_id, record.source_message_id, data, attachments=attachments_from(data, b.files, world)
+                record.channel_id,
+                record.source_message_id,
+                data,
+                attachments=attachments_from(data, b.files, world),
             )
         else:
             message = world.messages[record.source_message_id]
     elif kind == 8:
         choices = data.get("choices") or []
         if len(choices) > 25:
-            raise invalid_form("data.choices", "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
+            raise invalid_form(
+                "data.choices", "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length."
+            )
         record.choices = choices
     elif kind == 9:
         record.modal = data
     else:
-        raise invalid_form("type", "INTERACTION_CALLBACK_TYPE_INVALID", f"Invalid callback type {kind} for this interaction")
+        raise invalid_form(
+            "type",
+            "INTERACTION_CALLBACK_TYPE_INVALID",
+            f"Invalid callback type {kind} for this interaction",
+        )
     record.callback_type = kind
     await record.notify()
     answer: JsonDict = {

@@ -30,7 +30,12 @@ JsonDict = dict[str, Any]
 
 
 def create_from_payload(
-    world: World, channel_id: int, author_id: int, payload: JsonDict, files: list[UploadedFile], **extra: Any
+    world: World,
+    channel_id: int,
+    author_id: int,
+    payload: JsonDict,
+    files: list[UploadedFile],
+    **extra: Any,
 ) -> Message:
     """Validate a message body and create it (used by channel sends, forum posts, webhooks)."""
     validate.message_body(payload, len(files))
@@ -52,7 +57,11 @@ def create_from_payload(
             target = None
         if target is not None and ref_type == 0:
             if target.channel_id != channel_id:
-                raise invalid_form("message_reference", "REPLIES_CANNOT_REFERENCE_OTHER_CHANNEL", "Cannot reply across channels")
+                raise invalid_form(
+                    "message_reference",
+                    "REPLIES_CANNOT_REFERENCE_OTHER_CHANNEL",
+                    "Cannot reply across channels",
+                )
             reply_to = target.id
         elif target is not None and ref_type == 1:
             reference = {
@@ -84,8 +93,18 @@ def create_from_payload(
 def snapshot(world: World, target: Message) -> JsonDict:
     """A forward's copy of the original (Discord's message snapshot object)."""
     full = payloads.message(world, target, nested=False)
-    keep = ("type", "content", "embeds", "attachments", "timestamp", "edited_timestamp", "flags", "mentions",
-            "mention_roles", "components")
+    keep = (
+        "type",
+        "content",
+        "embeds",
+        "attachments",
+        "timestamp",
+        "edited_timestamp",
+        "flags",
+        "mentions",
+        "mention_roles",
+        "components",
+    )
     return {"message": {k: full[k] for k in keep if k in full}}
 
 
@@ -154,7 +173,9 @@ async def bulk_delete(request: web.Request) -> web.Response:
     world.require(world.bot_user_id, channel_id, P.MANAGE_MESSAGES)
     ids = [int(i) for i in body(request).dict().get("messages") or []]
     if not 2 <= len(ids) <= 100:
-        raise invalid_form("messages", "BASE_TYPE_BAD_LENGTH", "Must be between 2 and 100 in length.")
+        raise invalid_form(
+            "messages", "BASE_TYPE_BAD_LENGTH", "Must be between 2 and 100 in length."
+        )
     cutoff = datetime.now(UTC) - timedelta(days=14)
     msgs = [world.get_message(channel_id, i) for i in ids]
     if any(m.created_at < cutoff for m in msgs):
@@ -163,7 +184,9 @@ async def bulk_delete(request: web.Request) -> web.Response:
     return no_content()
 
 
-def page(ids: list[int], *, limit: int, before: int | None, after: int | None, around: int | None) -> list[int]:
+def page(
+    ids: list[int], *, limit: int, before: int | None, after: int | None, around: int | None
+) -> list[int]:
     """Discord's history window over ascending ids; the answer is newest first."""
     if around is not None:
         older = [i for i in ids if i < around][-(limit // 2) :] if limit // 2 else []

@@ -26,7 +26,9 @@ async def add_own(request: web.Request) -> web.Response:
     world = world_of(request)
     channel_id = snowflake(request, "channel_id")
     world.require(world.bot_user_id, channel_id, P.READ_MESSAGE_HISTORY | P.ADD_REACTIONS)
-    world.add_reaction(channel_id, snowflake(request, "message_id"), world.bot_user_id, _emoji(request))
+    world.add_reaction(
+        channel_id, snowflake(request, "message_id"), world.bot_user_id, _emoji(request)
+    )
     return no_content()
 
 
@@ -35,7 +37,9 @@ async def remove_own(request: web.Request) -> web.Response:
     world = world_of(request)
     channel_id = snowflake(request, "channel_id")
     world.require(world.bot_user_id, channel_id, P.READ_MESSAGE_HISTORY)
-    world.remove_reaction(channel_id, snowflake(request, "message_id"), world.bot_user_id, _emoji(request))
+    world.remove_reaction(
+        channel_id, snowflake(request, "message_id"), world.bot_user_id, _emoji(request)
+    )
     return no_content()
 
 

@@ -57,7 +57,9 @@ async def create_thread(request: web.Request) -> web.Response:
     if parent.type not in (ChannelType.GUILD_TEXT, ChannelType.GUILD_ANNOUNCEMENT):
         raise not_a_thread_parent(parent.type)
     kind = int(fields.get("type") or ChannelType.PRIVATE_THREAD)
-    perm = P.CREATE_PRIVATE_THREADS if kind == ChannelType.PRIVATE_THREAD else P.CREATE_PUBLIC_THREADS
+    perm = (
+        P.CREATE_PRIVATE_THREADS if kind == ChannelType.PRIVATE_THREAD else P.CREATE_PUBLIC_THREADS
+    )
     world.require(bot, parent.id, perm)
     thread = world.create_thread(
         parent.id, name, bot, type=kind, auto_archive_duration=fields.get("auto_archive_duration")
@@ -81,7 +83,11 @@ async def thread_from_message(request: web.Request) -> web.Response:
     fields = body(request).dict()
     name = validate.thread_name(fields.get("name"))
     thread = world.create_thread(
-        parent.id, name, bot, thread_id=origin.id, auto_archive_duration=fields.get("auto_archive_duration")
+        parent.id,
+        name,
+        bot,
+        thread_id=origin.id,
+        auto_archive_duration=fields.get("auto_archive_duration"),
     )
     world.create_message(
         thread.id,
@@ -126,7 +132,9 @@ def _before(raw: str | None) -> datetime | None:
     try:
         return datetime.fromisoformat(raw)
     except ValueError:
-        raise invalid_form("before", "DATE_TYPE_PARSE", f"Could not parse {raw}. Should be ISO8601.") from None
+        raise invalid_form(
+            "before", "DATE_TYPE_PARSE", f"Could not parse {raw}. Should be ISO8601."
+        ) from None
 
 
 @routes.get("/channels/{channel_id}/threads/archived/public")
@@ -165,7 +173,10 @@ async def active_threads(request: web.Request) -> web.Response:
     active = [
         c
         for c in world.channels.values()
-        if c.guild_id == guild.id and c.is_thread and not c.archived and world.can(bot, c.id, P.VIEW_CHANNEL)
+        if c.guild_id == guild.id
+        and c.is_thread
+        and not c.archived
+        and world.can(bot, c.id, P.VIEW_CHANNEL)
     ]
     return json_response(
         {

@@ -42,7 +42,12 @@ async def gateway_bot(request: web.Request) -> web.Response:
         {
             "url": request.app[INFO].gateway_url,
             "shards": shards,
-            "session_start_limit": {"total": 1000, "remaining": 999, "reset_after": 86_400_000, "max_concurrency": 1},
+            "session_start_limit": {
+                "total": 1000,
+                "remaining": 999,
+                "reset_after": 86_400_000,
+                "max_concurrency": 1,
+            },
         }
     )
 

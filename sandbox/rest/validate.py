@@ -13,7 +13,9 @@ MAX_EMBEDS = 10
 MAX_EMBED_TOTAL = 6000
 MAX_THREAD_NAME = 100
 MAX_FILES = 10
-ALLOWED_SEND_FLAGS = 4 | 4096 | 64  # SUPPRESS_EMBEDS, SUPPRESS_NOTIFICATIONS, EPHEMERAL (interactions)
+ALLOWED_SEND_FLAGS = (
+    4 | 4096 | 64
+)  # SUPPRESS_EMBEDS, SUPPRESS_NOTIFICATIONS, EPHEMERAL (interactions)
 
 _EMBED_LIMITS = {"title": 256, "description": 4096}
 
@@ -28,7 +30,9 @@ def message_body(payload: JsonDict, file_count: int, *, prefix: str = "") -> Non
         )
     embeds = payload.get("embeds") or []
     if len(embeds) > MAX_EMBEDS:
-        raise invalid_form(prefix + "embeds", "BASE_TYPE_MAX_LENGTH", f"Must be {MAX_EMBEDS} or fewer in length.")
+        raise invalid_form(
+            prefix + "embeds", "BASE_TYPE_MAX_LENGTH", f"Must be {MAX_EMBEDS} or fewer in length."
+        )
     total = 0
     for i, embed in enumerate(embeds):
         for key, limit in _EMBED_LIMITS.items():
@@ -36,16 +40,22 @@ def message_body(payload: JsonDict, file_count: int, *, prefix: str = "") -> Non
             total += len(value)
             if len(value) > limit:
                 raise invalid_form(
-                    f"{prefix}embeds.{i}.{key}", "BASE_TYPE_MAX_LENGTH", f"Must be {limit} or fewer in length."
+                    f"{prefix}embeds.{i}.{key}",
+                    "BASE_TYPE_MAX_LENGTH",
+                    f"Must be {limit} or fewer in length.",
                 )
         for f in embed.get("fields") or []:
             total += len(f.get("name") or "") + len(f.get("value") or "")
         total += len((embed.get("footer") or {}).get("text") or "")
         total += len((embed.get("author") or {}).get("name") or "")
     if total > MAX_EMBED_TOTAL:
-        raise invalid_form(prefix + "embeds", "MAX_EMBED_SIZE_EXCEEDED", "Embed size exceeds maximum size of 6000")
+        raise invalid_form(
+            prefix + "embeds", "MAX_EMBED_SIZE_EXCEEDED", "Embed size exceeds maximum size of 6000"
+        )
     if file_count > MAX_FILES:
-        raise invalid_form(prefix + "files", "BASE_TYPE_MAX_LENGTH", f"Must be {MAX_FILES} or fewer in length.")
+        raise invalid_form(
+            prefix + "files", "BASE_TYPE_MAX_LENGTH", f"Must be {MAX_FILES} or fewer in length."
+        )
     flags = int(payload.get("flags") or 0)
     if flags & ~ALLOWED_SEND_FLAGS:
         raise invalid_form(prefix + "flags", "MESSAGE_FLAGS_INVALID", "Invalid message flags.")
@@ -60,7 +70,9 @@ def not_empty(payload: JsonDict, file_count: int) -> None:
 
 def thread_name(name: Any) -> str:
     if not isinstance(name, str) or not 1 <= len(name) <= MAX_THREAD_NAME:
-        raise invalid_form("name", "BASE_TYPE_BAD_LENGTH", f"Must be between 1 and {MAX_THREAD_NAME} in length.")
+        raise invalid_form(
+            "name", "BASE_TYPE_BAD_LENGTH", f"Must be between 1 and {MAX_THREAD_NAME} in length."
+        )
     return name
 
 
@@ -68,5 +80,7 @@ def limit(value: int | None, *, default: int, low: int = 1, high: int = 100) -> 
     if value is None:
         return default
     if not low <= value <= high:
-        raise invalid_form("limit", "NUMBER_TYPE_MAX", f"int value should be between {low} and {high}.")
+        raise invalid_form(
+            "limit", "NUMBER_TYPE_MAX", f"int value should be between {low} and {high}."
+        )
     return value
