@@ -76,7 +76,9 @@ async def poll_feed(
                 await session.commit()
                 report.not_modified = True
                 return report
-            parsed = parse_feed(result.body, url=result.url, content_type=result.content_type)
+            parsed = await parse_feed(
+                result.body or b"", url=result.url, content_type=result.content_type
+            )
         except (FetchError, FeedParseError) as exc:
             permanent = bool(getattr(exc, "permanent", False))
             report.error = str(exc)
@@ -161,7 +163,7 @@ async def ingest_file(
     uri = (await asyncio.to_thread(path.resolve)).as_uri()
     report = PollReport(url=uri)
     if _looks_like_feed(body):
-        parsed_feed = parse_feed(body, url=uri, content_type=None)
+        parsed_feed = await parse_feed(body, url=uri, content_type=None)
         items = parsed_feed.items
         feed_title = parsed_feed.title
         pairs: list[tuple[FeedItem, ParsedIssue]] = [(i, parse_issue(i)) for i in items]

@@ -1,0 +1,77 @@
+"""The data commands end to end: a real SQLite file through ANBOT_DATABASE_URL."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from bot.cli import app
+
+
+@pytest.fixture
+def runner(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
+    monkeypatch.setenv("ANBOT_DATABASE_URL", f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}")
+    monkeypatch.chdir(tmp_path)  # no stray .env is read
+    return CliRunner()
+
+
+def test_import_search_issue(runner: CliRunner, data_dir: Path) -> None:
+    csv_path = str(data_dir / "an-summaries-database.csv")
+    first = runner.invoke(app, ["import-database", csv_path])
+    assert first.exit_code == 0, first.output
+    assert "1956 rows: 1956 added" in first.output
+
+    again = runner.invoke(app, ["import-database", csv_path])
+    assert again.exit_code == 0 and "0 added" in again.output and "1956 unchanged" in again.output
+
+    found = runner.invoke(app, ["search", "HARKing"])
+    assert found.exit_code == 0, found.output
+    assert "HARK Side of Deep Learning" in found.output
+    assert "Rohin's opinion: I believe that I found this paper" in found.output
+
+    issue = runner.invoke(app, ["issue", "56"])
+    assert issue.exit_code == 0, issue.output
+    assert "AN #56 · 12 summaries" in issue.output
+    assert "  12. " in issue.output and "  13. " not in issue.output
+
+    latest = runner.invoke(app, ["issue", "latest"])
+    assert latest.exit_code == 0 and latest.output.startswith("AN #171")
+
+
+def test_errors_are_one_line_and_fail(runner: CliRunner, data_dir: Path) -> None:
+    runner.invoke(app, ["import-database", str(data_dir / "an-summaries-database.csv")])
+    cases = {
+        ("issue", "999"): "no issue #999; issues 1–171 exist",
+        ("issue", "abc"): "is not an issue number",
+        ("search", 'section:"unclosed'): "unclosed quote",
+        ("search", "foo:bar"): "unknown filter foo:",
+        ("search", "zzzqqqxxx"): "no summaries match",
+        ("import-database", "missing.csv"): "missing.csv: no such file",
+        ("ingest", "missing.txt"): "missing.txt: no such file",
+    }
+    for args, message in cases.items():
+        result = runner.invoke(app, list(args))
+        assert result.exit_code == 1, (args, result.output)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and message in lines[0], (args, result.stderr)
+
+
+def test_dead_database(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANBOT_DATABASE_URL", "postgresql+asyncpg://bot:hunter2@127.0.0.1:1/anbot")
+    result = runner.invoke(app, ["search", "anything"])
+    assert result.exit_code == 1
+    line = result.stderr.strip()
+    assert "\n" not in line and "127.0.0.1:1" in line and "hunter2" not in line
+
+
+def test_db_upgrade_and_ingest_file(runner: CliRunner, data_dir: Path) -> None:
+    upgraded = runner.invoke(app, ["db", "upgrade"])
+    assert upgraded.exit_code == 0 and "revision 0001" in upgraded.output
+    seed = str(data_dir / "seed-issue-with-comments.txt")
+    ingested = runner.invoke(app, ["ingest", seed, "--number", "56"])
+    assert ingested.exit_code == 0, ingested.output
+    assert "1 new" in ingested.output
+    issue = runner.invoke(app, ["issue", "56"])
+    assert "HARK Side of Deep Learning" in issue.output
