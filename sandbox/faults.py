@@ -77,13 +77,18 @@ class Faults:
         self.rules.clear()
 
     def take(self, method: str, path: str) -> list[FaultRule]:
-        """The rules that fire for this call (a delay may combine with an error)."""
+        """The rules that fire for this call: every matching delay, then at most one error
+        (rules queue up: the next call gets the next error)."""
         fired = []
+        error_fired = False
         for rule in self.rules:
-            if rule.matches(method, path):
-                rule.fired += 1
-                fired.append(rule)
+            if not rule.matches(method, path) or (rule.kind != "delay" and error_fired):
+                continue
+            rule.fired += 1
+            fired.append(rule)
+            error_fired = error_fired or rule.kind != "delay"
         return fired
+
 
 
 def rate_limited_response(rule: FaultRule) -> web.Response:
