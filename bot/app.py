@@ -101,6 +101,8 @@ async def run_bot(settings: Settings) -> None:
         raise ValueError("DISCORD_TOKEN is not set")
     setup_logging(settings.log_level, secrets=[token])
     if settings.discord_api_base:
+        if not settings.discord_gateway_url:
+            raise ValueError("ANBOT_DISCORD_API_BASE is set but ANBOT_DISCORD_GATEWAY_URL is not")
         # The one documented way to point discord.py at another Discord-compatible API.
         from sandbox.connect import point_discord_at
 

@@ -20,7 +20,7 @@ from typing import Any, TextIO, TypeVar
 
 import aiohttp
 
-from bot.app import DEFAULT_EXTENSIONS, AnBot
+from bot.app import AnBot
 from bot.config import Settings
 from bot.logging import setup_logging
 from feeds.localserve import serve_feed_files
@@ -83,7 +83,7 @@ def _settings(server: SandboxServer, demo: DemoGuild, db: Database, feed_url: st
         "discord_api_base": server.api_base,
         "discord_gateway_url": server.gateway_url,
     }
-    return Settings(_env_file=None, **values)  # type: ignore[call-arg]
+    return Settings(_env_file=None, **values)
 
 
 async def run_demo(*, seconds: float, keep_running: bool, out: TextIO) -> int:
@@ -99,9 +99,7 @@ async def run_demo(*, seconds: float, keep_running: bool, out: TextIO) -> int:
             async with aiohttp.ClientSession() as session:
 
                 def factory() -> AnBot:
-                    return AnBot(
-                        settings, db, session, extensions=DEFAULT_EXTENSIONS, guild_ready_timeout=0.2
-                    )
+                    return AnBot(settings, db, session, guild_ready_timeout=0.2)
 
                 async with running_client(server, factory, ready_timeout=seconds) as bot:
                     deadline = asyncio.get_running_loop().time() + seconds
@@ -136,7 +134,8 @@ async def _demo(
         threads = world.threads_in(demo.forum_channel_id)
         return threads if len(threads) >= EXPECTED_POSTS else None
 
-    threads = sorted(await _until("the 12 forum posts", posts, deadline), key=lambda t: int(t["id"]))
+    found = await _until("the 12 forum posts", posts, deadline)
+    threads = sorted(found, key=lambda t: int(t["id"]))
     print(f"Threads created in #newsletter ({len(threads)}):", file=out)
     for thread in threads:
         print(f"  - {thread['name']}", file=out)
