@@ -51,7 +51,7 @@ def marker_line(marker: str) -> str:
 def post_title(issue: Issue, summary: Summary | None) -> str:
     """Forum post / thread name: `AN #56 · <summary title>`, or the item or issue title."""
     title = (summary.title if summary is not None else issue.title).strip() or "(untitled)"
-    if issue.label and not title.startswith(issue.label):
+    if issue.label and issue.label not in title:
         title = f"{issue.label} · {title}"
     return cut(title, TITLE_LIMIT)
 
