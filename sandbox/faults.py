@@ -90,7 +90,6 @@ class Faults:
         return fired
 
 
-
 def rate_limited_response(rule: FaultRule) -> web.Response:
     """A 429 as Discord sends it; ``Via`` is what tells discord.py it is not a Cloudflare ban."""
     is_global = rule.scope == "global"

@@ -27,7 +27,6 @@ class ServerInfo:
 WORLD = web.AppKey("world", World)
 INFO = web.AppKey("info", ServerInfo)
 INTERACTIONS: web.AppKey[InteractionHub] = web.AppKey("interactions")
-BODY_KEY: web.RequestKey[Body] = web.RequestKey("sandbox.body", "Body")
 
 JsonDict = dict[str, Any]
 
@@ -60,6 +59,9 @@ class Body:
             {"field": f.field, "filename": f.filename, "size": len(f.data)} for f in self.files
         ]
         return logged
+
+
+BODY_KEY = web.RequestKey("sandbox.body", Body)
 
 
 async def parse_body(request: web.Request) -> Body:

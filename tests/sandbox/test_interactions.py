@@ -25,7 +25,9 @@ class Pager(discord.ui.View):
         self.page = 1
 
     @discord.ui.button(label="Next", custom_id="pager:next")
-    async def next_page(self, interaction: discord.Interaction, button: discord.ui.Button[Any]) -> None:
+    async def next_page(
+        self, interaction: discord.Interaction, button: discord.ui.Button[Any]
+    ) -> None:
         self.page += 1
         await interaction.response.edit_message(content=f"page {self.page}", view=self)
 
@@ -39,14 +41,18 @@ def make_bot(guild_id: int) -> commands.Bot:
         await interaction.response.send_message(f"{limit} results for {query}", ephemeral=True)
 
     @search.autocomplete("query")
-    async def search_complete(interaction: discord.Interaction, current: str) -> list[app_commands.Choice[str]]:
+    async def search_complete(
+        interaction: discord.Interaction, current: str
+    ) -> list[app_commands.Choice[str]]:
         return [app_commands.Choice(name=t, value=t) for t in TOPICS if t.startswith(current)]
 
     @group.command(name="export", description="Export a thread")
     async def export(interaction: discord.Interaction) -> None:
         await interaction.response.defer(thinking=True)
         await asyncio.sleep(0)
-        await interaction.followup.send("here is the export", file=discord.File(io.BytesIO(b"# tree"), "t.md"))
+        await interaction.followup.send(
+            "here is the export", file=discord.File(io.BytesIO(b"# tree"), "t.md")
+        )
         await interaction.followup.send("and a second part", ephemeral=True)
 
     @group.command(name="page", description="Paged answer")
@@ -85,7 +91,9 @@ async def test_commands_are_synced_to_the_guild(env: Env, bot_factory: Any) -> N
 async def test_direct_answer(env: Env, bot_factory: Any) -> None:
     async with running_client(env.server, bot_factory):
         alice = env.server.act_as("alice")
-        result = await alice.run_command(env.demo.text_channel_id, "an search", {"query": "reward", "limit": 5})
+        result = await alice.run_command(
+            env.demo.text_channel_id, "an search", {"query": "reward", "limit": 5}
+        )
         assert result.type == 4
         assert result.content == "5 results for reward"
         assert result.ephemeral
@@ -152,4 +160,6 @@ async def test_unknown_command_and_option_are_clear_errors(env: Env, bot_factory
         with pytest.raises(LookupError, match="not synced"):
             await alice.run_command(env.demo.text_channel_id, "nope", {})
         with pytest.raises(ValueError, match="colour"):
-            await alice.run_command(env.demo.text_channel_id, "an search", {"query": "x", "colour": 1})
+            await alice.run_command(
+                env.demo.text_channel_id, "an search", {"query": "x", "colour": 1}
+            )

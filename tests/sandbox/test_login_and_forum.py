@@ -45,7 +45,9 @@ async def test_forum_post_starter_id_is_thread_id_and_thread_is_cached(env: Env)
             name="Summary: reward learning", content="Starter text", applied_tags=[research]
         )
         assert thread.id == message.id
-        await client.seen.wait(lambda: any(t.id == thread.id for t in client.seen.of("thread_create")))
+        await client.seen.wait(
+            lambda: any(t.id == thread.id for t in client.seen.of("thread_create"))
+        )
         cached = client.get_channel(thread.id)
         assert isinstance(cached, discord.Thread)
         assert cached.parent_id == forum.id
@@ -80,13 +82,15 @@ async def test_replies_reach_on_message_with_reference(env: Env) -> None:
         bob = env.server.act_as("bob")
         first = await alice.send(thread.id, "I disagree", reply_to=starter.id)
         second = await bob.send(thread.id, "Why?", reply_to=int(first["id"]))
-        await client.seen.wait(lambda: any(m.id == int(second["id"]) for m in client.seen.of("message")))
+        await client.seen.wait(
+            lambda: any(m.id == int(second["id"]) for m in client.seen.of("message"))
+        )
         got = {m.id: m for m in client.seen.of("message")}
         reply = got[int(second["id"])]
         assert reply.type is discord.MessageType.reply
         assert reply.reference is not None and reply.reference.message_id == int(first["id"])
         assert reply.channel.id == thread.id
-        assert got[int(first["id"])].reference.message_id == starter.id  # type: ignore[union-attr]
+        assert got[int(first["id"])].reference.message_id == starter.id
 
 
 async def test_edits_deletes_and_reactions_are_dispatched(env: Env) -> None:
@@ -123,9 +127,7 @@ async def test_member_without_view_permission_cannot_see_hidden_channel(env: Env
     intents = discord.Intents.default()
     intents.members = True
     intents.message_content = True
-    async with running_client(
-        env.server, lambda: RecordingClient(intents=intents)
-    ) as client:
+    async with running_client(env.server, lambda: RecordingClient(intents=intents)) as client:
         guild = client.get_guild(env.demo.guild_id)
         assert guild is not None
         channel = guild.get_channel(hidden)
@@ -148,7 +150,9 @@ async def test_bot_gets_403_where_it_cannot_post_and_no_events_from_there(env: E
         assert info.value.code == 50001
         await env.server.act_as("alice").send(secret.id, "private")
         marker = await env.server.act_as("alice").send(env.demo.text_channel_id, "public")
-        await client.seen.wait(lambda: any(m.id == int(marker["id"]) for m in client.seen.of("message")))
+        await client.seen.wait(
+            lambda: any(m.id == int(marker["id"]) for m in client.seen.of("message"))
+        )
         assert [m.content for m in client.seen.of("message")] == ["public"]
 
 
