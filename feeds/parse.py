@@ -65,7 +65,7 @@ def parse_feed_sync(
             raise FeedParseError(f"not a feed: got an HTML page{where}")
         if bozo is not None and type(bozo).__name__ not in _HARMLESS_BOZO:
             raise FeedParseError(f"not a feed{where}: {warning}")
-        if not result.get("version"):
+        if not result.get("version") and not result.get("feed"):
             raise FeedParseError(f"not a feed{where}: no RSS, Atom or RDF document found")
     feed = result.get("feed") or {}
     items = [_item(e) for e in entries]
