@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sandbox import payloads
 from sandbox.errors import ApiError
@@ -14,9 +14,6 @@ from sandbox.models import Attachment, ChannelType
 from sandbox.permissions import P
 from sandbox.rest.messages import snapshot
 from sandbox.state import World
-
-if TYPE_CHECKING:
-    pass
 
 JsonDict = dict[str, Any]
 FileSpec = tuple[str, bytes]

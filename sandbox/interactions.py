@@ -15,7 +15,6 @@ from typing import Any
 
 from sandbox import payloads
 from sandbox.errors import ApiError
-from sandbox.models import Message
 from sandbox.permissions import P
 from sandbox.state import Event, World
 
@@ -309,9 +308,6 @@ class InteractionHub:
         if record is None or application_id != self.world.application_id:
             raise ApiError(404, 10015, "Unknown Webhook")
         return record
-
-    def answer_message(self, record: InteractionRecord, message: Message) -> None:
-        record.original_id = message.id
 
     def metadata(self, record: InteractionRecord) -> JsonDict:
         user = payloads.user(self.world.users[record.user_id])
