@@ -55,7 +55,7 @@ async def _search(db: Database, text: str, **kw: int) -> SearchPage:
         return await search_summaries(session, parse_query(text), **kw)
 
 
-async def test_words_filters_phrases_and_exclusions(full_db: Database) -> None:
+async def test_search_over_the_summaries_database(full_db: Database) -> None:
     page = await _search(full_db, "HARKing")
     assert page.total >= 1
     top = page.hits[0]
@@ -82,13 +82,17 @@ async def test_words_filters_phrases_and_exclusions(full_db: Database) -> None:
     fewer = await _search(full_db, "reward -learning", limit=1)
     assert 0 < fewer.total < everything.total
 
+    await _ranking_prefers_titles(full_db)
+    await _paging(full_db)
+    await _nasty_inputs(full_db)
 
-async def test_ranking_prefers_titles(full_db: Database) -> None:
+
+async def _ranking_prefers_titles(full_db: Database) -> None:
     page = await _search(full_db, "Translatotron", limit=3)
     assert page.hits[0].summary.title.startswith("Introducing Translatotron")
 
 
-async def test_paging(full_db: Database) -> None:
+async def _paging(full_db: Database) -> None:
     first = await _search(full_db, "by:Rohin", limit=5)
     second = await _search(full_db, "by:Rohin", limit=5, offset=5)
     assert first.total == second.total > 10
@@ -98,7 +102,8 @@ async def test_paging(full_db: Database) -> None:
     assert beyond.hits == [] and beyond.total == first.total
 
 
-async def test_nasty_inputs_never_reach_the_database_as_errors(full_db: Database) -> None:
+async def _nasty_inputs(full_db: Database) -> None:
+    """Every input gives results or QuerySyntaxError, never a database error."""
     for text in NASTY:
         try:
             query = parse_query(text)
