@@ -1,0 +1,130 @@
+"""Exactly once across a crash: `anbot run` as a subprocess, SIGKILLed inside the sandbox's
+handling of the first forum-post creation (the post exists on "Discord", the bot never saw the
+answer and never committed), then restarted: 12 posts, no duplicate, nothing missing."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from sandbox.demo import DemoGuild, build_demo_world
+from sandbox.server import SandboxServer
+from sandbox.state import Event
+from storage import publications as pubs
+from storage.db import Database
+from tests.bot.conftest import FeedFiles, wait_for
+
+pytestmark = pytest.mark.slow
+
+TOKEN = "crash-test-token-0123456789abcdefghijklmnopqrstuvwxyz"
+RUN = "import sys; from bot.cli import app; app(['run'])"
+
+
+def bot_environment(
+    server: SandboxServer, demo: DemoGuild, db_url: str, feed_url: str
+) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANBOT_")}
+    env.update(
+        DISCORD_TOKEN=server.token,
+        ANBOT_DISCORD_API_BASE=server.api_base,
+        ANBOT_DISCORD_GATEWAY_URL=server.gateway_url,
+        ANBOT_DATABASE_URL=db_url,
+        ANBOT_FEEDS=feed_url,
+        ANBOT_PUBLISH_CHANNELS=f"{demo.forum_channel_id}:forum",
+        ANBOT_POLL_INTERVAL="3600",
+        ANBOT_BACKFILL="1",
+        ANBOT_PUBLISH_PACE="0",
+        ANBOT_MOD_LOG_CHANNEL_ID=str(demo.mod_log_channel_id),
+        ANBOT_LOG_LEVEL="DEBUG",
+    )
+    return env
+
+
+async def start_bot(env: dict[str, str], cwd: Path, log: Path) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-c",
+        RUN,
+        env=env,
+        cwd=cwd,
+        stdout=log.open("ab"),
+        stderr=asyncio.subprocess.STDOUT,
+    )
+
+
+async def test_sigkill_between_discord_answer_and_commit_heals(tmp_path: Path) -> None:
+    world, demo = build_demo_world()
+    server = SandboxServer(world, token=TOKEN)
+    feeds = FeedFiles()
+    await feeds.start()
+    await server.start()
+    db_url = f"sqlite+aiosqlite:///{tmp_path / 'anbot.db'}"
+    db = Database(db_url)
+    log = tmp_path / "bot.log"
+    env = bot_environment(server, demo, db_url, feeds.url("an.atom"))
+    killed: list[int] = []
+    process: asyncio.subprocess.Process | None = None
+
+    def kill_on_first_post(event: Event) -> None:
+        # A forum post's starter message has the thread's id: the post now exists.
+        data: dict[str, Any] = event.data
+        if event.name != "MESSAGE_CREATE" or data.get("id") != data.get("channel_id"):
+            return
+        if int(data["author"]["id"]) != demo.bot_user_id or killed or process is None:
+            return
+        if len(world.threads_in(demo.forum_channel_id)) == 1:
+            os.kill(process.pid, signal.SIGKILL)  # before the response leaves the sandbox
+            killed.append(int(data["id"]))
+
+    world.subscribe(kill_on_first_post)
+    try:
+        process = await start_bot(env, tmp_path, log)
+        assert await asyncio.wait_for(process.wait(), 60) == -signal.SIGKILL
+        assert len(killed) == 1
+        world.unsubscribe(kill_on_first_post)
+        assert len(world.threads_in(demo.forum_channel_id)) == 1
+        # Killed after the starter: the HARK post's follow-up messages were never sent.
+        assert len(world.messages_in(killed[0])) == 1
+        async with db.session() as s:
+            counts = await pubs.status_counts(s)
+        # The first post reached "Discord" but its row still says posting.
+        assert counts == {"posting": 1, "pending": 11}
+
+        process = await start_bot(env, tmp_path, log)
+
+        async def all_posted() -> bool:
+            async with db.session() as s:
+                return await pubs.status_counts(s) == {"posted": 12}
+
+        await wait_for(all_posted, timeout=60)
+        threads = world.threads_in(demo.forum_channel_id)
+        assert len(threads) == 12
+        assert len({t["name"] for t in threads}) == 12
+        creates = [c for c in server.log.find("POST", r"/threads(\?|$)") if c.status < 300]
+        assert len(creates) == 12
+        async with db.session() as s:
+            rows = await pubs.list_publications(s)
+        assert sorted(r.thread_id for r in rows) == sorted(int(t["id"]) for t in threads)
+        adopted = next(r for r in rows if r.thread_id == killed[0])
+        assert adopted.attempts == 1  # adopted by its marker, not posted again
+        hark = [m["content"] for m in world.messages_in(killed[0])]
+        assert len(hark) > 1 and "make sense to collaborate" in hark[-1]
+        for thread in threads:
+            contents = [m["content"] for m in world.messages_in(int(thread["id"]))]
+            assert len(contents) == len(set(contents))  # no follow-up chunk twice
+    finally:
+        if process is not None and process.returncode is None:
+            process.send_signal(signal.SIGTERM)
+            await asyncio.wait_for(process.wait(), 20)
+        await db.dispose()
+        await server.stop()
+        await feeds.stop()
+    output = log.read_text(errors="replace")
+    assert TOKEN not in output
+    assert "this process is now the leader" not in output  # SQLite: always leader, no lock
