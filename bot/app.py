@@ -54,6 +54,10 @@ class AnBot(commands.Bot):
         discord_kwargs.setdefault("intents", make_intents())
         discord_kwargs.setdefault("command_prefix", commands.when_mentioned)
         discord_kwargs.setdefault("help_command", None)
+        # No message cache: discord.py updates cached messages in place on MESSAGE_UPDATE, so a
+        # create and an edit arriving together would reach the mirror as the edited text only
+        # (the first version lost). The mirror works from raw events and needs no cache.
+        discord_kwargs.setdefault("max_messages", None)
         if settings.shard_count is not None:
             discord_kwargs.setdefault("shard_count", settings.shard_count)
         super().__init__(

@@ -190,18 +190,30 @@ async def _upsert_messages(session: AsyncSession, group: list[MessageUpsert], me
     for thread_id in {e.thread_id for e in group} - memo.threads:
         await ensure_thread(session, thread_id=thread_id)
         memo.threads.add(thread_id)
-    latest: dict[int, MessageUpsert] = {}
+    # Several states of one message in a batch (create, then edits) are applied in order, in
+    # rounds: round k holds the k-th state of each message, so every edit leaves its revision.
+    rounds: list[dict[int, MessageUpsert]] = []
+    seen: dict[int, int] = {}
     for event in group:
-        latest[event.message_id] = event  # within one batch the last state wins
+        k = seen.get(event.message_id, 0)
+        seen[event.message_id] = k + 1
+        if k == len(rounds):
+            rounds.append({})
+        rounds[k][event.message_id] = event
         newest = memo.newest.get(event.thread_id, 0)
         if event.message_id > newest and not event.is_starter:
             memo.newest[event.thread_id] = event.message_id
-    stored = await _stored(session, latest)
-    fresh = [_row(e) for mid, e in latest.items() if mid not in stored]
+    for states in rounds:
+        await _upsert_round(session, states)
+
+
+async def _upsert_round(session: AsyncSession, states: dict[int, MessageUpsert]) -> None:
+    stored = await _stored(session, states)
+    fresh = [_row(e) for mid, e in states.items() if mid not in stored]
     if fresh:
         stmt = dialect_insert(session, COMMENTS)
         await run(session, stmt.on_conflict_do_nothing(index_elements=[COMMENTS.c.id]), fresh)
-    for mid, event in latest.items():
+    for mid, event in states.items():
         old = stored.get(mid)
         if old is None or old.deleted or not old.is_newer(event.edited_at):
             continue  # inserted above, a tombstone that stays one, or a replay of what we have

@@ -128,3 +128,4 @@ async def test_same_message_twice_in_one_batch(db: Database) -> None:
     await write(db, [msg(1001, "a"), msg(1001, "a2", edited_at=edited)])
     r = await records(db)
     assert r[1001].content == "a2"  # type: ignore[attr-defined]
+    assert [v.content for v in r[1001].revisions] == ["a"]  # type: ignore[attr-defined]
