@@ -13,6 +13,8 @@ from typing import Any
 import discord
 from discord import app_commands
 
+from storage.query import QuerySyntaxError
+
 log = logging.getLogger(__name__)
 
 GENERIC_ERROR = "Something went wrong on my side while running that command; it has been logged."
@@ -50,6 +52,12 @@ def describe(error: BaseException) -> tuple[str, bool]:
         )
     if isinstance(error, UserFacingError):
         return error.message, False
+    if isinstance(error, QuerySyntaxError):
+        return (
+            f'I couldn\'t read that search: {error}. Use words, "exact phrases", -excluded '
+            'and filters like section:"Learning human intent", author:Hanson, by:Cody, issue:56.',
+            False,
+        )
     if isinstance(error, app_commands.MissingPermissions):
         perms = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
         return f"You need the {perms} permission here to use this command.", False
