@@ -7,6 +7,8 @@ over within one interval of the leader's death, because every process retries th
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from typing import TYPE_CHECKING
 
 from discord.ext import commands, tasks
@@ -31,7 +33,12 @@ class FeedsCog(commands.Cog):
         self.poll.start()
 
     async def cog_unload(self) -> None:
+        # Wait for the cancelled poll to end: it must not write to a database being closed.
+        task = self.poll.get_task()
         self.poll.cancel()
+        if task is not None:
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
 
     @tasks.loop(seconds=300)
     async def poll(self) -> None:

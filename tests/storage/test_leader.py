@@ -1,0 +1,58 @@
+"""storage.leader: the PostgreSQL advisory lock that picks the one polling process."""
+
+from __future__ import annotations
+
+import random
+
+import pytest
+import sqlalchemy as sa
+
+from storage.db import Database
+from storage.leader import LeaderLock
+
+
+async def test_sqlite_process_is_always_leader(sqlite_db: Database) -> None:
+    a, b = LeaderLock(sqlite_db, key=1), LeaderLock(sqlite_db, key=1)
+    assert await a.acquire() and await b.acquire()
+    assert a.is_leader and b.is_leader
+
+
+@pytest.mark.postgres
+async def test_one_holder_at_a_time_and_takeover_after_release(pg_db: Database) -> None:
+    key = random.randrange(1, 2**62)
+    a, b = LeaderLock(pg_db, key=key), LeaderLock(pg_db, key=key)
+    try:
+        assert await a.acquire()
+        assert not await b.acquire()
+        assert a.is_leader and not b.is_leader
+        assert await a.acquire()  # re-checking a held lock keeps it
+        await a.release()
+        assert not a.is_leader
+        assert await b.acquire()
+        assert not await a.acquire()
+    finally:
+        await a.release()
+        await b.release()
+
+
+@pytest.mark.postgres
+async def test_dead_connection_loses_the_lock_to_another(pg_db: Database) -> None:
+    key = random.randrange(1, 2**62)
+    a, b = LeaderLock(pg_db, key=key), LeaderLock(pg_db, key=key)
+    try:
+        assert await a.acquire()
+        async with pg_db.connect() as conn:
+            await conn.execute(
+                sa.text(
+                    "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' "
+                    "AND classid = :hi AND objid = :lo AND objsubid = 1"
+                ),
+                {"hi": (key >> 32) & 0xFFFFFFFF, "lo": key & 0xFFFFFFFF},
+            )
+        assert await b.acquire()
+        # a notices its session is gone, drops it, and cannot take the lock back.
+        assert not await a.acquire()
+        assert not a.is_leader
+    finally:
+        await a.release()
+        await b.release()
