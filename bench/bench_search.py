@@ -1,0 +1,309 @@
+"""Summary search at 100k rows: storage.search.search_summaries against a LIKE scan.
+
+Corpus: the 1,956 rows of tests/data/an-summaries-database.csv, copied until there are N (by
+default 100,000): every copy after the first gets other issue numbers and labels, a changed
+title, and (half of the rows) its summary's words shuffled. Inserted with multi-row INSERTs
+(the FTS5 triggers / generated tsvector fill themselves).
+
+Queries: 200 mixed ones drawn from the corpus — words, two words, "phrases", and words with
+section:, author:, by:, issue: filters. Each is timed as a bot command runs it (a fresh session,
+parse, count + first page), after one warm-up pass.
+
+Baseline: the same words as case-insensitive `LIKE '%word%'` on title or summary (ILIKE on
+PostgreSQL), with the same filters, count + first page. Ratios: FTS p50 / LIKE p50 (target
+≤ 0.05, i.e. ≥ 20× faster) and p99 / 5 ms (the latency budget a slash command answer has).
+
+PostgreSQL (postgresql+asyncpg://postgres@127.0.0.1:5432/test, own schema, dropped after) runs
+too when it is reachable; an unreachable server is reported as an informational row.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import random
+import statistics
+import time
+import uuid
+from collections.abc import Awaitable, Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from tempfile import TemporaryDirectory
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import col
+
+from bench.common import Result
+from storage.db import Database, DatabaseUnavailable
+from storage.importer import read_database_csv
+from storage.models import Issue, Summary
+from storage.query import SearchQuery, parse_query, words
+from storage.search import search_summaries
+
+CSV = Path(__file__).resolve().parents[1] / "tests" / "data" / "an-summaries-database.csv"
+PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+ISSUES: sa.Table = Issue.__table__  # type: ignore[attr-defined]
+SUMMARIES: sa.Table = Summary.__table__  # type: ignore[attr-defined]
+INSERT_BATCH = 2_000
+BUDGET_P99 = 0.005  # seconds
+NOW = datetime(2024, 3, 1, tzinfo=UTC)
+STOPWORDS = frozenset(
+    (
+        "about", "after", "also", "because", "been", "being", "between", "could", "does",
+        "from", "have", "into", "more", "most", "other", "over", "some", "such", "than",
+        "that", "their", "them", "then", "there", "these", "they", "this", "those", "through",
+        "very", "what", "when", "where", "which", "while", "will", "with", "would", "your",
+    )
+)  # fmt: skip
+
+
+def corpus(n: int, seed: int = 1956) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(issue rows, summary rows) with explicit ids: N summaries from the CSV and its variants."""
+    rng = random.Random(seed)
+    rows = read_database_csv(CSV)
+    labels = list(dict.fromkeys((r.label, r.number) for r in rows))
+    issues: list[dict[str, Any]] = []
+    summaries: list[dict[str, Any]] = []
+    copy = 0
+    while len(summaries) < n:
+        issue_ids: dict[tuple[str | None, int | None], int] = {}
+        for label, number in labels:
+            new_number = None if number is None else number + 1000 * copy
+            new_label = f"AN #{new_number}" if new_number else f"{label or 'No issue'} v{copy}"
+            issue_ids[(label, number)] = len(issues) + 1
+            issues.append(
+                {
+                    "id": len(issues) + 1,
+                    "number": new_number,
+                    "label": new_label,
+                    "title": new_label,
+                    "layout": "database",
+                    "publish": False,
+                    "created_at": NOW,
+                }
+            )
+        positions: dict[int, int] = {}
+        for row in rows:
+            if len(summaries) >= n:
+                break
+            issue_id = issue_ids[(row.label, row.number)]
+            positions[issue_id] = positions.get(issue_id, -1) + 1
+            values = dict(row.values)
+            if copy:
+                title = values["title"].split()
+                rng.shuffle(title)
+                values["title"] = " ".join(title) + f" (variant {copy})"
+                if rng.random() < 0.5:
+                    text = values["summary"].split()
+                    rng.shuffle(text)
+                    values["summary"] = " ".join(text)
+            summaries.append(
+                {
+                    **values,
+                    "id": len(summaries) + 1,
+                    "issue_id": issue_id,
+                    "position": positions[issue_id],
+                    "dedupe_key": f"bench-{len(summaries) + 1}",
+                    "source": "database",
+                    "updated_at": NOW,
+                }
+            )
+        copy += 1
+    return issues, summaries
+
+
+def queries(count: int, seed: int = 200) -> list[str]:
+    """Mixed queries drawn from the original rows (so most of them find something)."""
+    rng = random.Random(seed)
+    rows = [r.values for r in read_database_csv(CSV)]
+
+    def word(values: dict[str, Any]) -> str:
+        found = [w for w in words(values["summary"] + " " + values["title"]) if _usable(w)]
+        return rng.choice(found) if found else "learning"
+
+    out: list[str] = []
+    while len(out) < count:
+        values = rng.choice(rows)
+        kind = len(out) % 8
+        if kind in (0, 1):
+            out.append(word(values))
+        elif kind == 2:
+            out.append(f"{word(values)} {word(values)}")
+        elif kind == 3:
+            text = [w for w in words(values["summary"]) if w.isalpha()]
+            if len(text) < 3:
+                continue
+            start = rng.randrange(len(text) - 1)
+            out.append(f'"{text[start]} {text[start + 1]}"')
+        elif kind == 4 and values["section"]:
+            section = values["section"].split(":")[-1].strip()
+            out.append(f'{word(values)} section:"{section}"')
+        elif kind == 5 and values["authors"]:
+            surname = words(values["authors"].split(",")[0])[-1:]
+            if surname:
+                out.append(f"author:{surname[0]} {word(values)}")
+        elif kind == 6 and values["summarizer"] and values["summarizer"].isalpha():
+            out.append(f"{word(values)} by:{values['summarizer']}")
+        elif kind == 7:
+            out.append(f"{word(values)} issue:{rng.randrange(1, 174)}")
+    return out
+
+
+def _usable(word: str) -> bool:
+    return word.isalpha() and len(word) >= 4 and word.lower() not in STOPWORDS
+
+
+async def load(db: Database, issues: list[dict[str, Any]], summaries: list[dict[str, Any]]) -> None:
+    async with db.connect() as conn:
+        await conn.execute(sa.insert(ISSUES), issues)
+        for i in range(0, len(summaries), INSERT_BATCH):
+            await conn.execute(sa.insert(SUMMARIES), summaries[i : i + INSERT_BATCH])
+        if db.dialect == "postgresql":
+            await conn.execute(sa.text("ANALYZE"))
+
+
+async def like_search(db: Database, query: SearchQuery, *, limit: int = 5) -> tuple[int, list[int]]:
+    """The baseline: every word and phrase as ILIKE '%…%' on title or summary, same filters."""
+    conditions: list[Any] = []
+    for text in (*query.terms, *query.phrases):
+        pattern = " ".join(words(text))
+        conditions.append(
+            sa.or_(
+                col(Summary.title).icontains(pattern, autoescape=True),
+                col(Summary.summary).icontains(pattern, autoescape=True),
+            )
+        )
+    if query.section:
+        conditions.append(col(Summary.section).icontains(query.section, autoescape=True))
+    if query.author:
+        conditions.append(col(Summary.authors).icontains(query.author, autoescape=True))
+    if query.summarizer:
+        conditions.append(sa.func.lower(Summary.summarizer) == query.summarizer.lower())
+    if query.issue is not None:
+        conditions.append(Issue.number == query.issue)
+
+    def from_(select: Any) -> Any:
+        return select.join(Issue, Summary.issue_id == Issue.id, isouter=True).where(*conditions)
+
+    async with db.session() as session:
+        conn = await session.connection()
+        total = (await conn.execute(from_(sa.select(sa.func.count(col(Summary.id)))))).scalar_one()
+        page = await conn.execute(
+            from_(sa.select(col(Summary.id), col(Summary.title))).order_by(Summary.id).limit(limit)
+        )
+        return total, [row.id for row in page]
+
+
+async def fts_search(db: Database, query: SearchQuery) -> tuple[int, list[int]]:
+    async with db.session() as session:
+        page = await search_summaries(session, query)
+        return page.total, [hit.summary.id or 0 for hit in page.hits]
+
+
+async def latencies(
+    db: Database,
+    parsed: list[SearchQuery],
+    search: Callable[[Database, SearchQuery], Awaitable[tuple[int, list[int]]]],
+) -> tuple[list[float], int]:
+    """Seconds per query, and how many queries found something."""
+    out: list[float] = []
+    found = 0
+    for query in parsed:
+        start = time.perf_counter()
+        total, _ = await search(db, query)
+        out.append(time.perf_counter() - start)
+        found += total > 0
+    return out, found
+
+
+def percentile(values: list[float], p: int) -> float:
+    return statistics.quantiles(values, n=100, method="inclusive")[p - 1]
+
+
+async def measure(db: Database, n: int, texts: list[str], backend: str, like: str) -> list[Result]:
+    issues, summaries = corpus(n)
+    await db.upgrade()
+    start = time.perf_counter()
+    await load(db, issues, summaries)
+    loaded = time.perf_counter() - start
+    parsed = [parse_query(text) for text in texts]
+    await latencies(db, parsed, fts_search)  # warm-up: page cache, statement cache
+    fts, fts_found = await latencies(db, parsed, fts_search)
+    await latencies(db, parsed[:3], like_search)
+    scan, like_found = await latencies(db, parsed, like_search)
+    size = f"{n // 1000}k" if n >= 1000 else str(n)
+    fts_p50, fts_p99 = percentile(fts, 50), percentile(fts, 99)
+    like_p50, like_p99 = percentile(scan, 50), percentile(scan, 99)
+    found = f"{fts_found}/{len(texts)} queries found hits ({like} scan: {like_found})"
+    return [
+        Result(
+            f"search {backend} p50 ({size}, {len(texts)} queries)",
+            f"full-text p50 / {like} p50",
+            fts_p50,
+            like_p50,
+            "s",
+            0.05,
+            f"{like} is {like_p50 / fts_p50:.0f}× slower; {found}; loaded in {loaded:.1f} s",
+        ),
+        Result(
+            f"search {backend} p99 ({size})",
+            "full-text p99 / 5 ms budget",
+            fts_p99,
+            BUDGET_P99,
+            "s",
+            1.0,
+            f"{like} p99 {like_p99 * 1000:.0f} ms; full-text max {max(fts) * 1000:.1f} ms",
+        ),
+    ]
+
+
+async def _sqlite(n: int, texts: list[str]) -> list[Result]:
+    with TemporaryDirectory() as tmp:
+        db = Database(f"sqlite+aiosqlite:///{tmp}/search.db")
+        try:
+            return await measure(db, n, texts, "SQLite FTS5", "LIKE")
+        finally:
+            await db.dispose()
+
+
+async def _postgres(n: int, texts: list[str], url: str) -> list[Result]:
+    db = Database(url, schema=f"bench_search_{uuid.uuid4().hex[:10]}")
+    try:
+        await db.create_schema()
+    except DatabaseUnavailable as exc:
+        await db.dispose()
+        note = f"not measured: {exc}"
+        return [Result("search PostgreSQL", "skipped: unreachable", 0, 1, "s", None, note)]
+    try:
+        return await measure(db, n, texts, "PostgreSQL tsvector", "ILIKE")
+    finally:
+        await db.drop_schema()
+        await db.dispose()
+
+
+def run(
+    n: int = 100_000, query_count: int = 200, postgres_url: str | None = PG_URL
+) -> list[Result]:
+    texts = queries(query_count)
+    results = asyncio.run(_sqlite(n, texts))
+    if postgres_url:
+        results += asyncio.run(_postgres(n, texts, postgres_url))
+    return results
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("-n", type=int, default=100_000, help="summaries (default 100,000)")
+    parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--quick", action="store_true", help="5,000 summaries, 40 queries")
+    parser.add_argument("--no-postgres", action="store_true")
+    args = parser.parse_args()
+    n, count = (5_000, 40) if args.quick else (args.n, args.queries)
+    results = run(n, count, None if args.no_postgres else PG_URL)
+    for r in results:
+        print(f"{r.name}: {r.metric} = {r.ratio:.3f}× (target ≤ {r.target}); {r.note}")
+
+
+if __name__ == "__main__":
+    main()
