@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import math
 
-from bench import bench_mirror, bench_search
+from bench import bench_mirror, bench_publish, bench_search
 from bench.common import Result
 from storage.db import Database
 
@@ -74,3 +74,20 @@ def test_search_bench_on_postgres(pg_db: Database) -> None:
         "search PostgreSQL tsvector p50",
         "search PostgreSQL tsvector p99",
     ]
+
+
+def test_publish_bench_through_the_sandbox() -> None:
+    results = bench_publish.run(poll=0.5, pace=0.05, summaries=3, trials=1)
+    check(results)
+    assert [r.metric for r in results] == [
+        "latency / (poll + 1 s)",
+        "time / (writes × pace)",
+        "time / (writes × pace)",
+    ]
+    assert "3× 429" in results[2].note  # the injected rate limits were met and waited out
+
+
+def test_publish_feed_has_the_issues_asked() -> None:
+    body = bench_publish.feed_xml([(1, 2), (2, 5)]).decode()
+    assert body.count("<entry>") == 2
+    assert body.count("summarized by Rohin") == 7
