@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Literal, NamedTuple, get_args
 
-from threads.model import CommentNode
+from threads.model import CommentNode, CommentRecord
 from threads.timeutil import as_utc
 
 Order = Literal["old", "new", "top"]
@@ -30,6 +30,11 @@ def check_order(order: str) -> Order:
     return order
 
 
+def record_old_key(record: CommentRecord) -> tuple[datetime, int]:
+    """Creation order: time, then id (snowflakes grow with time) to break ties."""
+    return (as_utc(record.created_at), record.id)
+
+
 def _old_key(node: CommentNode) -> tuple[datetime, int]:
     return (as_utc(node.record.created_at), node.record.id)
 
@@ -40,6 +45,11 @@ def _top_key(node: CommentNode) -> tuple[int, datetime, int]:
 
 def sort_siblings(nodes: Iterable[CommentNode], order: Order) -> list[CommentNode]:
     """A new list of the siblings in `order`, starter first; the input is not changed."""
+    nodes = list(nodes)
+    if len(nodes) < 2:  # most comments have no or one reply: skip the key work
+        if order not in ORDERS:
+            raise UnknownOrderError(order)
+        return nodes
     if order == "old":
         ordered = sorted(nodes, key=_old_key)
     elif order == "new":

@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 
 from threads.model import CommentNode, CommentRecord
-from threads.order import Order, check_order, sort_siblings
+from threads.order import Order, check_order, record_old_key, sort_siblings
 
 
 class DuplicateCommentError(ValueError):
@@ -25,20 +25,23 @@ def _effective_parents(records: dict[int, CommentRecord]) -> dict[int, int | Non
         parent[cid] = pid if pid is not None and pid != cid and pid in records else None
 
     # Parent links form a functional graph: each comment has at most one parent, so every
-    # cycle is found by following links until reaching a comment already settled.
-    settled: set[int] = set()
+    # cycle is found by following links until reaching a comment already visited.
+    ON_PATH, SETTLED = 1, 2
+    state: dict[int, int] = {}
     for start in records:
+        if start in state:
+            continue
         path: list[int] = []
-        on_path: set[int] = set()
         current: int | None = start
-        while current is not None and current not in settled and current not in on_path:
+        while current is not None and current not in state:
+            state[current] = ON_PATH
             path.append(current)
-            on_path.add(current)
             current = parent[current]
-        if current is not None and current in on_path:
+        if current is not None and state[current] == ON_PATH:
             cycle = path[path.index(current) :]
             parent[min(cycle)] = None  # the oldest snowflake of the cycle becomes a root
-        settled.update(path)
+        for cid in path:
+            state[cid] = SETTLED
     return parent
 
 
@@ -63,17 +66,25 @@ def build_tree(records: Iterable[CommentRecord]) -> list[CommentNode]:
     parent = _effective_parents(by_id)
     nodes = {cid: CommentNode(record=record) for cid, record in by_id.items()}
     roots: list[CommentNode] = []
-    for cid, node in nodes.items():
-        pid = parent[cid]
-        (roots if pid is None else nodes[pid].replies).append(node)
+    # One global sort instead of one per sibling list: appending in "old" order leaves every
+    # sibling list in "old" order.
+    for record in sorted(by_id.values(), key=record_old_key):
+        pid = parent[record.id]
+        (roots if pid is None else nodes[pid].replies).append(nodes[record.id])
 
-    roots = sort_siblings(roots, "old")
+    for record in by_id.values():
+        if record.is_starter:
+            pid = parent[record.id]
+            siblings = roots if pid is None else nodes[pid].replies
+            siblings.remove(nodes[record.id])
+            siblings.insert(0, nodes[record.id])
+
     stack = list(roots)
     while stack:
         node = stack.pop()
-        node.replies = sort_siblings(node.replies, "old")
+        depth = node.depth + 1
         for child in node.replies:
-            child.depth = node.depth + 1
+            child.depth = depth
         stack.extend(node.replies)
     return roots
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
@@ -22,7 +23,7 @@ def visual_depth(node: CommentNode) -> int:
     return min(node.depth, MAX_VISUAL_DEPTH)
 
 
-_NOT_IN_URLS = frozenset(' "<>`\\{}|^')
+_NOT_IN_URLS = re.compile(r'[\x00-\x20\x7f-\x9f"<>`\\{}|^]')
 
 
 def is_web_url(url: str) -> bool:
@@ -31,7 +32,7 @@ def is_web_url(url: str) -> bool:
     Spaces, quotes, angle brackets and control characters are refused rather than repaired: a
     URL carrying them is malformed, and showing it as text is the honest rendering.
     """
-    if any(ch in _NOT_IN_URLS or ch <= " " or "\x7f" <= ch <= "\x9f" for ch in url):
+    if _NOT_IN_URLS.search(url):
         return False
     try:
         parts = urlsplit(url)

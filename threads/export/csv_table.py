@@ -9,7 +9,6 @@ guard; machine readers wanting the exact text should use the JSON or JSONL expor
 from __future__ import annotations
 
 import csv
-import io
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -38,6 +37,16 @@ def guard_formula(text: str) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
+class _LastLine:
+    """A file-like target for csv.writer that keeps the row just written (one write per row)."""
+
+    line = ""
+
+    def write(self, text: str) -> int:
+        self.line = text
+        return len(text)
+
+
 def render_csv(
     info: ThreadInfo,
     roots: list[CommentNode],
@@ -50,17 +59,10 @@ def render_csv(
 
 
 def _render(walker: Iterator[tuple[CommentNode, CommentNode | None]]) -> Iterator[str]:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-
-    def flush() -> str:
-        text = buffer.getvalue()
-        buffer.seek(0)
-        buffer.truncate()
-        return text
-
+    sink = _LastLine()
+    writer = csv.writer(sink)
     writer.writerow(COLUMNS)
-    yield flush()
+    yield sink.line
     for node, parent in walker:
         record = node.record
         view = shown(record)
@@ -78,4 +80,4 @@ def _render(walker: Iterator[tuple[CommentNode, CommentNode | None]]) -> Iterato
                 guard_formula("\n".join(view.attachments)),
             )
         )
-        yield flush()
+        yield sink.line

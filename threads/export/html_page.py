@@ -63,6 +63,8 @@ def _link(url: str, label: str | None = None) -> str:
 
 def linkify(text: str) -> str:
     """Escaped `text` with its http(s) URLs made into links."""
+    if "://" not in text:
+        return escape(text)
     out: list[str] = []
     cursor = 0
     for match in _URL.finditer(text):

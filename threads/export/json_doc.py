@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import Any
 
 from threads.export._common import tally
-from threads.export.records import comment_fields, dumps
+from threads.export.records import comment_json_open, dumps
 from threads.model import CommentNode, ThreadInfo
 from threads.order import Order
 from threads.timeutil import iso
@@ -78,7 +78,7 @@ def _render(
         # comma) or something at this depth or deeper (this one follows a sibling).
         separator = ", " if previous is not None and previous >= node.depth else ""
         previous = node.depth
-        body = dumps(comment_fields(node, parent))[:-1]
+        body = comment_json_open(node, parent)
         if node.replies:
             body += ', "replies": ['
             open_depths.append(node.depth)

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from threads.export.records import comment_fields, dumps
+from threads.export.records import comment_json_open
 from threads.model import CommentNode, ThreadInfo
 from threads.order import Order
 from threads.tree import walk_with_parent
@@ -23,8 +23,5 @@ def render_jsonl(
     since: datetime | None = None,  # accepted for a uniform signature; lines carry is_new
 ) -> Iterator[str]:
     walker = walk_with_parent(roots, order)
-    thread_id = str(info.id)
-    return (
-        dumps({"thread_id": thread_id, **comment_fields(node, parent)}) + "\n"
-        for node, parent in walker
-    )
+    prefix = f'"thread_id": "{info.id}", '
+    return (comment_json_open(node, parent, prefix) + "}\n" for node, parent in walker)

@@ -7,9 +7,9 @@ cannot start emphasis, links or HTML.
 
 from __future__ import annotations
 
-import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from datetime import datetime
+from functools import lru_cache
 
 from threads.export._common import (
     DELETED,
@@ -26,12 +26,13 @@ from threads.order import Order
 from threads.timeutil import human
 from threads.tree import walk_with_parent
 
-_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~>])")
+_ESCAPES = str.maketrans({ch: "\\" + ch for ch in "\\`*_{}[]()<>#+-.!|~"})
 
 
+@lru_cache(maxsize=4096)  # author names repeat throughout a thread
 def escape_inline(text: str) -> str:
     """Backslash-escape Markdown punctuation and fold newlines (for names and labels)."""
-    return _SPECIAL.sub(r"\\\1", " ".join(text.split()))
+    return " ".join(text.split()).translate(_ESCAPES)
 
 
 def _link_target(url: str) -> str:
@@ -39,10 +40,12 @@ def _link_target(url: str) -> str:
     return "<" + url.strip().replace("<", "%3C").replace(">", "%3E") + ">"
 
 
-def _quote(lines: Iterable[str], level: int) -> str:
-    prefix = "> " * level
-    bare = prefix.rstrip()
-    return "".join((prefix + line if line else bare) + "\n" for line in lines)
+def _quote(lines: list[str], level: int) -> str:
+    text = "\n".join(lines) + "\n"
+    if not level:
+        return text
+    prefix = "> " * level  # on every line, empty ones too, so the quote is not broken
+    return (prefix + text.replace("\n", "\n" + prefix))[: -len(prefix)]
 
 
 def _comment(node: CommentNode, parent: CommentNode | None) -> str:
