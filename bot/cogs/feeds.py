@@ -27,21 +27,33 @@ class FeedsCog(commands.Cog):
     def __init__(self, bot: AnBot) -> None:
         self.bot = bot
         self.polls = 0
+        self._polling = False
         self.poll.change_interval(seconds=bot.settings.poll_interval)
 
     async def cog_load(self) -> None:
         self.poll.start()
 
     async def cog_unload(self) -> None:
-        # Wait for the cancelled poll to end: it must not write to a database being closed.
+        # A poll in progress finishes (cancelling it mid-transaction could strand a database
+        # connection); a loop asleep until the next poll is cancelled. Either way, wait for it.
         task = self.poll.get_task()
-        self.poll.cancel()
+        if self._polling:
+            self.poll.stop()
+        else:
+            self.poll.cancel()
         if task is not None:
-            with contextlib.suppress(asyncio.CancelledError):
-                await task
+            with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+                await asyncio.wait_for(task, timeout=self.bot.settings.fetch_timeout + 30)
 
     @tasks.loop(seconds=300)
     async def poll(self) -> None:
+        self._polling = True
+        try:
+            await self._poll_once()
+        finally:
+            self._polling = False
+
+    async def _poll_once(self) -> None:
         settings = self.bot.settings
         if not await self.bot.leader.acquire():
             return

@@ -29,20 +29,25 @@ class PublisherCog(commands.Cog):
         self.started = 0
         self.finished = 0
         self._task: asyncio.Task[None] | None = None
+        self._stopping = False
 
     async def cog_load(self) -> None:
         self._task = asyncio.create_task(self._run(), name="anbot-publisher")
 
     async def cog_unload(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
+        # Let a cycle in progress finish its current row (cancelling it mid-transaction could
+        # strand a database connection); the claim/marker protocol makes a later cut safe too.
+        if self._task is None:
+            return
+        self._stopping = True
+        self.bot.publish_wanted.set()
+        with contextlib.suppress(asyncio.CancelledError, TimeoutError):
+            await asyncio.wait_for(self._task, timeout=60)
 
     async def _run(self) -> None:
         await self.bot.wait_until_ready()
         wanted = self.bot.publish_wanted
-        while not self.bot.is_closed():
+        while not self._stopping:
             wanted.clear()
             self.started += 1
             number = self.started
@@ -52,6 +57,8 @@ class PublisherCog(commands.Cog):
                 # A database or Discord outage must not end publishing for the process's life.
                 log.exception("publishing cycle failed; retrying after the next poll")
             self.finished = number
+            if self._stopping:
+                break
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wanted.wait(), timeout=self.bot.settings.poll_interval)
 
