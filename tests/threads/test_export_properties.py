@@ -105,3 +105,20 @@ def test_every_format_holds_every_comment_once(
     assert html_articles(render("html", rows, order, since)) == [
         (i, visual(d)) for i, _p, d in facts
     ]
+
+
+def test_a_20k_deep_chain_exports_in_every_format_with_capped_indentation() -> None:
+    n = 20_000
+    rows = [
+        CommentRecord(i, i - 1 if i > 1 else None, 1, "u", "t", BASE + timedelta(seconds=i))
+        for i in range(1, n + 1)
+    ]
+    facts = [(i, i - 1 if i > 1 else None, i - 1) for i in range(1, n + 1)]
+    assert csv_facts(render("csv", rows, "old", None)) == facts
+    assert jsonl_facts(render("jsonl", rows, "old", None)) == facts
+    document = render("json", rows, "old", None)
+    assert document.count('"id": ') == n + 1  # the thread's own id, then each comment's
+    assert document.endswith("]}" * (n + 1) + "\n")
+    markdown = markdown_ids(render("markdown", rows, "old", None))
+    assert markdown == [(i, visual(d)) for i, _p, d in facts]
+    assert html_articles(render("html", rows, "old", None)) == markdown
