@@ -15,8 +15,9 @@ import json
 import os
 import random
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -136,6 +137,10 @@ def write(path: Path, chunks: Iterator[str] | list[str]) -> None:
         out.writelines(chunks)
 
 
+def export_to(path: Path, fmt: Format, records: list[CommentRecord]) -> None:
+    write(path, export(fmt, INFO, records))
+
+
 def run(n: int = 100_000, repeat: int = 3) -> list[Result]:
     records = synthetic_thread(n)
     rows = plain_rows(records)
@@ -146,7 +151,7 @@ def run(n: int = 100_000, repeat: int = 3) -> list[Result]:
         sizes: dict[str, int] = {}
         for fmt in FORMATS:
             path = Path(tmp) / f"out.{format_info(fmt).extension}"
-            seconds = best_of(lambda f=fmt, p=path: write(p, export(f, INFO, records)), repeat)
+            seconds = best_of(partial(export_to, path, fmt, records), repeat)
             sizes[fmt] = path.stat().st_size
             results.append(
                 Result(
@@ -163,8 +168,7 @@ def run(n: int = 100_000, repeat: int = 3) -> list[Result]:
         renderer = {fmt: format_info(fmt).render for fmt in FORMATS}
         for fmt in FORMATS:
             path = Path(tmp) / f"mem.{format_info(fmt).extension}"
-            render: Callable[[], None] = lambda f=fmt, p=path: write(p, renderer[f](INFO, roots))  # noqa: E731
-            _, peak = peak_memory(render)
+            _, peak = peak_memory(partial(write, path, renderer[fmt](INFO, roots)))
             results.append(
                 Result(
                     f"export {fmt} streamed",

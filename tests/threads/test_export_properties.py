@@ -117,7 +117,7 @@ def test_a_20k_deep_chain_exports_in_every_format_with_capped_indentation() -> N
     assert csv_facts(render("csv", rows, "old", None)) == facts
     assert jsonl_facts(render("jsonl", rows, "old", None)) == facts
     document = render("json", rows, "old", None)
-    assert document.count('"id": ') == n + 1  # the thread's own id, then each comment's
+    assert document.count('"parent_id": ') == n
     assert document.endswith("]}" * (n + 1) + "\n")
     markdown = markdown_ids(render("markdown", rows, "old", None))
     assert markdown == [(i, visual(d)) for i, _p, d in facts]
