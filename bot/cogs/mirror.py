@@ -68,6 +68,9 @@ class Mirror(commands.Cog):
             rows = await tracked_threads(session)
         self._tracked = {row.id for row in rows}
 
+    def _own_id(self) -> int | None:
+        return self.bot.user.id if self.bot.user is not None else None
+
     # --- which threads ----------------------------------------------------------------------
 
     def is_tracked(self, channel_id: int) -> bool:
@@ -95,7 +98,9 @@ class Mirror(commands.Cog):
             await session.commit()
         self._untracked.discard(thread.id)
         self._tracked.add(thread.id)
-        result = await catch_up_thread(thread, self.bot.db, self.writer, recheck=self.recheck)
+        result = await catch_up_thread(
+            thread, self.bot.db, self.writer, recheck=self.recheck, own_id=self._own_id()
+        )
         await self.writer.flush()
         return result
 
@@ -141,7 +146,11 @@ class Mirror(commands.Cog):
                 try:
                     results.append(
                         await catch_up_thread(
-                            thread, self.bot.db, self.writer, recheck=self.recheck
+                            thread,
+                            self.bot.db,
+                            self.writer,
+                            recheck=self.recheck,
+                            own_id=self._own_id(),
                         )
                     )
                 except discord.HTTPException as exc:
@@ -165,7 +174,7 @@ class Mirror(commands.Cog):
         channel = message.channel
         if not isinstance(channel, discord.Thread) or not self.is_tracked(channel.id):
             return
-        event = to_upsert(message, channel.id)
+        event = to_upsert(message, channel.id, own_id=self._own_id())
         if event is not None:
             self._submit(event)
 
@@ -173,7 +182,7 @@ class Mirror(commands.Cog):
     async def on_raw_message_edit(self, payload: discord.RawMessageUpdateEvent) -> None:
         if not self.is_tracked(payload.channel_id):
             return
-        event = to_upsert(payload.message, payload.channel_id)
+        event = to_upsert(payload.message, payload.channel_id, own_id=self._own_id())
         if event is not None:
             self._submit(event)
 

@@ -50,7 +50,12 @@ async def fetch_starter(thread: discord.Thread) -> discord.Message | None:
 
 
 async def catch_up_thread(
-    thread: discord.Thread, db: Database, writer: CommentWriter, *, recheck: int
+    thread: discord.Thread,
+    db: Database,
+    writer: CommentWriter,
+    *,
+    recheck: int,
+    own_id: int | None = None,
 ) -> CatchUpResult:
     result = CatchUpResult(thread.id)
     await writer.flush()  # compare with what is really stored, not what is still queued
@@ -63,13 +68,15 @@ async def catch_up_thread(
     after = discord.Object(min(starts) - 1) if starts else None
 
     starter = await fetch_starter(thread)
-    if starter is not None and (event := to_upsert(starter, thread.id, starter=True)):
+    if starter is not None and (
+        event := to_upsert(starter, thread.id, starter=True, own_id=own_id)
+    ):
         writer.submit(event)
 
     seen: set[int] = set()
     async for message in thread.history(limit=None, after=after, oldest_first=True):
         seen.add(message.id)
-        event = to_upsert(message, thread.id)
+        event = to_upsert(message, thread.id, own_id=own_id)
         if event is not None:
             writer.submit(event)
     result.seen = len(seen)

@@ -44,10 +44,21 @@ def _forwarded_text(message: discord.Message) -> tuple[str, tuple[str, ...]]:
 
 
 def to_upsert(
-    message: discord.Message, thread_id: int, *, starter: bool = False
+    message: discord.Message,
+    thread_id: int,
+    *,
+    starter: bool = False,
+    own_id: int | None = None,
 ) -> MessageUpsert | None:
-    """The comment for `message` in thread `thread_id`, or None when it is not a comment."""
-    is_starter = starter or message.id == thread_id
+    """The comment for `message` in thread `thread_id`, or None when it is not a comment.
+
+    `own_id` is the bot's user id: what the bot itself writes in a thread is the published
+    post (the rest of a long summary, or each summary of an issue thread), not a comment, so it
+    is stored as part of the starter; members' replies to it still nest under it.
+    """
+    is_starter = (
+        starter or message.id == thread_id or (own_id is not None and message.author.id == own_id)
+    )
     if not is_starter and message.type not in COMMENT_TYPES:
         return None
     content = message.content

@@ -11,7 +11,7 @@ import pytest
 
 from sandbox.demo import DemoGuild, build_demo_world
 from sandbox.server import SandboxServer
-from storage.comments import records_for_thread
+from storage.comments import records_for_thread, thread_stats
 from storage.db import Database
 from tests.bot.conftest import BotEnv, make_bot_env
 from tests.threads.seed_comments import SEED_COMMENTS
@@ -195,3 +195,28 @@ async def test_gateway_drop_mid_burst_loses_nothing(env: BotEnv) -> None:
     records = await stored(env, thread_id)
     assert [records[m].content for m in sent] == [f"burst {n}" for n in range(40)]
     assert len(records) == 41  # 40 + the starter, nothing doubled
+
+
+async def test_the_bots_own_follow_ups_are_part_of_the_post_not_comments(
+    sqlite_db: Database,
+) -> None:
+    """A long summary is posted as a starter plus follow-up chunks; those chunks are the post."""
+    async with make_bot_env(sqlite_db) as env:
+        await env.poll()
+        hark = next(p for p in env.posts() if "HARK Side" in p["name"])
+        thread_id = int(hark["id"])
+        bot_messages = [m for m in env.server.world.messages_in(thread_id) if m["author"]["bot"]]
+        assert len(bot_messages) >= 2, "the HARK summary should need follow-up chunks"
+        second = int(bot_messages[1]["id"])
+        reply = await env.server.act_as("alice").send(thread_id, "On point 2", reply_to=second)
+
+        async def stored_reply() -> bool:
+            return int(reply["id"]) in await stored(env, thread_id)
+
+        await env.wait_for(stored_reply)
+        records = await stored(env, thread_id)
+        assert all(records[int(m["id"])].is_starter for m in bot_messages)
+        assert records[int(reply["id"])].parent_id == second
+        async with env.db.session() as session:
+            stats = await thread_stats(session, thread_id)
+        assert stats.comments == 1  # only alice's reply counts as a comment
