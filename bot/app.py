@@ -59,7 +59,10 @@ class AnBot(commands.Bot):
         # (the first version lost). The mirror works from raw events and needs no cache.
         discord_kwargs.setdefault("max_messages", None)
         if settings.shard_count is not None:
+            # One process per shard (DESIGN.md: several shard processes share PostgreSQL; the
+            # advisory lock picks the one that polls feeds and publishes).
             discord_kwargs.setdefault("shard_count", settings.shard_count)
+            discord_kwargs.setdefault("shard_id", settings.shard_id())
         super().__init__(
             allowed_mentions=discord.AllowedMentions.none(),
             tree_cls=AnTree,

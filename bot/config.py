@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 PublishMode = Literal["forum", "thread"]
@@ -94,6 +94,27 @@ class Settings(BaseSettings):
                     f"publish channel {spec!r} must look like 123456789:forum or 123456789:thread"
                 )
         return value
+
+    @model_validator(mode="after")
+    def _check_shards(self) -> Settings:
+        if len(self.shard_ids) > 1:
+            raise ValueError(
+                "ANBOT_SHARD_IDS: run one process per shard (one id each, e.g. ANBOT_SHARD_IDS=1)"
+            )
+        if self.shard_ids and self.shard_count is None:
+            raise ValueError("ANBOT_SHARD_IDS needs ANBOT_SHARD_COUNT (the total number of shards)")
+        if self.shard_count is not None and any(
+            not 0 <= s < self.shard_count for s in self.shard_ids
+        ):
+            raise ValueError(
+                f"ANBOT_SHARD_IDS must be between 0 and {self.shard_count - 1} "
+                f"(ANBOT_SHARD_COUNT={self.shard_count})"
+            )
+        return self
+
+    def shard_id(self) -> int:
+        """This process's shard (0 when unset)."""
+        return self.shard_ids[0] if self.shard_ids else 0
 
     def channel_modes(self) -> list[tuple[int, PublishMode]]:
         out: list[tuple[int, PublishMode]] = []

@@ -85,3 +85,43 @@ def test_setup_logging_installs_one_handler(capsys: pytest.CaptureFixture[str]) 
         assert token not in err
     finally:
         root.removeHandler(ours[0])
+
+
+@pytest.mark.parametrize(
+    ("values", "message"),
+    [
+        ({"shard_ids": "0,1", "shard_count": 2}, "one process per shard"),
+        ({"shard_ids": "1"}, "needs ANBOT_SHARD_COUNT"),
+        ({"shard_ids": "2", "shard_count": 2}, "between 0 and 1"),
+    ],
+)
+def test_shard_settings_are_checked(values: dict[str, object], message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        Settings(_env_file=None, **values)  # type: ignore[arg-type]
+
+
+async def test_a_shard_process_identifies_as_its_shard_and_gets_only_its_guilds(
+    sqlite_db: Database,
+) -> None:
+    from sandbox.demo import build_demo_world
+    from sandbox.server import SandboxServer
+    from tests.bot.conftest import make_bot_env
+
+    world, demo = build_demo_world()
+    async with SandboxServer(world) as server:
+        owner = (demo.guild_id >> 22) % 2
+        for shard in (owner, 1 - owner):
+            async with make_bot_env(
+                sqlite_db,
+                feed=None,
+                server=server,
+                demo=demo,
+                extensions=("bot.cogs.commands",),
+                shard_count=2,
+                shard_ids=[shard],
+                dev_guild_id=None,
+            ) as env:
+                assert env.bot.shard_id == shard and env.bot.shard_count == 2
+                assert [s.shard_id for s in server.sessions] == [shard]
+                has_guild = env.bot.get_guild(demo.guild_id) is not None
+                assert has_guild is (shard == owner)
