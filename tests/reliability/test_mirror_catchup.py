@@ -89,12 +89,11 @@ async def test_thousand_offline_changes_caught_up(sqlite_db: Database) -> None:
                     await _reply(server, thread, rng, f"online {n} in {thread.id}")
             for thread in threads:
                 await first.wait_for(
-                    lambda t=thread: _matches(first, t.id), timeout=30  # type: ignore[misc]
+                    lambda t=thread: _matches(first, t.id),
+                    timeout=30,  # type: ignore[misc]
                 )
                 thread.online = set(thread.authors)
-                thread.before = {
-                    mid: world.messages[mid].content for mid in thread.online
-                }
+                thread.before = {mid: world.messages[mid].content for mid in thread.online}
         counts = dict.fromkeys(("replies", "edits", "deletes", "deletes with replies"), 0)
         for n in range(OFFLINE_CHANGES):
             await _offline_change(server, rng.choice(threads), rng, n, counts)
@@ -106,7 +105,8 @@ async def test_thousand_offline_changes_caught_up(sqlite_db: Database) -> None:
             await second.wait_for(lambda: mirror(second).catchups >= 1, timeout=30)
             for thread in threads:
                 await second.wait_for(
-                    lambda t=thread: _matches(second, t.id), timeout=30  # type: ignore[misc]
+                    lambda t=thread: _matches(second, t.id),
+                    timeout=30,  # type: ignore[misc]
                 )
                 records = await stored(second, thread.id)
                 assert shape(records) == truth(server, thread.id)
