@@ -90,7 +90,7 @@ async def test_thousand_offline_changes_caught_up(sqlite_db: Database) -> None:
             for thread in threads:
                 await first.wait_for(
                     lambda t=thread: _matches(first, t.id),
-                    timeout=30,  # type: ignore[misc]
+                    timeout=30,
                 )
                 thread.online = set(thread.authors)
                 thread.before = {mid: world.messages[mid].content for mid in thread.online}
@@ -106,7 +106,7 @@ async def test_thousand_offline_changes_caught_up(sqlite_db: Database) -> None:
             for thread in threads:
                 await second.wait_for(
                     lambda t=thread: _matches(second, t.id),
-                    timeout=30,  # type: ignore[misc]
+                    timeout=30,
                 )
                 records = await stored(second, thread.id)
                 assert shape(records) == truth(server, thread.id)
