@@ -25,19 +25,28 @@ T = TypeVar("T")
 
 
 class Pacer:
-    """`await pacer.wait()` before each write: writes are at least `interval` seconds apart."""
+    """`async with pacer:` around each write: a write starts at least `interval` seconds after
+    the previous one ended.
+
+    Spacing is counted from the end of a write, not its start: a write that spent a while
+    waiting out a 429 inside discord.py must not let the next one go at once.
+    """
 
     def __init__(self, interval: float) -> None:
         self.interval = max(interval, 0.0)
         self._next = 0.0
         self._lock = asyncio.Lock()
 
-    async def wait(self) -> None:
+    async def __aenter__(self) -> None:
         async with self._lock:
             now = time.monotonic()
             if self._next > now:
                 await asyncio.sleep(self._next - now)
+            # Until this write ends, the next one waits at least a full interval from now.
             self._next = time.monotonic() + self.interval
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self._next = max(self._next, time.monotonic() + self.interval)
 
 
 def is_transient(exc: BaseException) -> bool:

@@ -69,30 +69,31 @@ class Poster:
         tags: Sequence[discord.ForumTag] = (),
     ) -> tuple[discord.Thread, int]:
         """A forum post, or in a text channel a message with a thread on it; (thread, starter)."""
-        await self.pacer.wait()
         if isinstance(channel, discord.ForumChannel):
-            created = await channel.create_thread(
-                name=name,
-                content=chunks[0],
-                applied_tags=list(tags),
-                allowed_mentions=self.starter_mentions,
-            )
+            async with self.pacer:
+                created = await channel.create_thread(
+                    name=name,
+                    content=chunks[0],
+                    applied_tags=list(tags),
+                    allowed_mentions=self.starter_mentions,
+                )
             thread, starter_id = created.thread, created.message.id
         else:
-            message = await channel.send(chunks[0], allowed_mentions=self.starter_mentions)
+            async with self.pacer:
+                message = await channel.send(chunks[0], allowed_mentions=self.starter_mentions)
             thread = await self._thread_on(message, name=name)
             starter_id = message.id
         await self.send_rest(thread, chunks, after=starter_id, resume=False)
         return thread, starter_id
 
     async def _thread_on(self, message: discord.Message, *, name: str) -> discord.Thread:
-        await self.pacer.wait()
-        return await message.create_thread(name=name)
+        async with self.pacer:
+            return await message.create_thread(name=name)
 
     async def send_chunks(self, thread: discord.Thread, chunks: Sequence[str]) -> int:
         """Messages in a thread (thread mode); the id of the first one, which has the marker."""
-        await self.pacer.wait()
-        first = await thread.send(chunks[0], allowed_mentions=self.quiet)
+        async with self.pacer:
+            first = await thread.send(chunks[0], allowed_mentions=self.quiet)
         await self.send_rest(thread, chunks, after=first.id, resume=False)
         return first.id
 
@@ -107,8 +108,8 @@ class Poster:
             sent = {m.content async for m in self._own_messages(thread, after=after)}
             rest = [chunk for chunk in rest if chunk not in sent]
         for chunk in rest:
-            await self.pacer.wait()
-            await thread.send(chunk, allowed_mentions=self.quiet)
+            async with self.pacer:
+                await thread.send(chunk, allowed_mentions=self.quiet)
 
     async def _own_messages(self, where: Messageable, *, after: int) -> Any:
         async for message in where.history(
@@ -203,10 +204,10 @@ class Poster:
     async def _create_tag(
         self, forum: discord.ForumChannel, name: str, known: dict[str, discord.ForumTag]
     ) -> discord.ForumTag | None:
-        await self.pacer.wait()
         wanted = [*known.values(), discord.ForumTag(name=name[:TAG_LIMIT])]
         try:
-            edited = await forum.edit(available_tags=wanted)
+            async with self.pacer:
+                edited = await forum.edit(available_tags=wanted)
         except discord.Forbidden as exc:
             log.warning("cannot create tags in forum %s (%s); posting untagged", forum.id, exc)
             self._no_tag_creation.add(forum.id)
@@ -220,9 +221,11 @@ class Poster:
     async def edit_message(
         self, where: Messageable, message_id: int, content: str, *, starter: bool
     ) -> None:
-        await self.pacer.wait()
         mentions = self.starter_mentions if starter else self.quiet
-        await where.get_partial_message(message_id).edit(content=content, allowed_mentions=mentions)
+        async with self.pacer:
+            await where.get_partial_message(message_id).edit(
+                content=content, allowed_mentions=mentions
+            )
 
     async def edit_follow_ups(
         self, thread: discord.Thread, *, starter_id: int, chunks: Sequence[str]
@@ -232,17 +235,17 @@ class Poster:
         wanted = list(chunks[1:])
         for message, chunk in zip(existing, wanted, strict=False):
             if message.content != chunk:
-                await self.pacer.wait()
-                await message.edit(content=chunk, allowed_mentions=self.quiet)
+                async with self.pacer:
+                    await message.edit(content=chunk, allowed_mentions=self.quiet)
         for chunk in wanted[len(existing) :]:
-            await self.pacer.wait()
-            await thread.send(chunk, allowed_mentions=self.quiet)
+            async with self.pacer:
+                await thread.send(chunk, allowed_mentions=self.quiet)
         for message in existing[len(wanted) :]:
-            await self.pacer.wait()
-            await message.delete()
+            async with self.pacer:
+                await message.delete()
 
     async def send_notice(self, channel_id: int, text: str) -> None:
         """A plain message (the mod log); never pings."""
         channel = await self.channel(channel_id)
-        await self.pacer.wait()
-        await channel.send(text[:2000], allowed_mentions=self.quiet)
+        async with self.pacer:
+            await channel.send(text[:2000], allowed_mentions=self.quiet)
