@@ -8,6 +8,7 @@ so every process is the leader (run one bot per SQLite file).
 
 from __future__ import annotations
 
+import asyncio
 import logging
 
 import sqlalchemy as sa
@@ -25,6 +26,9 @@ class LeaderLock:
         self._db = db
         self._key = key
         self._conn: AsyncConnection | None = None
+        # The feed poller and the publisher both ask; two concurrent first attempts would open
+        # two sessions and the second would find the lock taken — by this very process.
+        self._acquiring = asyncio.Lock()
 
     @property
     def is_leader(self) -> bool:
@@ -34,6 +38,10 @@ class LeaderLock:
         """Take the lock if free, or check that the held lock's connection is still alive."""
         if self._db.dialect != "postgresql":
             return True
+        async with self._acquiring:
+            return await self._acquire()
+
+    async def _acquire(self) -> bool:
         if self._conn is not None:
             try:
                 await self._conn.execute(sa.text("SELECT 1"))

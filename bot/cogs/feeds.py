@@ -56,6 +56,7 @@ class FeedsCog(commands.Cog):
     async def _poll_once(self) -> None:
         settings = self.bot.settings
         if not await self.bot.leader.acquire():
+            log.debug("another process is the leader; not polling")
             return
         fetcher = FeedFetcher(
             self.bot.http_session,
@@ -70,6 +71,7 @@ class FeedsCog(commands.Cog):
                     url,
                     backfill=settings.backfill,
                     max_failures=settings.feed_max_failures,
+                    backoff_base=settings.feed_backoff_base,
                 )
             except Exception:
                 # One broken feed (or a database hiccup) must not stop the others.

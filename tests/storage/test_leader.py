@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import random
 
 import pytest
@@ -56,3 +57,15 @@ async def test_dead_connection_loses_the_lock_to_another(pg_db: Database) -> Non
     finally:
         await a.release()
         await b.release()
+
+
+@pytest.mark.postgres
+async def test_concurrent_first_attempts_in_one_process_both_lead(pg_db: Database) -> None:
+    """The poller and the publisher ask at once: the process must not lock itself out."""
+    lock = LeaderLock(pg_db, key=random.randrange(1, 2**62))
+    try:
+        results = await asyncio.gather(*(lock.acquire() for _ in range(5)))
+        assert results == [True] * 5
+        assert lock.is_leader
+    finally:
+        await lock.release()

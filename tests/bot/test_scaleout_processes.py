@@ -1,0 +1,152 @@
+"""Scale-out as deployed: two `anbot run` processes (shard 0 and shard 1 of 2) on one PostgreSQL.
+
+Exactly one of them polls and publishes (the PostgreSQL advisory lock); when it is SIGKILLed the
+other takes the lock at its next poll — within one poll interval — and publishes what arrives
+next. No post is ever made twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg  # type: ignore[import-untyped]
+import pytest
+
+from sandbox.demo import build_demo_world
+from sandbox.server import SandboxServer
+from storage import publications as pubs
+from storage.db import Database
+from tests.bot.conftest import FeedFiles, wait_for
+from tests.conftest import POSTGRES_URL, postgres_or_skip
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+
+RUN = "from bot.cli import app; app(['run'])"
+LEADER_LINE = "this process is now the leader"
+FOLLOWER_LINE = "another process is the leader; not polling"
+POLL = 1.0
+AN_ATOM = (Path(__file__).resolve().parents[1] / "data" / "feeds" / "an.atom").read_text()
+
+
+@pytest.fixture
+async def fresh_database() -> AsyncIterator[str]:
+    """A database of its own (the processes cannot share a per-test schema's search_path)."""
+    postgres_or_skip()
+    name = f"anbot_scale_{uuid.uuid4().hex[:10]}"
+    admin_dsn = POSTGRES_URL.replace("postgresql+asyncpg://", "postgresql://")
+    conn = await asyncpg.connect(admin_dsn)
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    base = POSTGRES_URL.rsplit("/", 1)[0]
+    try:
+        yield f"{base}/{name}"
+    finally:
+        conn = await asyncpg.connect(admin_dsn)
+        try:
+            await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        finally:
+            await conn.close()
+
+
+def issue_57() -> str:
+    """The fixture feed with one more, newer entry: AN #56 republished as AN #57."""
+    start = AN_ATOM.index("<entry>")
+    end = AN_ATOM.index("</entry>", start) + len("</entry>")
+    entry = AN_ATOM[start:end].replace("#56", "#57").replace("56", "57")
+    return AN_ATOM[:start] + entry + AN_ATOM[start:]
+
+
+async def test_two_shard_processes_one_leader_and_takeover_after_sigkill(
+    fresh_database: str, tmp_path: Path
+) -> None:
+    world, demo = build_demo_world()
+    feeds = FeedFiles()
+    feeds.set("scale.atom", AN_ATOM)
+    await feeds.start()
+    server = SandboxServer(world)
+    await server.start()
+    db = Database(fresh_database)
+    await db.upgrade()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANBOT_")}
+    env.update(
+        DISCORD_TOKEN=server.token,
+        ANBOT_DISCORD_API_BASE=server.api_base,
+        ANBOT_DISCORD_GATEWAY_URL=server.gateway_url,
+        ANBOT_DATABASE_URL=fresh_database,
+        ANBOT_FEEDS=feeds.url("scale.atom"),
+        ANBOT_PUBLISH_CHANNELS=f"{demo.forum_channel_id}:forum",
+        ANBOT_POLL_INTERVAL=str(POLL),
+        ANBOT_BACKFILL="1",
+        ANBOT_PUBLISH_PACE="0",
+        ANBOT_SHARD_COUNT="2",
+        ANBOT_LOG_LEVEL="DEBUG",
+    )
+    logs = [tmp_path / "shard0.log", tmp_path / "shard1.log"]
+    procs: list[asyncio.subprocess.Process] = []
+    try:
+        for shard, log in enumerate(logs):
+            procs.append(
+                await asyncio.create_subprocess_exec(
+                    sys.executable,
+                    "-c",
+                    RUN,
+                    env={**env, "ANBOT_SHARD_IDS": str(shard)},
+                    cwd=tmp_path,
+                    stdout=log.open("ab"),
+                    stderr=asyncio.subprocess.STDOUT,
+                )
+            )
+
+        async def posted(n: int) -> bool:
+            async with db.session() as s:
+                return await pubs.status_counts(s) == {"posted": n}
+
+        await wait_for(lambda: posted(12), timeout=60)
+        # Both processes are up and polling: one leads, the other keeps trying.
+        await wait_for(lambda: any(FOLLOWER_LINE in p.read_text() for p in logs), timeout=30)
+        leaders = [i for i, p in enumerate(logs) if LEADER_LINE in p.read_text()]
+        assert len(leaders) == 1, leaders
+        leader = leaders[0]
+        follower = 1 - leader
+        assert FOLLOWER_LINE not in logs[leader].read_text()
+
+        procs[leader].send_signal(signal.SIGKILL)
+        assert await asyncio.wait_for(procs[leader].wait(), 20) == -signal.SIGKILL
+        before = len(logs[follower].read_text().splitlines())
+        feeds.set("scale.atom", issue_57())
+
+        await wait_for(lambda: LEADER_LINE in logs[follower].read_text(), timeout=30)
+        after_kill = logs[follower].read_text().splitlines()[before:]
+        taken_at = next(i for i, line in enumerate(after_kill) if LEADER_LINE in line)
+        # Within one poll interval: at most the one attempt already under way when the leader
+        # died was refused; the next one took the lock.
+        refused = [line for line in after_kill[:taken_at] if FOLLOWER_LINE in line]
+        assert len(refused) <= 1, refused
+
+        await wait_for(lambda: posted(24), timeout=60)
+        threads = world.threads_in(demo.forum_channel_id)
+        assert len(threads) == 24
+        assert len({t["name"] for t in threads}) == 24  # no post twice
+        creates = [c for c in server.log.find("POST", r"/threads(\?|$)") if c.status < 300]
+        assert len(creates) == 24
+    finally:
+        for proc in procs:
+            if proc.returncode is None:
+                proc.send_signal(signal.SIGTERM)
+                try:
+                    await asyncio.wait_for(proc.wait(), 20)
+                except TimeoutError:
+                    proc.kill()
+        await db.dispose()
+        await server.stop()
+        await feeds.stop()
+    for log in logs:
+        assert server.token not in log.read_text(errors="replace")
