@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     fetch_timeout: float = 20.0
     fetch_max_bytes: int = 5_000_000
     feed_max_failures: int = 10  # straight failures before a feed is disabled
+    # A failing feed is next fetched after about base·2^(failures-1) seconds (jittered, at most
+    # 6 h), not at every poll; 0 turns the backoff off.
+    feed_backoff_base: float = 60.0
 
     # Publishing: "CHANNEL_ID:forum" (a post per summary) or "CHANNEL_ID:thread" (a thread per
     # issue, summaries as follow-up messages), comma separated.

@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import random
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from feeds.fetch import FeedFetcher, FetchError
+from feeds.fetch import FeedFetcher, FetchError, backoff_delay
 from feeds.newsletter import issue_number, parse_issue, parse_issue_text
 from feeds.parse import FeedParseError, parse_feed
 from feeds.types import FeedItem, ParsedIssue
@@ -38,6 +39,7 @@ class PollReport:
     disabled: bool = False
     published: list[int] = field(default_factory=list)  # the new ids that should be posted
     item_errors: list[str] = field(default_factory=list)  # entries that could not be split
+    backoff_until: datetime | None = None  # not fetched: the feed failed lately, wait till then
 
 
 def _chronological(items: list[FeedItem]) -> list[FeedItem]:
@@ -48,15 +50,30 @@ def _chronological(items: list[FeedItem]) -> list[FeedItem]:
 
 
 async def poll_feed(
-    db: Database, fetcher: FeedFetcher, url: str, *, backfill: int, max_failures: int
+    db: Database,
+    fetcher: FeedFetcher,
+    url: str,
+    *,
+    backfill: int,
+    max_failures: int,
+    backoff_base: float = 0.0,
 ) -> PollReport:
-    """Poll one feed once and store what is new or changed."""
+    """Poll one feed once and store what is new or changed.
+
+    With `backoff_base` > 0 a feed that failed lately is not fetched until its backoff delay
+    (feeds.fetch.backoff_delay of its consecutive failures) has passed since its last poll.
+    """
     report = PollReport(url=url)
     async with db.session() as session:
         feed = await get_or_create_feed(session, url=url)
         if feed.disabled:
             await session.commit()
             report.error, report.disabled = feed.disabled_reason or "feed disabled", True
+            return report
+        until = _backoff_until(feed, backoff_base)
+        if until is not None and datetime.now(UTC) < until:
+            await session.commit()
+            report.backoff_until = until
             return report
         try:
             result = await fetcher.fetch(
@@ -98,6 +115,16 @@ async def poll_feed(
         )
         await session.commit()
     return report
+
+
+def _backoff_until(feed: Feed, base: float) -> datetime | None:
+    if base <= 0 or feed.consecutive_failures <= 0 or feed.last_polled_at is None:
+        return None
+    # Jitter drawn from the feed and its failure count: the same from poll to poll
+    # (a fresh draw per poll would let the shortest of many draws win), different per feed.
+    rng = random.Random(f"{feed.id}:{feed.consecutive_failures}")
+    delay = backoff_delay(feed.consecutive_failures, base=base, rng=rng.random)
+    return feed.last_polled_at + timedelta(seconds=delay)
 
 
 async def _store_items(
