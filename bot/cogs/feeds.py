@@ -56,6 +56,7 @@ class FeedsCog(commands.Cog):
     async def _poll_once(self) -> None:
         settings = self.bot.settings
         if not await self.bot.leader.acquire():
+            log.debug("another process is the leader; not polling")
             return
         fetcher = FeedFetcher(
             self.bot.http_session,
