@@ -33,15 +33,16 @@ def parse_since(text: str | None) -> datetime | None:
         return None
     text = text.strip()
     match = _LINK.match(text)
-    if match:
-        if not match.group("message"):
-            raise UserFacingError(f"That link points at a channel, not a message. {SINCE_HELP}")
-        return discord.utils.snowflake_time(int(match.group("message")))
     try:
+        if match:
+            if not match.group("message"):
+                raise UserFacingError(f"That link points at a channel, not a message. {SINCE_HELP}")
+            return discord.utils.snowflake_time(int(match.group("message")))
         moment = datetime.fromisoformat(text.replace("z", "Z"))
-    except ValueError:
+        return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except (ValueError, OverflowError, OSError):
+        # Unreadable, or a time (or message id) beyond what a datetime can hold in UTC.
         raise UserFacingError(f"I can't read `{text[:100]}` as a time. {SINCE_HELP}") from None
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def parse_thread_ref(text: str) -> int:

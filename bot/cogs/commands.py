@@ -54,6 +54,7 @@ ExportFormat = Literal["markdown", "json", "html", "csv"]
 ExportSort = Literal["old", "new", "top"]
 Interaction = discord.Interaction[Any]
 AUTOCOMPLETE_LIMIT = 25
+MAX_DB_INT = 2**63 - 1  # the largest id or number a BIGINT column (and SQLite) can hold
 
 
 def _thread_here(interaction: Interaction) -> discord.Thread:
@@ -183,8 +184,10 @@ class AnCommands(commands.Cog):
     async def _summary_for(session: Any, value: str) -> Summary | None:
         from storage.issues import find_summary_by_title
 
-        if value.startswith("id:") and value[3:].isdigit():
-            return await session.get(Summary, int(value[3:]))
+        if value.startswith("id:") and value[3:].isdecimal():
+            summary_id = int(value[3:])
+            # Autocomplete sends ids that exist; a typed-in one beyond BIGINT matches nothing.
+            return await session.get(Summary, summary_id) if summary_id <= MAX_DB_INT else None
         candidates = await find_summary_by_title(session, value, limit=AUTOCOMPLETE_LIMIT)
         exact = [s for s in candidates if s.title.strip().lower() == value.strip().lower()]
         if exact:
@@ -216,14 +219,15 @@ class AnCommands(commands.Cog):
                 found = newest[0] if newest else None
                 if found is None:
                     raise UserFacingError("No issues are stored yet.")
-            elif text.isdigit():
-                found = await get_issue_by_number(session, int(text))
+            elif text.isdecimal():  # not isdigit(): "²" is a digit that int() refuses
+                wanted = int(text)
+                found = await get_issue_by_number(session, wanted) if wanted <= MAX_DB_INT else None
                 if found is None:
                     known = await issue_number_range(session)
                     if known is None:
-                        raise UserFacingError(f"No AN #{int(text)} — no issues are stored yet.")
+                        raise UserFacingError(f"No AN #{wanted} — no issues are stored yet.")
                     low, high = known
-                    raise UserFacingError(f"No AN #{int(text)} — issues #{low}–#{high} are known.")
+                    raise UserFacingError(f"No AN #{wanted} — issues #{low}–#{high} are known.")
             else:
                 raise UserFacingError(
                     f"`{number[:20]}` is not an issue number: give a number like 56, or `latest`."
@@ -246,6 +250,8 @@ class AnCommands(commands.Cog):
     async def latest(
         self, interaction: Interaction, count: app_commands.Range[int, 1, 10] = 1
     ) -> None:
+        if not 1 <= count <= 10:  # Discord enforces the range; other clients may not
+            raise UserFacingError("`count` must be a number from 1 to 10.")
         async with self.bot.db.session() as session:
             issues = await latest_issues(session, limit=count)
             if not issues:
