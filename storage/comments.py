@@ -1,311 +1,179 @@
 """Mirrored Discord messages as a comment tree: idempotent writes keyed on Discord ids.
 
-The mirror turns gateway events into the small event dataclasses below; `apply_events` writes a
-batch of them in order inside the caller's transaction. Every write is an upsert or a guarded
-update, so a replayed event (gateway RESUME, catch-up after downtime) changes nothing twice:
+The mirror turns gateway events into the small dataclasses of storage.comment_events;
+`apply_events` writes a batch of them inside the caller's transaction. Every write is an upsert
+or a guarded update, so a replayed event (gateway RESUME, catch-up after downtime) changes
+nothing twice:
 - a create for a known message updates it (an edit seen late becomes a revision);
 - an edit stores the replaced text keyed (comment_id, replaced_at), so replays add no rows;
 - a delete leaves a tombstone (author, text, attachments, revisions and votes removed, the node
   and its place in the tree kept); later creates/edits never resurrect it;
 - a vote is the row (comment, user, emoji): adding twice or removing twice is harmless.
+
+A batch costs a fixed handful of statements whatever its size: one read of the rows it touches,
+then one executemany per kind of write (storage.comment_batch works out the end state).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Comment, CommentRevision, Vote
-from storage.threads import advance_last_message, dialect_insert, ensure_thread, run
+from storage.comment_batch import BatchPlan, Row, plan_batch, touched_ids
+from storage.comment_events import (
+    BulkDelete,
+    CommentEvent,
+    MessageDelete,
+    MessageEdit,
+    MessageUpsert,
+    ReactionAdd,
+    ReactionClear,
+    ReactionRemove,
+)
+from storage.models import Comment, CommentRevision, Vote, utcnow
+from storage.threads import THREADS, run
 from threads.model import CommentRecord, Revision
+
+__all__ = [
+    "BulkDelete",
+    "CommentEvent",
+    "MessageDelete",
+    "MessageEdit",
+    "MessageUpsert",
+    "ReactionAdd",
+    "ReactionClear",
+    "ReactionRemove",
+    "StoredState",
+    "ThreadStats",
+    "apply_events",
+    "recent_comments",
+    "records_for_thread",
+    "thread_stats",
+]
 
 COMMENTS: sa.Table = Comment.__table__  # type: ignore[attr-defined]
 REVISIONS: sa.Table = CommentRevision.__table__  # type: ignore[attr-defined]
 VOTES: sa.Table = Vote.__table__  # type: ignore[attr-defined]
-
-
-@dataclass(frozen=True, slots=True)
-class MessageUpsert:
-    """A message as Discord shows it now (create, full edit payload, or catch-up)."""
-
-    message_id: int
-    thread_id: int
-    author_id: int | None
-    author_name: str | None
-    content: str
-    created_at: datetime
-    edited_at: datetime | None = None
-    parent_id: int | None = None  # replied-to message in the same thread; None = root level
-    reference_id: int | None = None  # raw message reference, whatever it points at
-    attachments: tuple[str, ...] = ()
-    is_starter: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class MessageEdit:
-    """A partial edit (raw update without the whole message): new text and when it changed."""
-
-    message_id: int
-    thread_id: int
-    content: str
-    edited_at: datetime
-    attachments: tuple[str, ...] | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class MessageDelete:
-    message_id: int
-    thread_id: int
-    deleted_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class BulkDelete:
-    message_ids: tuple[int, ...]
-    thread_id: int
-    deleted_at: datetime
-
-
-@dataclass(frozen=True, slots=True)
-class ReactionAdd:
-    message_id: int
-    user_id: int
-    emoji: str
-
-
-@dataclass(frozen=True, slots=True)
-class ReactionRemove:
-    message_id: int
-    user_id: int
-    emoji: str
-
-
-@dataclass(frozen=True, slots=True)
-class ReactionClear:
-    """All reactions (emoji None) or all of one emoji removed from a message."""
-
-    message_id: int
-    emoji: str | None = None
-
-
-CommentEvent = (
-    MessageUpsert
-    | MessageEdit
-    | MessageDelete
-    | BulkDelete
-    | ReactionAdd
-    | ReactionRemove
-    | ReactionClear
-)
-
-
-@dataclass(slots=True)
-class _Stored:
-    content: str | None
-    edited_at: datetime | None
-    deleted: bool
-
-    def is_newer(self, edited_at: datetime | None) -> bool:
-        """Whether an event's version is newer than ours: stale replays must not roll back."""
-        if edited_at is None:
-            return False
-        return self.edited_at is None or edited_at > self.edited_at
-
-
-@dataclass(slots=True)
-class _Batch:
-    """Per-transaction memo: which threads exist and the newest message per thread."""
-
-    threads: set[int] = field(default_factory=set)
-    newest: dict[int, int] = field(default_factory=dict)
+# Bound-parameter lists stay under every backend's limit (SQLite before 3.32 allowed 999).
+_IN_CHUNK = 900
 
 
 async def apply_events(session: AsyncSession, events: Sequence[CommentEvent]) -> None:
-    """Write `events` in order (the caller commits). Consecutive upserts share one lookup."""
-    memo = _Batch()
-    i = 0
-    while i < len(events):
-        event = events[i]
-        if isinstance(event, MessageUpsert):
-            j = i
-            while j < len(events) and isinstance(events[j], MessageUpsert):
-                j += 1
-            group = [e for e in events[i:j] if isinstance(e, MessageUpsert)]
-            await _upsert_messages(session, group, memo)
-            i = j
-            continue
-        await _apply_one(session, event)
-        i += 1
-    for thread_id, message_id in memo.newest.items():
-        await advance_last_message(session, thread_id=thread_id, message_id=message_id)
-
-
-async def _apply_one(session: AsyncSession, event: CommentEvent) -> None:
-    if isinstance(event, MessageEdit):
-        await _edit(session, event)
-    elif isinstance(event, MessageDelete):
-        await _tombstone(session, [event.message_id], event.deleted_at)
-    elif isinstance(event, BulkDelete):
-        await _tombstone(session, list(event.message_ids), event.deleted_at)
-    elif isinstance(event, ReactionAdd):
-        await _vote(session, event)
-    elif isinstance(event, ReactionRemove):
-        await run(
-            session,
-            sa.delete(VOTES).where(
-                VOTES.c.comment_id == event.message_id,
-                VOTES.c.user_id == event.user_id,
-                VOTES.c.emoji == event.emoji,
-            ),
-        )
-    elif isinstance(event, ReactionClear):
-        stmt = sa.delete(VOTES).where(VOTES.c.comment_id == event.message_id)
-        if event.emoji is not None:
-            stmt = stmt.where(VOTES.c.emoji == event.emoji)
-        await run(session, stmt)
-
-
-async def _stored(session: AsyncSession, ids: Iterable[int]) -> dict[int, _Stored]:
-    ids = list(ids)
-    if not ids:
-        return {}
-    rows = await run(
-        session,
-        sa.select(
-            COMMENTS.c.id,
-            COMMENTS.c.content,
-            COMMENTS.c.edited_at,
-            COMMENTS.c.deleted,
-        ).where(COMMENTS.c.id.in_(ids)),
-    )
-    return {row.id: _Stored(row.content, row.edited_at, row.deleted) for row in rows}
-
-
-async def _upsert_messages(session: AsyncSession, group: list[MessageUpsert], memo: _Batch) -> None:
-    for thread_id in {e.thread_id for e in group} - memo.threads:
-        await ensure_thread(session, thread_id=thread_id)
-        memo.threads.add(thread_id)
-    # Several states of one message in a batch (create, then edits) are applied in order, in
-    # rounds: round k holds the k-th state of each message, so every edit leaves its revision.
-    rounds: list[dict[int, MessageUpsert]] = []
-    seen: dict[int, int] = {}
-    for event in group:
-        k = seen.get(event.message_id, 0)
-        seen[event.message_id] = k + 1
-        if k == len(rounds):
-            rounds.append({})
-        rounds[k][event.message_id] = event
-        newest = memo.newest.get(event.thread_id, 0)
-        if event.message_id > newest and not event.is_starter:
-            memo.newest[event.thread_id] = event.message_id
-    for states in rounds:
-        await _upsert_round(session, states)
-
-
-async def _upsert_round(session: AsyncSession, states: dict[int, MessageUpsert]) -> None:
-    stored = await _stored(session, states)
-    fresh = [_row(e) for mid, e in states.items() if mid not in stored]
-    if fresh:
-        stmt = dialect_insert(session, COMMENTS)
-        await run(session, stmt.on_conflict_do_nothing(index_elements=[COMMENTS.c.id]), fresh)
-    for mid, event in states.items():
-        old = stored.get(mid)
-        if old is None or old.deleted or not old.is_newer(event.edited_at):
-            continue  # inserted above, a tombstone that stays one, or a replay of what we have
-        if old.content is not None and old.content != event.content and event.edited_at:
-            await _add_revision(session, mid, old.content, event.edited_at)
-        values = _row(event)
-        del values["id"]
-        await run(
-            session,
-            sa.update(COMMENTS)
-            .where(COMMENTS.c.id == mid, COMMENTS.c.deleted.is_(False))
-            .values(**values),
-        )
-
-
-def _row(event: MessageUpsert) -> dict[str, Any]:
-    return {
-        "id": event.message_id,
-        "thread_id": event.thread_id,
-        "parent_id": event.parent_id,
-        "reference_id": event.reference_id,
-        "author_id": event.author_id,
-        "author_name": event.author_name,
-        "content": event.content,
-        "attachments": list(event.attachments),
-        "is_starter": event.is_starter,
-        "deleted": False,
-        "created_at": event.created_at,
-        "edited_at": event.edited_at,
-        "deleted_at": None,
-    }
-
-
-async def _add_revision(
-    session: AsyncSession, comment_id: int, content: str, replaced_at: datetime
-) -> None:
-    stmt = dialect_insert(session, REVISIONS).values(
-        comment_id=comment_id, content=content, replaced_at=replaced_at
-    )
-    await run(session, stmt.on_conflict_do_nothing(index_elements=["comment_id", "replaced_at"]))
-
-
-async def _edit(session: AsyncSession, event: MessageEdit) -> None:
-    old = (await _stored(session, [event.message_id])).get(event.message_id)
-    if old is None or old.deleted or not old.is_newer(event.edited_at):
-        return  # unknown (never mirrored), a tombstone, or a replay of an older edit
-    values: dict[str, Any] = {"edited_at": event.edited_at}
-    if event.attachments is not None:
-        values["attachments"] = list(event.attachments)
-    if old.content != event.content:
-        if old.content is not None:
-            await _add_revision(session, event.message_id, old.content, event.edited_at)
-        values["content"] = event.content
-    await run(
-        session,
-        sa.update(COMMENTS)
-        .where(COMMENTS.c.id == event.message_id, COMMENTS.c.deleted.is_(False))
-        .values(**values),
-    )
-
-
-async def _tombstone(session: AsyncSession, ids: list[int], deleted_at: datetime) -> None:
-    if not ids:
+    """Write `events` as if applied one by one in order (the caller commits)."""
+    if not events:
         return
-    await run(
-        session,
-        sa.update(COMMENTS)
-        .where(COMMENTS.c.id.in_(ids), COMMENTS.c.deleted.is_(False))
-        .values(
-            deleted=True,
-            deleted_at=deleted_at,
-            author_id=None,
-            author_name=None,
-            content=None,
-            attachments=[],
-        ),
-    )
-    # The member deleted the message: its earlier texts and its reactions go with it.
-    await run(session, sa.delete(REVISIONS).where(REVISIONS.c.comment_id.in_(ids)))
-    await run(session, sa.delete(VOTES).where(VOTES.c.comment_id.in_(ids)))
+    stored = await _stored_rows(session, touched_ids(events))
+    plan = plan_batch(events, stored)
+    await _write(session, plan)
 
 
-async def _vote(session: AsyncSession, event: ReactionAdd) -> None:
-    # INSERT ... SELECT guarded by EXISTS: a reaction on an unmirrored or deleted message is
-    # ignored instead of violating the foreign key.
-    source = sa.select(
-        sa.literal(event.message_id, sa.BigInteger()),
-        sa.literal(event.user_id, sa.BigInteger()),
-        sa.literal(event.emoji, sa.String()),
-    ).where(sa.exists().where(COMMENTS.c.id == event.message_id, COMMENTS.c.deleted.is_(False)))
-    stmt = dialect_insert(session, VOTES).from_select(["comment_id", "user_id", "emoji"], source)
-    await run(session, stmt.on_conflict_do_nothing())
+async def _stored_rows(session: AsyncSession, ids: Iterable[int]) -> dict[int, Row]:
+    out: dict[int, Row] = {}
+    for chunk in _chunks(sorted(ids)):
+        rows = await run(session, _statements(session).select_comments, {"ids": chunk})
+        for row in rows:
+            out[row.id] = dict(row._mapping)
+    return out
+
+
+def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
+    for i in range(0, len(ids), _IN_CHUNK):
+        yield list(ids[i : i + _IN_CHUNK])
+
+
+async def _write(session: AsyncSession, plan: BatchPlan) -> None:
+    sql = _statements(session)
+    if plan.threads:
+        now = utcnow()
+        threads = [{"id": t, "tracked": True, "created_at": now} for t in sorted(plan.threads)]
+        await run(session, sql.ensure_thread, threads)
+    if plan.comments:
+        await run(session, sql.upsert_comment, plan.comments)
+    for chunk in _chunks(sorted(plan.purged)):
+        await run(session, sql.drop_revisions, {"ids": chunk})
+    if plan.revisions:
+        await run(session, sql.add_revision, plan.revisions)
+    # Every vote removal runs before the inserts: a vote added after a clear in the batch stays.
+    for chunk in _chunks(sorted(plan.purged | plan.vote_clears)):
+        await run(session, sql.drop_votes, {"ids": chunk})
+    if plan.emoji_clears:
+        clears = [{"c": mid, "e": emoji} for mid, emoji in sorted(plan.emoji_clears)]
+        await run(session, sql.clear_emoji, clears)
+    if plan.unvotes:
+        await run(session, sql.unvote, [{"c": c, "u": u, "e": e} for c, u, e in plan.unvotes])
+    if plan.votes:
+        await run(session, sql.vote, [{"c": c, "u": u, "e": e} for c, u, e in plan.votes])
+    if plan.newest:
+        newest = [{"t": t, "m": m} for t, m in sorted(plan.newest.items())]
+        await run(session, sql.advance, newest)
+
+
+class _Statements:
+    """The batch's statements, built once per dialect with bound parameters (run executemany)."""
+
+    def __init__(self, dialect: str) -> None:
+        insert: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
+        if insert is None:
+            raise RuntimeError(f"unsupported database dialect {dialect!r}")
+        ids: sa.BindParameter[list[int]] = sa.bindparam("ids", expanding=True)
+        live = COMMENTS.c.deleted.is_(False)
+        self.select_comments = sa.select(COMMENTS).where(COMMENTS.c.id.in_(ids))
+        self.ensure_thread = insert(THREADS).on_conflict_do_nothing(index_elements=[THREADS.c.id])
+        upsert = insert(COMMENTS)
+        self.upsert_comment = upsert.on_conflict_do_update(
+            index_elements=[COMMENTS.c.id],
+            set_={c.name: upsert.excluded[c.name] for c in COMMENTS.c if c.name != "id"},
+            where=live,  # a tombstone is never written over
+        )
+        self.add_revision = insert(REVISIONS).on_conflict_do_nothing(
+            index_elements=[REVISIONS.c.comment_id, REVISIONS.c.replaced_at]
+        )
+        self.drop_revisions = sa.delete(REVISIONS).where(REVISIONS.c.comment_id.in_(ids))
+        self.drop_votes = sa.delete(VOTES).where(VOTES.c.comment_id.in_(ids))
+        comment = sa.bindparam("c", type_=sa.BigInteger())
+        user = sa.bindparam("u", type_=sa.BigInteger())
+        emoji = sa.bindparam("e", type_=sa.String())
+        self.clear_emoji = sa.delete(VOTES).where(
+            VOTES.c.comment_id == comment, VOTES.c.emoji == emoji
+        )
+        self.unvote = sa.delete(VOTES).where(
+            VOTES.c.comment_id == comment, VOTES.c.user_id == user, VOTES.c.emoji == emoji
+        )
+        # INSERT ... SELECT guarded by EXISTS: the plan only keeps votes on live messages, and the
+        # guard keeps it so if another connection deleted the message meanwhile.
+        source = sa.select(comment, user, emoji).where(
+            sa.exists().where(COMMENTS.c.id == comment, live)
+        )
+        self.vote = (
+            insert(VOTES)
+            .from_select(["comment_id", "user_id", "emoji"], source)
+            .on_conflict_do_nothing()
+        )
+        last = THREADS.c.last_message_id
+        message = sa.bindparam("m", type_=sa.BigInteger())
+        # The catch-up position only moves forward (events may arrive out of order).
+        self.advance = (
+            sa.update(THREADS)
+            .where(THREADS.c.id == sa.bindparam("t", type_=sa.BigInteger()))
+            .where(sa.or_(last.is_(None), last < message))
+            .values(last_message_id=message)
+        )
+
+
+@cache
+def _statements_for(dialect: str) -> _Statements:
+    return _Statements(dialect)
+
+
+def _statements(session: AsyncSession) -> _Statements:
+    return _statements_for(session.get_bind().dialect.name)
 
 
 # --- reads -----------------------------------------------------------------------------------
