@@ -8,6 +8,11 @@ before it is committed (read-your-writes for commands and tests); `close()` drai
 
 A batch that fails is retried once, then written event by event so that one bad event is logged
 and dropped instead of blocking (or losing) the others.
+
+While a backlog lasts the writer keeps one connection for batch after batch (a checkout pings
+the database and a return rolls back: round trips that would cost as much as a small batch); it
+gives the connection back once the queue is empty, and drops it after any failure so that a retry
+starts on a fresh one.
 """
 
 from __future__ import annotations
@@ -17,6 +22,9 @@ import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+
+from sqlalchemy.ext.asyncio import AsyncConnection
+from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.comments import (
     BulkDelete,
@@ -74,6 +82,7 @@ class CommentWriter:
         self._wake = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self._closed = False
+        self._conn: AsyncConnection | None = None  # held only while events keep coming
 
     @property
     def running(self) -> bool:
@@ -119,6 +128,12 @@ class CommentWriter:
             await self._task
 
     async def _run(self) -> None:
+        try:
+            await self._loop()
+        finally:
+            await self._release()
+
+    async def _loop(self) -> None:
         while True:
             first = await self._queue.get()
             events: list[CommentEvent] = []
@@ -146,6 +161,8 @@ class CommentWriter:
                     await asyncio.wait_for(self._wake.wait(), remaining)
             if events:
                 await self._write(events)
+            if self._queue.empty():
+                await self._release()  # idle: the pool gets its connection back
             stop = False
             for marker in markers:
                 if not marker.done.done():
@@ -170,8 +187,24 @@ class CommentWriter:
                 log.exception("dropping comment event that cannot be written: %r", event)
 
     async def _commit(self, events: Sequence[CommentEvent]) -> None:
-        async with self.db.session() as session:
-            await apply_events(session, events)
-            await session.commit()
+        if self._conn is None:
+            self._conn = await self.db.engine.connect()
+        try:
+            # The session begins and commits its own transaction on the held connection.
+            async with AsyncSession(bind=self._conn, expire_on_commit=False) as session:
+                await apply_events(session, events)
+                await session.commit()
+        except BaseException:
+            await self._release()  # it may be broken (a dropped server): retry on a fresh one
+            raise
         self.stats.events += len(events)
         self.stats.transactions += 1
+
+    async def _release(self) -> None:
+        conn, self._conn = self._conn, None
+        if conn is None:
+            return
+        try:
+            await conn.close()
+        except Exception:
+            log.warning("closing the writer's connection failed", exc_info=True)

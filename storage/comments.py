@@ -89,30 +89,41 @@ def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
 
 
 async def _write(session: AsyncSession, plan: BatchPlan) -> None:
-    sql = _statements(session)
+    for statement, params in write_steps(_statements(session), plan):
+        await run(session, statement, params)
+
+
+Step = tuple[Any, Any]  # (statement, parameters: one dict, or a list of them for executemany)
+
+
+def write_steps(sql: _Statements, plan: BatchPlan) -> Iterator[Step]:
+    """The statements that bring the database to the plan's end state, in a safe order."""
     if plan.threads:
+        # One statement both creates missing thread rows and moves each catch-up position
+        # forward (never back: events may arrive out of order).
         now = utcnow()
-        threads = [{"id": t, "tracked": True, "created_at": now} for t in sorted(plan.threads)]
-        await run(session, sql.ensure_thread, threads)
+        threads = [
+            {"id": t, "tracked": True, "created_at": now, "last_message_id": plan.newest.get(t)}
+            for t in sorted(plan.threads)
+        ]
+        yield sql.upsert_thread, threads
     if plan.comments:
-        await run(session, sql.upsert_comment, plan.comments)
+        yield sql.upsert_comment, plan.comments
     for chunk in _chunks(sorted(plan.purged)):
-        await run(session, sql.drop_revisions, {"ids": chunk})
+        yield sql.drop_revisions, {"ids": chunk}
     if plan.revisions:
-        await run(session, sql.add_revision, plan.revisions)
-    # Every vote removal runs before the inserts: a vote added after a clear in the batch stays.
-    for chunk in _chunks(sorted(plan.purged | plan.vote_clears)):
-        await run(session, sql.drop_votes, {"ids": chunk})
-    if plan.emoji_clears:
-        clears = [{"c": mid, "e": emoji} for mid, emoji in sorted(plan.emoji_clears)]
-        await run(session, sql.clear_emoji, clears)
-    if plan.unvotes:
-        await run(session, sql.unvote, [{"c": c, "u": u, "e": e} for c, u, e in plan.unvotes])
+        yield sql.add_revision, plan.revisions
+    # Every vote removal (tombstones, clears, removes) runs before the inserts, so a vote added
+    # after a clear in the same batch stays.
+    drops: list[dict[str, int | str | None]] = [
+        {"c": mid, "u": None, "e": None} for mid in sorted(plan.purged | plan.vote_clears)
+    ]
+    drops += [{"c": mid, "u": None, "e": emoji} for mid, emoji in sorted(plan.emoji_clears)]
+    drops += [{"c": c, "u": u, "e": e} for c, u, e in plan.unvotes]
+    if drops:
+        yield sql.drop_votes, drops
     if plan.votes:
-        await run(session, sql.vote, [{"c": c, "u": u, "e": e} for c, u, e in plan.votes])
-    if plan.newest:
-        newest = [{"t": t, "m": m} for t, m in sorted(plan.newest.items())]
-        await run(session, sql.advance, newest)
+        yield sql.vote, [{"c": c, "u": u, "e": e} for c, u, e in plan.votes]
 
 
 class _Statements:
@@ -125,7 +136,13 @@ class _Statements:
         ids: sa.BindParameter[list[int]] = sa.bindparam("ids", expanding=True)
         live = COMMENTS.c.deleted.is_(False)
         self.select_comments = sa.select(COMMENTS).where(COMMENTS.c.id.in_(ids))
-        self.ensure_thread = insert(THREADS).on_conflict_do_nothing(index_elements=[THREADS.c.id])
+        threads = insert(THREADS)
+        last, newest = THREADS.c.last_message_id, threads.excluded.last_message_id
+        self.upsert_thread = threads.on_conflict_do_update(
+            index_elements=[THREADS.c.id],
+            set_={"last_message_id": newest},
+            where=sa.and_(newest.is_not(None), sa.or_(last.is_(None), last < newest)),
+        )
         upsert = insert(COMMENTS)
         self.upsert_comment = upsert.on_conflict_do_update(
             index_elements=[COMMENTS.c.id],
@@ -136,15 +153,14 @@ class _Statements:
             index_elements=[REVISIONS.c.comment_id, REVISIONS.c.replaced_at]
         )
         self.drop_revisions = sa.delete(REVISIONS).where(REVISIONS.c.comment_id.in_(ids))
-        self.drop_votes = sa.delete(VOTES).where(VOTES.c.comment_id.in_(ids))
         comment = sa.bindparam("c", type_=sa.BigInteger())
         user = sa.bindparam("u", type_=sa.BigInteger())
         emoji = sa.bindparam("e", type_=sa.String())
-        self.clear_emoji = sa.delete(VOTES).where(
-            VOTES.c.comment_id == comment, VOTES.c.emoji == emoji
-        )
-        self.unvote = sa.delete(VOTES).where(
-            VOTES.c.comment_id == comment, VOTES.c.user_id == user, VOTES.c.emoji == emoji
+        # One shape for every removal: a vote (c, u, e), one emoji (u NULL) or all (both NULL).
+        self.drop_votes = sa.delete(VOTES).where(
+            VOTES.c.comment_id == comment,
+            sa.or_(user.is_(None), VOTES.c.user_id == user),
+            sa.or_(emoji.is_(None), VOTES.c.emoji == emoji),
         )
         # INSERT ... SELECT guarded by EXISTS: the plan only keeps votes on live messages, and the
         # guard keeps it so if another connection deleted the message meanwhile.
@@ -155,15 +171,6 @@ class _Statements:
             insert(VOTES)
             .from_select(["comment_id", "user_id", "emoji"], source)
             .on_conflict_do_nothing()
-        )
-        last = THREADS.c.last_message_id
-        message = sa.bindparam("m", type_=sa.BigInteger())
-        # The catch-up position only moves forward (events may arrive out of order).
-        self.advance = (
-            sa.update(THREADS)
-            .where(THREADS.c.id == sa.bindparam("t", type_=sa.BigInteger()))
-            .where(sa.or_(last.is_(None), last < message))
-            .values(last_message_id=message)
         )
 
 

@@ -84,3 +84,19 @@ async def test_one_bad_event_is_dropped_alone(db: Database) -> None:
 def test_rejects_nonsense_settings(sqlite_url: str) -> None:
     with pytest.raises(ValueError):
         CommentWriter(Database(sqlite_url), flush_ms=10, batch=0)
+
+
+async def test_keeps_one_connection_through_a_backlog_and_returns_it_when_idle(
+    db: Database,
+) -> None:
+    writer = CommentWriter(db, flush_ms=60_000, batch=100)
+    writer.start()
+    for mid in range(1, 451):
+        writer.submit(upsert(mid))
+    await writer.flush()
+    assert (writer.stats.transactions, writer.stats.events) == (5, 450)
+    assert db.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    writer.submit(upsert(451))
+    await writer.flush()
+    await writer.close()
+    assert await count(db) == 451 and db.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
