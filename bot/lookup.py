@@ -40,11 +40,15 @@ def search_page(
     total: int,
     offset: int,
     threads: Mapping[int, int],
+    total_is_estimate: bool = False,
 ) -> discord.Embed:
+    count = (
+        f"{total:,}+ results" if total_is_estimate else f"{total} result{'s' if total != 1 else ''}"
+    )
     embed = discord.Embed(
         title=cut(f"Search: {query_text}", EMBED_TITLE),
         colour=COLOUR,
-        description=f"{total} result{'s' if total != 1 else ''}",
+        description=count,
     )
     for number, hit in enumerate(hits, start=offset + 1):
         summary = hit.summary

@@ -1,75 +1,70 @@
 """Ranked summary search behind one function: SQLite FTS5 (bm25) or PostgreSQL tsvector.
 
-The full-text expression is built here from the words of a parsed SearchQuery, every word
-quoted, so user input can never produce a full-text syntax error; filter values are bound
-parameters with LIKE wildcards escaped.
+The full-text expression is built from the words of a parsed SearchQuery, every word quoted,
+so user input can never produce a full-text syntax error; filter values are bound parameters
+with LIKE wildcards escaped.
+
+Work is bounded by design (the index walks are cheap, ranking every match is not):
+- the count is exact up to COUNT_CAP matches, then "COUNT_CAP+" (`total_is_estimate`);
+- up to RANK_LIMIT matches are ranked by relevance (bm25 / ts_rank, title weighted first);
+- a broader query lists title matches first, then the other matches, newest first in each
+  tier (`ranked` is False): ranking 30k matches of a common word costs 50-150 ms.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import search_postgres as pg
+from storage import search_sqlite as lite
 from storage.models import Issue, Summary
-from storage.query import SearchQuery, words
+from storage.query import SearchQuery
+from storage.search_sqlite import fts5_expression, fts5_phrase
 
-SNIPPET_WORDS = 24
-# bm25 column weights, in summary_fts column order: title, authors, summarizer, section,
-# summary, opinions. Title matters most, then people, then the text.
-_BM25_WEIGHTS = (10.0, 4.0, 4.0, 1.0, 1.5, 1.5)
-_PG_CONFIG = "english"
-_PG_HEADLINE = (
-    f"StartSel=**, StopSel=**, MaxWords={SNIPPET_WORDS + 6}, MinWords=12, "
-    "MaxFragments=1, FragmentDelimiter=' … '"
-)
+__all__ = [
+    "COUNT_CAP",
+    "RANK_LIMIT",
+    "SearchHit",
+    "SearchPage",
+    "fts5_expression",
+    "fts5_phrase",
+    "search_summaries",
+]
+
+COUNT_CAP = 1000
+RANK_LIMIT = 200
+SNIPPET_WORDS = lite.SNIPPET_WORDS
 
 
 @dataclass(slots=True)
 class SearchHit:
     summary: Summary
     issue_label: str | None
-    rank: float  # higher is better; 0.0 for filter-only queries
+    rank: float  # higher is better; 0.0 when not ranked (filter-only or broad query)
     snippet: str  # a short excerpt, matches in **bold** when there were words to match
     issue_number: int | None = None
 
 
 @dataclass(slots=True)
 class SearchPage:
-    total: int
+    total: int  # exact, or a lower bound when total_is_estimate
     hits: list[SearchHit]
+    total_is_estimate: bool = False  # more than `total` summaries match
+    ranked: bool = True  # hits are in relevance order (else title matches first, newest first)
 
-
-def fts5_phrase(text: str) -> str:
-    """One FTS5 string token: the words of `text` inside double quotes (quotes doubled)."""
-    return '"' + " ".join(words(text)).replace('"', '""') + '"'
-
-
-def fts5_expression(query: SearchQuery) -> str | None:
-    """Implicit-AND of quoted terms and phrases, or None when the query has no words."""
-    parts = [fts5_phrase(t) for t in (*query.terms, *query.phrases) if words(t)]
-    return " ".join(parts) or None
-
-
-def _fts5_any(texts: list[str]) -> str | None:
-    parts = [fts5_phrase(t) for t in texts if words(t)]
-    return " OR ".join(parts) or None
-
-
-@dataclass(slots=True)
-class _Plan:
-    """Dialect-specific pieces of one search: extra FROM, rank, snippet, conditions."""
-
-    join: Any = None  # (table, on-clause) to join, for SQLite's FTS table
-    rank: Any = None  # None for filter-only queries
-    snippet: Any = None
-    where: list[Any] = field(default_factory=list)
+    @property
+    def total_text(self) -> str:
+        """`total` for people: "12", or "1,000+" when it is a lower bound."""
+        return f"{self.total:,}+" if self.total_is_estimate else f"{self.total:,}"
 
 
 def _filters(query: SearchQuery) -> list[Any]:
+    """Conditions on summary columns (the issue filter is applied by id, see the backends)."""
     conditions: list[Any] = []
     if query.section:
         conditions.append(col(Summary.section).icontains(query.section, autoescape=True))
@@ -77,8 +72,6 @@ def _filters(query: SearchQuery) -> list[Any]:
         conditions.append(col(Summary.authors).icontains(query.author, autoescape=True))
     if query.summarizer:
         conditions.append(sa.func.lower(Summary.summarizer) == query.summarizer.lower())
-    if query.issue is not None:
-        conditions.append(Issue.number == query.issue)
     return conditions
 
 
@@ -87,48 +80,128 @@ async def search_summaries(
 ) -> SearchPage:
     """Summaries matching `query`, best first (filter-only: newest issue first)."""
     connection = await session.connection()
-    plan = _postgres(query) if connection.dialect.name == "postgresql" else _sqlite(query)
-    where = [*plan.where, *_filters(query)]
+    postgres = connection.dialect.name == "postgresql"
+    searcher = _Postgres(connection) if postgres else _Sqlite(connection)
+    if not query.has_text:
+        return await _filter_only(session, query, limit=limit, offset=offset)
+    ids = await searcher.probe(query, "all", limit=COUNT_CAP + 1)
+    if not ids and await searcher.only_stopwords(query):
+        return await _stopword_scan(session, searcher, query, limit=limit, offset=offset)
+    if not ids:
+        return SearchPage(total=0, hits=[])
+    estimate = len(ids) > COUNT_CAP
+    total = min(len(ids), COUNT_CAP)
+    if offset >= total and not estimate:
+        return SearchPage(total=total, hits=[], total_is_estimate=estimate)
+    ranks: dict[int, float] = {}
+    if len(ids) <= RANK_LIMIT:
+        ranks = await searcher.rank(query, ids)
+        ordered = sorted(ids, key=lambda i: (-ranks.get(i, 0.0), i))
+        page_ids = ordered[offset : offset + limit]
+    else:
+        page_ids = await _tiered(searcher, query, limit=limit, offset=offset)
+    hits = await _load(session, searcher, query, page_ids, ranks)
+    return SearchPage(total=total, hits=hits, total_is_estimate=estimate, ranked=bool(ranks))
+
+
+async def _tiered(searcher: _Searcher, query: SearchQuery, *, limit: int, offset: int) -> list[int]:
+    """A page of a broad query: title matches newest first, then the rest newest first."""
+    titles = await searcher.probe(query, "title", limit=offset + limit)
+    page = titles[offset:]
+    if len(titles) < offset + limit:  # the title tier is exhausted within this page
+        rest_offset = max(0, offset - len(titles))
+        page += await searcher.probe(query, "rest", limit=limit - len(page), offset=rest_offset)
+    return page
+
+
+async def _stopword_scan(
+    session: AsyncSession, searcher: _Searcher, query: SearchQuery, *, limit: int, offset: int
+) -> SearchPage:
+    """Words the index leaves out (PostgreSQL stopwords): whole-word scan, newest first.
+
+    Stopwords are common, so the newest-first scan stops early; the hits are not ranked.
+    """
+    ids = await searcher.probe(query, "words", limit=COUNT_CAP + 1)
+    estimate = len(ids) > COUNT_CAP
+    total = min(len(ids), COUNT_CAP)
+    page_ids = await searcher.probe(query, "words", limit=limit, offset=offset)
+    hits = await _load(session, searcher, query, page_ids, {})
+    return SearchPage(total=total, hits=hits, total_is_estimate=estimate, ranked=False)
+
+
+async def _load(
+    session: AsyncSession,
+    searcher: _Searcher,
+    query: SearchQuery,
+    ids: list[int],
+    ranks: dict[int, float],
+) -> list[SearchHit]:
+    if not ids:
+        return []
+    select: Any = (
+        sa.select(Summary, col(Issue.label), col(Issue.number))
+        .join(Issue, col(Summary.issue_id) == Issue.id, isouter=True)
+        .where(col(Summary.id).in_(ids))
+    )
+    found = await session.exec(select)
+    rows = {summary.id: (summary, label, number) for summary, label, number in found}
+    snippets = await searcher.snippets(query, ids)
+    hits: list[SearchHit] = []
+    for id_ in ids:
+        if id_ not in rows:  # deleted between the probe and now
+            continue
+        summary, label, number = rows[id_]
+        hits.append(
+            SearchHit(
+                summary=summary,
+                issue_label=label,
+                issue_number=number,
+                rank=ranks.get(id_, 0.0),
+                snippet=snippets.get(id_) or _lead(summary.summary),
+            )
+        )
+    return hits
+
+
+async def _filter_only(
+    session: AsyncSession, query: SearchQuery, *, limit: int, offset: int
+) -> SearchPage:
+    """Filters without words: newest issue first, in issue order.
+
+    The count stays exact here: ordering by issue already visits every filtered row, so a
+    capped count would save nothing.
+    """
+    where = [*_filters(query)]
+    if query.issue is not None:
+        where.append(col(Issue.number) == query.issue)
 
     def from_(select: Any) -> Any:
-        select = select.join(Issue, Summary.issue_id == Issue.id, isouter=True)
-        if plan.join is not None:
-            select = select.join(*plan.join)
-        return select.where(*where)
+        return select.join(Issue, col(Summary.issue_id) == Issue.id, isouter=True).where(*where)
 
-    total = (
-        await connection.execute(from_(sa.select(sa.func.count(col(Summary.id)))))
-    ).scalar_one()
-    if total == 0 or offset >= total:
-        return SearchPage(total=total, hits=[])
-    if plan.rank is not None:
-        order: list[Any] = [sa.desc("rank"), col(Summary.id)]
-        rank, snippet = plan.rank, plan.snippet
-    else:
-        order = [
-            col(Issue.number).desc().nulls_last(),
-            col(Summary.issue_id).desc(),
-            col(Summary.position),
-            col(Summary.id),
-        ]
-        rank, snippet = sa.literal(0.0), sa.null()
-    page = from_(
-        sa.select(
-            Summary, col(Issue.label), col(Issue.number), rank.label("rank"), snippet.label("snip")
-        )
-    )
+    connection = await session.connection()
+    counted = from_(sa.select(sa.func.count(col(Summary.id))))
+    total = (await connection.execute(counted)).scalar_one()
+    if offset >= total:
+        return SearchPage(total=total, hits=[], ranked=False)
+    order = [
+        col(Issue.number).desc().nulls_last(),
+        col(Summary.issue_id).desc(),
+        col(Summary.position),
+        col(Summary.id),
+    ]
+    page = from_(sa.select(Summary, col(Issue.label), col(Issue.number)))
     rows = (await session.exec(page.order_by(*order).limit(limit).offset(offset))).all()
     hits = [
         SearchHit(
             summary=summary,
             issue_label=label,
             issue_number=number,
-            rank=float(score or 0.0),
-            snippet=snip or _lead(summary.summary),
+            rank=0.0,
+            snippet=_lead(summary.summary),
         )
-        for summary, label, number, score, snip in rows
+        for summary, label, number in rows
     ]
-    return SearchPage(total=total, hits=hits)
+    return SearchPage(total=total, hits=hits, ranked=False)
 
 
 def _lead(text: str) -> str:
@@ -138,64 +211,70 @@ def _lead(text: str) -> str:
     return lead + (" …" if len(parts) > SNIPPET_WORDS else "")
 
 
-_FTS = sa.table("summary_fts", sa.column("rowid", sa.Integer))
-_FTS_NAME: Any = sa.literal_column("summary_fts")
+class _Searcher:
+    """The four questions a backend answers, each one statement."""
+
+    def __init__(self, connection: Any) -> None:
+        self.connection = connection
+
+    async def probe(
+        self, query: SearchQuery, tier: str, *, limit: int, offset: int = 0
+    ) -> list[int]:
+        raise NotImplementedError
+
+    async def rank(self, query: SearchQuery, ids: list[int]) -> dict[int, float]:
+        raise NotImplementedError
+
+    async def snippets(self, query: SearchQuery, ids: list[int]) -> dict[int, str]:
+        raise NotImplementedError
+
+    async def only_stopwords(self, query: SearchQuery) -> bool:
+        """True when the index cannot hold any of the words (so a scan must look for them)."""
+        return False
+
+    async def _pairs(self, statement: Any, **params: Any) -> dict[int, Any]:
+        result = await self.connection.execute(statement, params)
+        return {int(key): value for key, value in result}
 
 
-def _fts_ids(expression: str, name: str) -> Any:
-    """Subquery: ids of summaries whose text matches an FTS5 expression."""
-    return (
-        sa.select(_FTS.c.rowid)
-        .select_from(_FTS)
-        .where(_FTS_NAME.op("MATCH")(sa.bindparam(name, expression)))
-    )
+class _Sqlite(_Searcher):
+    async def probe(
+        self, query: SearchQuery, tier: str, *, limit: int, offset: int = 0
+    ) -> list[int]:
+        if limit <= 0:
+            return []
+        expression = lite.tier_expression(query, tier)
+        if expression is None:
+            return []
+        select = lite.probe(query, expression, _filters(query), limit=limit, offset=offset)
+        return list((await self.connection.execute(select)).scalars())
+
+    async def rank(self, query: SearchQuery, ids: list[int]) -> dict[int, float]:
+        expression = lite.tier_expression(query, "all")
+        pairs = await self._pairs(lite.RANK, fts=expression, ids=ids)
+        return {key: float(value) for key, value in pairs.items()}
+
+    async def snippets(self, query: SearchQuery, ids: list[int]) -> dict[int, str]:
+        return await self._pairs(lite.SNIPPETS, fts=lite.tier_expression(query, "all"), ids=ids)
 
 
-def _sqlite(query: SearchQuery) -> _Plan:
-    plan = _Plan()
-    expression = fts5_expression(query)
-    if expression:
-        plan.join = (_FTS, _FTS.c.rowid == Summary.id)
-        plan.where.append(_FTS_NAME.op("MATCH")(sa.bindparam("fts", expression)))
-        plan.rank = -sa.func.bm25(_FTS_NAME, *_BM25_WEIGHTS)
-        plan.snippet = sa.func.snippet(_FTS_NAME, -1, "**", "**", "…", SNIPPET_WORDS)
-    excluded = _fts5_any(query.excluded)
-    if excluded:
-        plan.where.append(col(Summary.id).not_in(_fts_ids(excluded, "fts_excluded")))
-    return plan
+class _Postgres(_Searcher):
+    async def probe(
+        self, query: SearchQuery, tier: str, *, limit: int, offset: int = 0
+    ) -> list[int]:
+        if limit <= 0 or pg.tsquery(query.terms, query.phrases) is None:
+            return []
+        select = pg.probe(query, tier, _filters(query), limit=limit, offset=offset)
+        return list((await self.connection.execute(select)).scalars())
 
+    async def rank(self, query: SearchQuery, ids: list[int]) -> dict[int, float]:
+        pairs = await self._pairs(pg.rank(query, ids))
+        return {key: float(value) for key, value in pairs.items()}
 
-_PG_REGCONFIG: Any = sa.literal_column(f"'{_PG_CONFIG}'::regconfig")
-_PG_VECTOR: Any = sa.literal_column("summary.search_vector")
+    async def snippets(self, query: SearchQuery, ids: list[int]) -> dict[int, str]:
+        return await self._pairs(pg.snippets(query, ids))
 
-
-def _postgres(query: SearchQuery) -> _Plan:
-    plan = _Plan()
-    for text in query.excluded:
-        excluded = _pg_tsquery([], [text])
-        if excluded is not None:
-            plan.where.append(sa.not_(_PG_VECTOR.op("@@")(excluded)))
-    tsquery = _pg_tsquery(query.terms, query.phrases)
-    if tsquery is not None:
-        plan.where.append(_PG_VECTOR.op("@@")(tsquery))
-        plan.rank = sa.func.ts_rank(_PG_VECTOR, tsquery)
-        plan.snippet = sa.func.ts_headline(_PG_REGCONFIG, Summary.summary, tsquery, _PG_HEADLINE)
-    return plan
-
-
-def _pg_tsquery(terms: list[str], phrases: list[str]) -> Any:
-    """plainto_tsquery(terms) && phraseto_tsquery(phrase) && …, or None without words."""
-    parts: list[Any] = []
-    plain = " ".join(" ".join(words(t)) for t in terms)
-    if plain:
-        parts.append(sa.func.plainto_tsquery(_PG_REGCONFIG, plain))
-    for phrase in phrases:
-        text = " ".join(words(phrase))
-        if text:
-            parts.append(sa.func.phraseto_tsquery(_PG_REGCONFIG, text))
-    if not parts:
-        return None
-    combined = parts[0]
-    for part in parts[1:]:
-        combined = combined.op("&&")(part)
-    return combined
+    async def only_stopwords(self, query: SearchQuery) -> bool:
+        if pg.tsquery(query.terms, query.phrases) is None:
+            return False
+        return bool((await self.connection.execute(pg.only_stopwords(query))).scalar_one())

@@ -169,7 +169,7 @@ def register(app: typer.Typer) -> None:
             if page.total == 0:
                 raise CliError(f"no summaries match {query!r}")
             shown = f"{offset + 1}–{offset + len(page.hits)}" if page.hits else "none"
-            typer.echo(f"{page.total} summaries match; showing {shown}\n")
+            typer.echo(f"{page.total_text} summaries match; showing {shown}\n")
             for number, hit in enumerate(page.hits, start=offset + 1):
                 _print_hit(number, hit)
 

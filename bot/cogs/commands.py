@@ -118,6 +118,7 @@ class AnCommands(commands.Cog):
                 query,
                 result.hits,
                 total=first.total,
+                total_is_estimate=first.total_is_estimate,
                 offset=page * lookup.SEARCH_PAGE,
                 threads=threads,
             )

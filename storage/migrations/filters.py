@@ -13,6 +13,7 @@ from typing import Any
 SEARCH_TABLE = "summary_fts"
 SEARCH_COLUMN = "search_vector"
 SEARCH_INDEX = "ix_summary_search_vector"
+TITLE_SEARCH_INDEX = "ix_summary_title_tsv"  # migration 0002
 
 
 def include_name(
@@ -25,5 +26,5 @@ def include_name(
     if type_ == "column":
         return not (parent_names.get("table_name") == "summary" and name == SEARCH_COLUMN)
     if type_ == "index":
-        return name != SEARCH_INDEX
+        return name not in (SEARCH_INDEX, TITLE_SEARCH_INDEX)
     return True
