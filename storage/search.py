@@ -84,20 +84,17 @@ async def search_summaries(
     searcher = _Postgres(connection) if postgres else _Sqlite(connection)
     if not query.has_text:
         return await _filter_only(session, query, limit=limit, offset=offset)
-    ids = await searcher.probe(query, "all", limit=COUNT_CAP + 1)
-    if not ids and await searcher.only_stopwords(query):
+    found = await searcher.count(query, "all", cap=COUNT_CAP + 1)
+    if not found and await searcher.only_stopwords(query):
         return await _stopword_scan(session, searcher, query, limit=limit, offset=offset)
-    if not ids:
-        return SearchPage(total=0, hits=[])
-    estimate = len(ids) > COUNT_CAP
-    total = min(len(ids), COUNT_CAP)
+    estimate = found > COUNT_CAP
+    total = min(found, COUNT_CAP)
     if offset >= total and not estimate:
         return SearchPage(total=total, hits=[], total_is_estimate=estimate)
     ranks: dict[int, float] = {}
-    if len(ids) <= RANK_LIMIT:
-        ranks = await searcher.rank(query, ids)
-        ordered = sorted(ids, key=lambda i: (-ranks.get(i, 0.0), i))
-        page_ids = ordered[offset : offset + limit]
+    if found <= RANK_LIMIT:
+        ranks = await searcher.ranked(query, limit=limit, offset=offset)
+        page_ids = list(ranks)
     else:
         page_ids = await _tiered(searcher, query, limit=limit, offset=offset)
     hits = await _load(session, searcher, query, page_ids, ranks)
@@ -121,9 +118,9 @@ async def _stopword_scan(
 
     Stopwords are common, so the newest-first scan stops early; the hits are not ranked.
     """
-    ids = await searcher.probe(query, "words", limit=COUNT_CAP + 1)
-    estimate = len(ids) > COUNT_CAP
-    total = min(len(ids), COUNT_CAP)
+    found = await searcher.count(query, "words", cap=COUNT_CAP + 1)
+    estimate = found > COUNT_CAP
+    total = min(found, COUNT_CAP)
     page_ids = await searcher.probe(query, "words", limit=limit, offset=offset)
     hits = await _load(session, searcher, query, page_ids, {})
     return SearchPage(total=total, hits=hits, total_is_estimate=estimate, ranked=False)
@@ -138,26 +135,20 @@ async def _load(
 ) -> list[SearchHit]:
     if not ids:
         return []
-    select: Any = (
-        sa.select(Summary, col(Issue.label), col(Issue.number))
-        .join(Issue, col(Summary.issue_id) == Issue.id, isouter=True)
-        .where(col(Summary.id).in_(ids))
-    )
-    found = await session.exec(select)
-    rows = {summary.id: (summary, label, number) for summary, label, number in found}
-    snippets = await searcher.snippets(query, ids)
+    found = await session.exec(searcher.page(query, ids))
+    rows = {row[0].id: row for row in found}
     hits: list[SearchHit] = []
     for id_ in ids:
         if id_ not in rows:  # deleted between the probe and now
             continue
-        summary, label, number = rows[id_]
+        summary, label, number, snippet = rows[id_]
         hits.append(
             SearchHit(
                 summary=summary,
                 issue_label=label,
                 issue_number=number,
                 rank=ranks.get(id_, 0.0),
-                snippet=snippets.get(id_) or _lead(summary.summary),
+                snippet=snippet or _lead(summary.summary),
             )
         )
     return hits
@@ -222,10 +213,16 @@ class _Searcher:
     ) -> list[int]:
         raise NotImplementedError
 
-    async def rank(self, query: SearchQuery, ids: list[int]) -> dict[int, float]:
+    async def ranked(self, query: SearchQuery, *, limit: int, offset: int) -> dict[int, float]:
+        """One page of {id: relevance}, best first (dicts keep insertion order)."""
         raise NotImplementedError
 
-    async def snippets(self, query: SearchQuery, ids: list[int]) -> dict[int, str]:
+    async def count(self, query: SearchQuery, tier: str, *, cap: int) -> int:
+        """How many match, counting no further than `cap`."""
+        raise NotImplementedError
+
+    def page(self, query: SearchQuery, ids: list[int]) -> Any:
+        """SELECT Summary, issue label, issue number, snippet for the rows of one page."""
         raise NotImplementedError
 
     async def only_stopwords(self, query: SearchQuery) -> bool:
@@ -249,13 +246,22 @@ class _Sqlite(_Searcher):
         select = lite.probe(query, expression, _filters(query), limit=limit, offset=offset)
         return list((await self.connection.execute(select)).scalars())
 
-    async def rank(self, query: SearchQuery, ids: list[int]) -> dict[int, float]:
-        expression = lite.tier_expression(query, "all")
-        pairs = await self._pairs(lite.RANK, fts=expression, ids=ids)
+    async def ranked(self, query: SearchQuery, *, limit: int, offset: int) -> dict[int, float]:
+        expression = lite.tier_expression(query, "all") or ""
+        select = lite.ranked(query, expression, _filters(query), limit=limit, offset=offset)
+        pairs = await self._pairs(select)
         return {key: float(value) for key, value in pairs.items()}
 
-    async def snippets(self, query: SearchQuery, ids: list[int]) -> dict[int, str]:
-        return await self._pairs(lite.SNIPPETS, fts=lite.tier_expression(query, "all"), ids=ids)
+    async def count(self, query: SearchQuery, tier: str, *, cap: int) -> int:
+        expression = lite.tier_expression(query, tier)
+        if expression is None:
+            return 0
+        rows = lite.matching(query, expression, _filters(query)).limit(cap).subquery()
+        counted = sa.select(sa.func.count()).select_from(rows)
+        return int((await self.connection.execute(counted)).scalar_one())
+
+    def page(self, query: SearchQuery, ids: list[int]) -> Any:
+        return lite.page(lite.tier_expression(query, "all") or "", ids)
 
 
 class _Postgres(_Searcher):
@@ -267,12 +273,20 @@ class _Postgres(_Searcher):
         select = pg.probe(query, tier, _filters(query), limit=limit, offset=offset)
         return list((await self.connection.execute(select)).scalars())
 
-    async def rank(self, query: SearchQuery, ids: list[int]) -> dict[int, float]:
-        pairs = await self._pairs(pg.rank(query, ids))
+    async def ranked(self, query: SearchQuery, *, limit: int, offset: int) -> dict[int, float]:
+        pairs = await self._pairs(pg.ranked(query, _filters(query), limit=limit, offset=offset))
         return {key: float(value) for key, value in pairs.items()}
 
-    async def snippets(self, query: SearchQuery, ids: list[int]) -> dict[int, str]:
-        return await self._pairs(pg.snippets(query, ids))
+    async def count(self, query: SearchQuery, tier: str, *, cap: int) -> int:
+        if pg.tsquery(query.terms, query.phrases) is None:
+            return 0
+        # No ORDER BY: the scan may stop at `cap` rows in whatever order it finds them.
+        rows = pg.matching(query, tier, _filters(query)).limit(cap).subquery()
+        counted = sa.select(sa.func.count()).select_from(rows)
+        return int((await self.connection.execute(counted)).scalar_one())
+
+    def page(self, query: SearchQuery, ids: list[int]) -> Any:
+        return pg.page(query, ids)
 
     async def only_stopwords(self, query: SearchQuery) -> bool:
         if pg.tsquery(query.terms, query.phrases) is None:

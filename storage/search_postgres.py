@@ -77,26 +77,42 @@ def _word_patterns(query: SearchQuery) -> list[Any]:
     ]
 
 
-def probe(query: SearchQuery, tier: str, filters: list[Any], *, limit: int, offset: int = 0) -> Any:
-    """Ids of one tier that pass the filters, newest (highest id) first."""
-    select = sa.select(col(Summary.id)).where(*conditions(query, tier), *filters)
+def _select(columns: list[Any], query: SearchQuery, tier: str, filters: list[Any]) -> Any:
+    select = sa.select(*columns).where(*conditions(query, tier), *filters)
     if query.issue is not None:
         issues = sa.select(col(Issue.id)).where(col(Issue.number) == query.issue)
         select = select.where(col(Summary.issue_id).in_(issues))
+    return select
+
+
+def matching(query: SearchQuery, tier: str, filters: list[Any]) -> Any:
+    """Ids of one tier that pass the filters, in no particular order."""
+    return _select([col(Summary.id)], query, tier, filters)
+
+
+def probe(query: SearchQuery, tier: str, filters: list[Any], *, limit: int, offset: int = 0) -> Any:
+    """Ids of one tier that pass the filters, newest (highest id) first."""
+    select = _select([col(Summary.id)], query, tier, filters)
     return select.order_by(col(Summary.id).desc()).limit(limit).offset(offset)
 
 
-def rank(query: SearchQuery, ids: list[int]) -> Any:
+def ranked(query: SearchQuery, filters: list[Any], *, limit: int, offset: int) -> Any:
+    """(id, relevance) of one page, best first: ts_rank for every match, so keep matches few."""
     positive = tsquery(query.terms, query.phrases)
-    return sa.select(col(Summary.id), sa.func.ts_rank(VECTOR, positive)).where(
-        col(Summary.id).in_(ids)
-    )
+    score = sa.func.ts_rank(VECTOR, positive).label("score")
+    select = _select([col(Summary.id), score], query, "all", filters)
+    return select.order_by(sa.desc("score"), col(Summary.id)).limit(limit).offset(offset)
 
 
-def snippets(query: SearchQuery, ids: list[int]) -> Any:
+def page(query: SearchQuery, ids: list[int]) -> Any:
+    """Summary, issue label, issue number and headline of a page of ids (in any order)."""
     positive = tsquery(query.terms, query.phrases)
     headline = sa.func.ts_headline(REGCONFIG, col(Summary.summary), positive, _HEADLINE)
-    return sa.select(col(Summary.id), headline).where(col(Summary.id).in_(ids))
+    return (
+        sa.select(Summary, col(Issue.label), col(Issue.number), headline)
+        .join(Issue, col(Summary.issue_id) == Issue.id, isouter=True)
+        .where(col(Summary.id).in_(ids))
+    )
 
 
 def only_stopwords(query: SearchQuery) -> Any:

@@ -59,43 +59,75 @@ def tier_expression(query: SearchQuery, tier: str) -> str | None:
     return expression
 
 
-def probe(
-    query: SearchQuery, expression: str, filters: list[Any], *, limit: int, offset: int = 0
-) -> Any:
-    """Ids matching `expression` and the filters, newest (highest id) first.
+def _select(columns: list[Any], query: SearchQuery, expression: str, filters: list[Any]) -> Any:
+    """SELECT columns FROM summary_fts [JOIN summary] WHERE it matches and passes the filters.
 
-    FTS5 hands out rowids in order, so ORDER BY rowid DESC LIMIT n stops after n hits. The
-    issue filter is an IN list of a few ids, which FTS5 answers by seeking to each of them;
-    the other filters need the summary row, joined by id.
+    The other filters need the summary row, joined by id. The issue filter is its ids: a
+    plain `rowid IN (…)` would make FTS5 restart the match (and bm25 its whole-table phrase
+    count) once per id, so FTS5 gets the ids' range, which it walks, and `+rowid IN` (hidden
+    from FTS5) checks each row of that range. One issue's summaries sit next to each other.
     """
     rowid = _FTS.c.rowid
     source: Any = _FTS
     if filters:
         source = _FTS.join(_SUMMARY, col(Summary.id) == rowid)
-    select = sa.select(rowid).select_from(source).where(_match(expression), *filters)
+    select = sa.select(*columns).select_from(source).where(_match(expression), *filters)
     if query.issue is not None:
-        select = select.where(rowid.in_(_issue_ids(query.issue)))
+        ids = _issue_ids(query.issue)
+        low = sa.select(sa.func.min(ids.c.id)).scalar_subquery()
+        high = sa.select(sa.func.max(ids.c.id)).scalar_subquery()
+        plain: Any = sa.literal_column("+summary_fts.rowid")
+        select = select.where(rowid.between(low, high), plain.in_(sa.select(ids.c.id)))
+    return select
+
+
+def matching(query: SearchQuery, expression: str, filters: list[Any]) -> Any:
+    """Ids matching `expression` and the filters, in no particular order."""
+    return _select([_FTS.c.rowid], query, expression, filters)
+
+
+def probe(
+    query: SearchQuery, expression: str, filters: list[Any], *, limit: int, offset: int = 0
+) -> Any:
+    """Ids matching `expression` and the filters, newest (highest id) first.
+
+    FTS5 hands out rowids in order, so ORDER BY rowid DESC LIMIT n stops after n hits.
+    """
+    rowid = _FTS.c.rowid
+    select = _select([rowid], query, expression, filters)
     return select.order_by(rowid.desc()).limit(limit).offset(offset)
+
+
+def ranked(
+    query: SearchQuery, expression: str, filters: list[Any], *, limit: int, offset: int
+) -> Any:
+    """(id, relevance) of one page, best first: bm25 for every match, so keep matches few."""
+    rowid = _FTS.c.rowid
+    score = (-sa.func.bm25(_FTS_NAME, *BM25_WEIGHTS)).label("score")
+    select = _select([rowid, score], query, expression, filters)
+    return select.order_by(sa.desc("score"), rowid).limit(limit).offset(offset)
 
 
 def _issue_ids(number: int) -> Any:
     issues = sa.select(col(Issue.id)).where(col(Issue.number) == number)
-    return sa.select(col(Summary.id)).where(col(Summary.issue_id).in_(issues))
+    return sa.select(col(Summary.id)).where(col(Summary.issue_id).in_(issues)).subquery()
 
 
 def _match(expression: str) -> Any:
     return _FTS_NAME.op("MATCH")(sa.bindparam("fts", expression))
 
 
-# `+rowid` keeps the id list away from FTS5: given `rowid IN (…)` it would restart the match,
-# and bm25's full-table phrase count, once per id; this way the doclist is walked once.
-RANK = sa.text(
-    "SELECT rowid, -bm25(summary_fts, "
-    + ", ".join(str(w) for w in BM25_WEIGHTS)
-    + ") FROM summary_fts WHERE summary_fts MATCH :fts AND +rowid IN :ids"
-).bindparams(sa.bindparam("ids", expanding=True))
+def page(expression: str, ids: list[int]) -> Any:
+    """Summary, issue label, issue number and snippet of a page of ids (in any order).
 
-SNIPPETS = sa.text(
-    "SELECT rowid, snippet(summary_fts, -1, '**', '**', '…', "
-    f"{SNIPPET_WORDS}) FROM summary_fts WHERE summary_fts MATCH :fts AND rowid IN :ids"
-).bindparams(sa.bindparam("ids", expanding=True))
+    FTS5 seeks each id of the IN list; snippet() looks at that row only.
+    """
+    snippet = sa.func.snippet(_FTS_NAME, -1, "**", "**", "…", SNIPPET_WORDS)
+    rowid = _FTS.c.rowid
+    return (
+        sa.select(Summary, col(Issue.label), col(Issue.number), snippet)
+        .select_from(_FTS)
+        .join(_SUMMARY, col(Summary.id) == rowid)
+        .join(Issue, col(Summary.issue_id) == Issue.id, isouter=True)
+        .where(_match(expression), rowid.in_(ids))
+    )
