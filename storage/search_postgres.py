@@ -48,17 +48,17 @@ def tsquery(terms: list[str], phrases: list[str]) -> Any:
 def conditions(query: SearchQuery, tier: str) -> list[Any]:
     """WHERE conditions of one tier: "all" matches, "title" matches, the "rest", or "words"."""
     positive = tsquery(query.terms, query.phrases)
-    out: list[Any] = [VECTOR.op("@@")(positive)]
+    out: list[Any] = [VECTOR.op("@@", return_type=sa.Boolean)(positive)]
     if tier == "words":
         out = _word_patterns(query)
     elif tier == "title":
-        out.append(TITLE_VECTOR.op("@@")(positive))
+        out.append(TITLE_VECTOR.op("@@", return_type=sa.Boolean)(positive))
     elif tier == "rest":
-        out.append(sa.not_(TITLE_VECTOR.op("@@")(positive)))
+        out.append(sa.not_(TITLE_VECTOR.op("@@", return_type=sa.Boolean)(positive)))
     for text in query.excluded:
         excluded = tsquery([], [text])
         if excluded is not None:
-            out.append(sa.not_(VECTOR.op("@@")(excluded)))
+            out.append(sa.not_(VECTOR.op("@@", return_type=sa.Boolean)(excluded)))
     return out
 
 
@@ -71,7 +71,7 @@ def _word_patterns(query: SearchQuery) -> list[Any]:
     """
     text = sa.func.concat(col(Summary.title), " ", col(Summary.summary))
     return [
-        text.op("~*")(r"\m" + r"\W+".join(words(part)) + r"\M")
+        text.op("~*", return_type=sa.Boolean)(r"\m" + r"\W+".join(words(part)) + r"\M")
         for part in (*query.terms, *query.phrases)
         if words(part)
     ]
