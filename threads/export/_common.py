@@ -5,11 +5,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
 from threads.model import CommentNode, CommentRecord
-from threads.timeutil import human
+from threads.timeutil import human, iso
 
 # Markdown and HTML indent replies visually only this far; deeper replies are drawn at this
 # level with a "reply to" note. Without the cap a 10k-deep chain would cost quadratic output
@@ -17,6 +17,18 @@ from threads.timeutil import human
 MAX_VISUAL_DEPTH = 8
 
 DELETED = "[deleted]"
+
+# Renderers join their pieces and yield about this many characters at a time: one chunk per
+# comment cost a generator round trip and a file write per comment (a fifth of the export
+# time at 100k comments), while 64 Ki characters keep the memory of a streamed export flat.
+CHUNK_CHARS = 64 * 1024
+
+
+def iso_z(moment: datetime) -> str:
+    """threads.timeutil.iso for a datetime that is not None, without its cost in the usual case."""
+    if moment.tzinfo is UTC:  # isoformat() then ends in "+00:00" exactly
+        return moment.isoformat()[:-6] + "Z"
+    return iso(moment) or ""  # never "": iso only returns None for None
 
 
 def visual_depth(node: CommentNode) -> int:

@@ -1,7 +1,7 @@
 """HTML export: one self-contained page (inline CSS, no script, no external resource).
 
-Every user-supplied string (title, author, text, attachment URL, thread URL) goes through
-html.escape, attributes included. Only absolute http(s) URLs become links, with
+Every user-supplied string (title, author, text, attachment URL, thread URL) is HTML-escaped,
+attributes included. Only absolute http(s) URLs become links, with
 rel="nofollow noopener noreferrer". A Content-Security-Policy meta tag forbids scripts,
 external loads and forms as a second line of defence should a future change forget to escape.
 """
@@ -16,18 +16,17 @@ from html import escape
 from importlib.resources import files
 
 from threads.export._common import (
+    CHUNK_CHARS,
     DELETED,
     MAX_VISUAL_DEPTH,
     attachment_label,
     header_facts,
     is_web_url,
-    shown,
+    iso_z,
     tally,
-    visual_depth,
 )
 from threads.model import CommentNode, ThreadInfo
 from threads.order import Order
-from threads.timeutil import iso
 from threads.tree import walk_with_parent
 
 CSP = (
@@ -40,6 +39,7 @@ CSP = (
 # third of the HTML export's time; an upper-case "HTTP://" in prose stays plain text.
 _URL = re.compile(r"https?://[^\s\x00-\x20\x7f-\x9f\"'<>`\\{}|^]+")
 _TRAILING = ".,;:!?)]*_~"
+_REL = '" rel="nofollow noopener noreferrer">'
 
 
 def _trim(url: str) -> str:
@@ -61,27 +61,36 @@ def _link(url: str, label: str | None = None) -> str:
     if not is_web_url(url):
         return escape(url)
     text = escape(url if label is None else label)
-    return f'<a href="{escape(url, quote=True)}" rel="nofollow noopener noreferrer">{text}</a>'
+    return f'<a href="{escape(url, quote=True)}{_REL}{text}</a>'
 
 
 def linkify(text: str) -> str:
-    """Escaped `text` with its http(s) URLs made into links."""
+    """Escaped `text` with its http(s) URLs made into links.
+
+    Text nodes escape & < > only (quotes are harmless there); html.escape's replace chain is
+    written out because the call costs as much as the work for short pieces. A URL match holds
+    no quote or angle bracket, so escaping its & makes it safe for the href attribute too.
+    """
     if "://" not in text:
-        return escape(text, quote=False)  # a text node: quotes are harmless there
+        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     out: list[str] = []
     cursor = 0
     for match in _URL.finditer(text):
-        url = _trim(match.group(0))
-        start, end = match.start(), match.start() + len(url)
-        out.append(escape(text[cursor:start], quote=False))
-        host = url[url.index("://") + 3 :][:1]
-        if host and host not in "/?#":
-            href = escape(url, quote=True)
-            out.append(f'<a href="{href}" rel="nofollow noopener noreferrer">{href}</a>')
+        url = match.group()
+        if url[-1] in _TRAILING:
+            url = _trim(url)
+        start = match.start()
+        out.append(
+            text[cursor:start].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+        )
+        shown = url.replace("&", "&amp;")
+        scheme_end = url.find("://") + 3
+        if scheme_end < len(url) and url[scheme_end] not in "/?#":  # it has a host
+            out.append(f'<a href="{shown}{_REL}{shown}</a>')
         else:
-            out.append(escape(url, quote=False))
-        cursor = end
-    out.append(escape(text[cursor:], quote=False))
+            out.append(shown)
+        cursor = start + len(url)
+    out.append(text[cursor:].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
     return "".join(out)
 
 
@@ -90,41 +99,58 @@ def _escaped_name(name: str) -> str:
     return escape(name)
 
 
+# The opening <article> tag's class list, indexed by deleted * 4 + new * 2 + starter.
+_CLASSES = tuple(
+    " ".join(["comment"] + ["deleted"] * (i >> 2) + ["new"] * (i >> 1 & 1) + ["starter"] * (i & 1))
+    for i in range(8)
+)
+_META_DELETED = f'<div class="meta"><span class="author">{escape(DELETED)}</span> · <time '
+_CLOSE_ARTICLE = ("</article>", "</div></article>")  # indexed by "its replies <div> is open"
+
+
 def _article(node: CommentNode, parent: CommentNode | None) -> str:
+    """One <article> without its closing tag (replies nest inside it)."""
     record = node.record
-    view = shown(record)
-    classes = ["comment"]
-    if record.deleted:
-        classes.append("deleted")
+    deleted = record.deleted
+    author = record.author_name
+    cid = record.id
+    created = iso_z(record.created_at)
+    flags = ""  # the optional facts between score and permalink, in this order
+    if record.edited_at is not None and not deleted:
+        flags = f' · <span class="edited" title="{iso_z(record.edited_at)}">(edited)</span>'
     if node.is_new:
-        classes.append("new")
-    if record.is_starter:
-        classes.append("starter")
-    created = iso(record.created_at) or ""  # never None: created_at is required
-    meta = [
-        f'<span class="author">{_escaped_name(view.author or DELETED)}</span>',
-        f'<time datetime="{created}">{created[:10]} {created[11:16]} UTC</time>',
-        f'<span class="score">score {record.score}</span>',
-    ]
-    if record.edited_at is not None and not record.deleted:
-        meta.append(f'<span class="edited" title="{iso(record.edited_at)}">(edited)</span>')
-    if node.is_new:
-        meta.append('<span class="flag new">new</span>')
+        flags += ' · <span class="flag new">new</span>'
     elif node.edited_since:
-        meta.append('<span class="flag">edited since</span>')
+        flags += ' · <span class="flag">edited since</span>'
     if parent is not None and node.depth > MAX_VISUAL_DEPTH:
-        meta.append(f'<a href="#c{parent.record.id}">↪ reply to #{parent.record.id}</a>')
-    meta.append(f'<a class="permalink" href="#c{record.id}">#{record.id}</a>')
-    content = DELETED if view.content is None else linkify(view.content)
-    parts = [
-        f'<article class="{" ".join(classes)}" id="c{record.id}">',
-        f'<div class="meta">{" · ".join(meta)}</div>',
-        f'<div class="content">{content}</div>',
+        pid = parent.record.id
+        flags += f' · <a href="#c{pid}">↪ reply to #{pid}</a>'
+    if deleted:
+        meta = _META_DELETED
+        content = DELETED
+    else:
+        meta = (
+            f'<div class="meta"><span class="author">{_escaped_name(author)}</span> · <time '
+            if author
+            else _META_DELETED
+        )
+        content = linkify(record.content) if record.content else ""
+    classes = _CLASSES[
+        (4 if deleted else 0) + (2 if node.is_new else 0) + (1 if record.is_starter else 0)
     ]
-    if view.attachments:
-        items = "".join(f"<li>{_link(url, attachment_label(url))}</li>" for url in view.attachments)
-        parts.append(f'<ul class="attachments">{items}</ul>')
-    return "".join(parts)
+    html = (
+        f'<article class="{classes}" id="c{cid}">{meta}'
+        f'datetime="{created}">{created[:10]} {created[11:16]} UTC</time>'
+        f' · <span class="score">score {record.score}</span>{flags}'
+        f' · <a class="permalink" href="#c{cid}">#{cid}</a></div>'
+        f'<div class="content">{content}</div>'
+    )
+    if record.attachments and not deleted:
+        items = "".join(
+            f"<li>{_link(url, attachment_label(url))}</li>" for url in record.attachments
+        )
+        html += f'<ul class="attachments">{items}</ul>'
+    return html
 
 
 def render_html(
@@ -134,7 +160,7 @@ def render_html(
     order: Order = "old",
     since: datetime | None = None,
 ) -> Iterator[str]:
-    walker = walk_with_parent(roots, order)
+    walker = walk_with_parent(roots, order)  # validates `order` now, not at the first chunk
     return _render(info, roots, walker, order, since)
 
 
@@ -159,21 +185,32 @@ def _render(
         f"<title>{title}</title><style>{stylesheet()}</style></head>\n"
         f"<body><header><h1>{title}</h1><p>{facts}{thread_link}</p></header><main>\n"
     )
-    # Stack of open <article>s by visual level, each with whether its replies <div> is open.
-    open_articles: list[list[int]] = []  # [level, replies_open]
+    # Open <article>s, by visual level (strictly increasing, so at most MAX_VISUAL_DEPTH + 1),
+    # each with whether its replies <div> is open yet.
+    levels: list[int] = []
+    replies_open: list[int] = []
+    parts: list[str] = []
+    size = 0
+    article = _article
     for node, parent in walker:
-        level = visual_depth(node)
-        closing: list[str] = []
-        while open_articles and open_articles[-1][0] >= level:
-            _level, replies_open = open_articles.pop()
-            closing.append("</div></article>" if replies_open else "</article>")
-        if open_articles and not open_articles[-1][1]:
-            open_articles[-1][1] = 1
-            closing.append('<div class="replies">')
-        open_articles.append([level, 0])
-        yield "".join(closing) + _article(node, parent) + "\n"
-    tail = "".join(
-        "</div></article>" if replies_open else "</article>"
-        for _level, replies_open in reversed(open_articles)
-    )
-    yield f"{tail}</main></body></html>\n"
+        depth = node.depth
+        level = depth if depth < MAX_VISUAL_DEPTH else MAX_VISUAL_DEPTH
+        while levels and levels[-1] >= level:
+            levels.pop()
+            parts.append(_CLOSE_ARTICLE[replies_open.pop()])
+        if replies_open and not replies_open[-1]:
+            replies_open[-1] = 1
+            parts.append('<div class="replies">')
+        levels.append(level)
+        replies_open.append(0)
+        html = article(node, parent)
+        parts.append(html)
+        parts.append("\n")
+        size += len(html)
+        if size >= CHUNK_CHARS:
+            yield "".join(parts)
+            parts.clear()
+            size = 0
+    parts.extend(_CLOSE_ARTICLE[is_open] for is_open in reversed(replies_open))
+    parts.append("</main></body></html>\n")
+    yield "".join(parts)

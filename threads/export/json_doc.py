@@ -1,9 +1,9 @@
 """JSON export: one document, comments nested under ``replies`` (schema: schema.json).
 
-The document is produced piece by piece (one chunk per comment) while the nesting is tracked
-with a stack, so memory stays flat however big the thread. Very deep threads give very deep
-JSON; readers with a nesting limit (Python's json module stops near 1,000 levels) should use
-the JSONL export, which carries the same fields flat.
+The document is produced piece by piece while the nesting is tracked with a stack, and yielded
+in chunks of about CHUNK_CHARS, so memory stays flat however big the thread. Very deep threads
+give very deep JSON; readers with a nesting limit (Python's json module stops near 1,000
+levels) should use the JSONL export, which carries the same fields flat.
 """
 
 from __future__ import annotations
@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from datetime import datetime
 from typing import Any
 
-from threads.export._common import tally
-from threads.export.records import comment_json_open, dumps
+from threads.export._common import CHUNK_CHARS, tally
+from threads.export.records import comment_json_open, dumps, line_safe
 from threads.model import CommentNode, ThreadInfo
 from threads.order import Order
 from threads.timeutil import iso
@@ -44,7 +44,7 @@ def render_json(
     order: Order = "old",
     since: datetime | None = None,
 ) -> Iterator[str]:
-    walker = walk_with_parent(roots, order)
+    walker = walk_with_parent(roots, order)  # validates `order` now, not at the first chunk
     return _render(info, roots, walker, order, since)
 
 
@@ -67,22 +67,31 @@ def _render(
         "new_count": new,
     }
     yield dumps(head)[:-1] + ', "comments": ['
+    parts: list[str] = []
+    size = 0
     open_depths: list[int] = []  # depths of comments whose "replies" list is still open
-    previous: int | None = None  # depth of the comment emitted just before
+    previous = -1  # depth of the comment emitted just before; -1 before the first
     for node, parent in walker:
-        closing = []
-        while open_depths and open_depths[-1] >= node.depth:
+        depth = node.depth
+        while open_depths and open_depths[-1] >= depth:
             open_depths.pop()
-            closing.append("]}")
+            parts.append("]}")
         # In pre-order the comment before is either this one's parent (a first child: no
         # comma) or something at this depth or deeper (this one follows a sibling).
-        separator = ", " if previous is not None and previous >= node.depth else ""
-        previous = node.depth
+        if previous >= depth:
+            parts.append(", ")
+        previous = depth
         body = comment_json_open(node, parent)
         if node.replies:
             body += ', "replies": ['
-            open_depths.append(node.depth)
+            open_depths.append(depth)
         else:
             body += ', "replies": []}'
-        yield "".join(closing) + separator + body
-    yield "]}" * len(open_depths) + "]}\n"
+        parts.append(body)
+        size += len(body)
+        if size >= CHUNK_CHARS:
+            yield line_safe("".join(parts))
+            parts.clear()
+            size = 0
+    parts.append("]}" * len(open_depths) + "]}\n")
+    yield line_safe("".join(parts))

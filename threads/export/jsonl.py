@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from threads.export.records import comment_json_open
+from threads.export._common import CHUNK_CHARS
+from threads.export.records import comment_json_open, line_safe
 from threads.model import CommentNode, ThreadInfo
 from threads.order import Order
 from threads.tree import walk_with_parent
@@ -22,6 +23,20 @@ def render_jsonl(
     order: Order = "old",
     since: datetime | None = None,  # accepted for a uniform signature; lines carry is_new
 ) -> Iterator[str]:
-    walker = walk_with_parent(roots, order)
-    prefix = f'"thread_id": "{info.id}", '
-    return (comment_json_open(node, parent, prefix) + "}\n" for node, parent in walker)
+    walker = walk_with_parent(roots, order)  # validates `order` now, not at the first chunk
+    return _render(f'"thread_id": "{info.id}", ', walker)
+
+
+def _render(prefix: str, walker: Iterator[tuple[CommentNode, CommentNode | None]]) -> Iterator[str]:
+    lines: list[str] = []
+    size = 0
+    for node, parent in walker:
+        line = comment_json_open(node, parent, prefix) + "}\n"
+        lines.append(line)
+        size += len(line)
+        if size >= CHUNK_CHARS:
+            yield line_safe("".join(lines))
+            lines.clear()
+            size = 0
+    if lines:
+        yield line_safe("".join(lines))

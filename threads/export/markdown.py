@@ -1,4 +1,4 @@
-"""Markdown export: replies as nested block quotes, one chunk per comment.
+"""Markdown export: replies as nested block quotes.
 
 Comment text is the author's own (Discord) Markdown and is kept as written, only prefixed with
 the quote marks of its level. Author names and attachment labels are escaped so that they
@@ -12,21 +12,23 @@ from datetime import datetime
 from functools import lru_cache
 
 from threads.export._common import (
+    CHUNK_CHARS,
     DELETED,
     MAX_VISUAL_DEPTH,
     attachment_label,
     header_facts,
     is_web_url,
-    shown,
+    iso_z,
     tally,
-    visual_depth,
 )
 from threads.model import CommentNode, ThreadInfo
 from threads.order import Order
-from threads.timeutil import human
 from threads.tree import walk_with_parent
 
 _ESCAPES = str.maketrans({ch: "\\" + ch for ch in "\\`*_{}[]()<>#+-.!|~"})
+# Quote marks per visual level, on every line (empty ones too, so the quote is not broken).
+_PREFIX = tuple("> " * level for level in range(MAX_VISUAL_DEPTH + 1))
+_NEWLINE_PREFIX = tuple("\n" + prefix for prefix in _PREFIX)
 
 
 @lru_cache(maxsize=4096)  # author names repeat throughout a thread
@@ -35,49 +37,61 @@ def escape_inline(text: str) -> str:
     return " ".join(text.split()).translate(_ESCAPES)
 
 
+_DELETED_AUTHOR = f"*{escape_inline(DELETED)}*"
+
+
 def _link_target(url: str) -> str:
     # <…> destinations allow spaces and parentheses; only < > and newlines must go.
     return "<" + url.strip().replace("<", "%3C").replace(">", "%3E") + ">"
 
 
-def _quote(lines: list[str], level: int) -> str:
-    text = "\n".join(lines) + "\n"
-    if not level:
-        return text
-    prefix = "> " * level  # on every line, empty ones too, so the quote is not broken
-    return (prefix + text.replace("\n", "\n" + prefix))[: -len(prefix)]
+def _attachment_lines(urls: tuple[str, ...]) -> str:
+    lines = [""]
+    for url in urls:
+        if is_web_url(url):
+            label = escape_inline(attachment_label(url))
+            lines.append(f"- attachment: [{label}]({_link_target(url)})")
+        else:
+            lines.append(f"- attachment: {escape_inline(url)} (not a web link)")
+    return "\n" + "\n".join(lines)
 
 
 def _comment(node: CommentNode, parent: CommentNode | None) -> str:
+    """One comment: a facts line, a blank line, the text (and attachments), a blank line."""
     record = node.record
-    view = shown(record)
-    facts = [
-        f"**{escape_inline(view.author)}**" if view.author else f"*{escape_inline(DELETED)}*",
-        human(record.created_at),
-        f"score {record.score}",
-    ]
-    if record.edited_at is not None and not record.deleted:
-        facts.append("(edited)")
+    deleted = record.deleted
+    author = record.author_name
+    created = iso_z(record.created_at)
+    facts = (
+        _DELETED_AUTHOR if deleted or not author else f"**{escape_inline(author)}**"
+    ) + f" · {created[:10]} {created[11:16]} UTC · score {record.score}"
+    if record.edited_at is not None and not deleted:
+        facts += " · (edited)"
     if record.is_starter:
-        facts.append("starter")
+        facts += " · starter"
     if node.is_new:
-        facts.append("**🆕 new**")
+        facts += " · **🆕 new**"
     elif node.edited_since:
-        facts.append("**✎ edited since**")
-    facts.append(f"id {record.id}")
-    if parent is not None and node.depth > MAX_VISUAL_DEPTH:
-        facts.append(f"↪ reply to id {parent.record.id}")
-    lines = [" · ".join(facts), ""]
-    lines.extend((view.content if view.content is not None else DELETED).splitlines() or [""])
-    if view.attachments:
-        lines.append("")
-        for url in view.attachments:
-            if is_web_url(url):
-                label = escape_inline(attachment_label(url))
-                lines.append(f"- attachment: [{label}]({_link_target(url)})")
-            else:
-                lines.append(f"- attachment: {escape_inline(url)} (not a web link)")
-    return _quote(lines, visual_depth(node)) + "\n"
+        facts += " · **✎ edited since**"
+    facts += f" · id {record.id}"
+    depth = node.depth
+    if depth > MAX_VISUAL_DEPTH:
+        level = MAX_VISUAL_DEPTH
+        if parent is not None:
+            facts += f" · ↪ reply to id {parent.record.id}"
+    else:
+        level = depth
+    if deleted:
+        body = DELETED
+    else:
+        # splitlines() + join turns every line break Python knows (\r\n, \u2028 …) into "\n".
+        body = "\n".join((record.content or "").splitlines())
+        if record.attachments:
+            body += _attachment_lines(record.attachments)
+    text = facts + "\n\n" + body
+    if level:
+        text = _PREFIX[level] + text.replace("\n", _NEWLINE_PREFIX[level])
+    return text + "\n\n"
 
 
 def render_markdown(
@@ -104,5 +118,16 @@ def _render(
         head += [f"Thread: {_link_target(info.url)}", ""]
     head += [" · ".join(header_facts(total, order, since, new)), "", "---", "", ""]
     yield "\n".join(head)
+    parts: list[str] = []
+    size = 0
+    comment = _comment
     for node, parent in walker:
-        yield _comment(node, parent)
+        text = comment(node, parent)
+        parts.append(text)
+        size += len(text)
+        if size >= CHUNK_CHARS:
+            yield "".join(parts)
+            parts.clear()
+            size = 0
+    if parts:
+        yield "".join(parts)

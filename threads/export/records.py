@@ -12,9 +12,8 @@ import json
 from json.encoder import encode_basestring  # C-accelerated
 from typing import Any
 
-from threads.export._common import shown
+from threads.export._common import iso_z
 from threads.model import CommentNode
-from threads.timeutil import iso
 
 
 def dumps(value: Any) -> str:
@@ -26,7 +25,8 @@ def line_safe(text: str) -> str:
     """Escape NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR.
 
     The json module leaves them raw, but str.splitlines() and pre-2019 JavaScript treat them as
-    line breaks: a JSONL line holding one would split in two.
+    line breaks: a JSONL line holding one would split in two. Outside strings JSON text never
+    holds them, so this may run on any stretch of JSON text: renderers run it once per chunk.
     """
     if "\x85" in text or "\u2028" in text or "\u2029" in text:
         text = text.replace("\x85", "\\u0085").replace("\u2028", "\\u2028")
@@ -34,44 +34,50 @@ def line_safe(text: str) -> str:
     return text
 
 
-def _str(value: str | None) -> str:
-    return "null" if value is None else encode_basestring(value)
-
-
-def _sid(value: int | None) -> str:
-    return "null" if value is None else f'"{value}"'
-
-
-def _bool(value: bool) -> str:
-    return "true" if value else "false"
+_BOOL = ("false", "true")  # indexed by a bool
 
 
 def comment_json_open(node: CommentNode, parent: CommentNode | None, prefix: str = "") -> str:
-    """The comment's JSON object without its closing brace; `prefix` is raw leading members."""
+    """The comment's JSON object without its closing brace; `prefix` is raw leading members.
+
+    Not yet line_safe: callers pass the text through line_safe (per chunk, which is cheaper).
+    A tombstone (deleted) shows no author, text, attachments or revisions.
+    """
     record = node.record
-    view = shown(record)
-    if view.author is None and view.author_id is None:
-        author = "null"
+    enc = encode_basestring
+    if record.deleted:
+        author = content = "null"
+        attachments = revisions = ""
     else:
-        author = f'{{"id": {_sid(view.author_id)}, "name": {_str(view.author)}}}'
-    attachments = ", ".join(encode_basestring(url) for url in view.attachments)
-    revisions = (
-        ", ".join(
-            f'{{"content": {encode_basestring(r.content)}, "edited_at": "{iso(r.edited_at)}"}}'
-            for r in record.revisions
+        author_id, name = record.author_id, record.author_name
+        if author_id is None and name is None:
+            author = "null"
+        else:
+            author = (
+                '{"id": '
+                + ("null" if author_id is None else f'"{author_id}"')
+                + ', "name": '
+                + ("null" if name is None else enc(name))
+                + "}"
+            )
+        content = '""' if record.content is None else enc(record.content)
+        attachments = ", ".join(map(enc, record.attachments)) if record.attachments else ""
+        revisions = (
+            ", ".join(
+                f'{{"content": {enc(r.content)}, "edited_at": "{iso_z(r.edited_at)}"}}'
+                for r in record.revisions
+            )
+            if record.revisions
+            else ""
         )
-        if view.revisions_visible
-        else ""
-    )
-    edited = iso(record.edited_at)
-    return line_safe(
-        f'{{{prefix}"id": "{record.id}", '
-        f'"parent_id": {"null" if parent is None else _sid(parent.record.id)}, '
-        f'"depth": {node.depth}, "author": {author}, "content": {_str(view.content)}, '
-        f'"created_at": "{iso(record.created_at)}", '
-        f'"edited_at": {"null" if edited is None else f"{chr(34)}{edited}{chr(34)}"}, '
-        f'"deleted": {_bool(record.deleted)}, "score": {int(record.score)}, '
+    edited = "null" if record.edited_at is None else f'"{iso_z(record.edited_at)}"'
+    parent_id = "null" if parent is None else f'"{parent.record.id}"'
+    return (
+        f'{{{prefix}"id": "{record.id}", "parent_id": {parent_id}, "depth": {node.depth}, '
+        f'"author": {author}, "content": {content}, '
+        f'"created_at": "{iso_z(record.created_at)}", "edited_at": {edited}, '
+        f'"deleted": {_BOOL[record.deleted]}, "score": {int(record.score)}, '
         f'"attachments": [{attachments}], "revisions": [{revisions}], '
-        f'"is_starter": {_bool(record.is_starter)}, "is_new": {_bool(node.is_new)}, '
-        f'"edited_since": {_bool(node.edited_since)}'
+        f'"is_starter": {_BOOL[record.is_starter]}, "is_new": {_BOOL[node.is_new]}, '
+        f'"edited_since": {_BOOL[node.edited_since]}'
     )
