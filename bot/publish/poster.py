@@ -199,7 +199,12 @@ class Poster:
     def _may_create_tag(self, forum: discord.ForumChannel, count: int) -> bool:
         if forum.id in self._no_tag_creation or count >= MAX_FORUM_TAGS:
             return False
-        return forum.permissions_for(forum.guild.me).manage_channels
+        me = forum.guild.me
+        if me is None:
+            # The guild lives on another shard (this process leads publishing but does not
+            # cache that guild): just try; a Forbidden answer turns tag creation off.
+            return True
+        return forum.permissions_for(me).manage_channels
 
     async def _create_tag(
         self, forum: discord.ForumChannel, name: str, known: dict[str, discord.ForumTag]

@@ -7,55 +7,22 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from sandbox.demo import DemoGuild, build_demo_world
+from sandbox.demo import build_demo_world
 from sandbox.server import SandboxServer
 from sandbox.state import Event
 from storage import publications as pubs
 from storage.db import Database
 from tests.bot.conftest import FeedFiles, wait_for
+from tests.botproc import bot_environment, start_bot, stop_bot
 
 pytestmark = pytest.mark.slow
 
 TOKEN = "crash-test-token-0123456789abcdefghijklmnopqrstuvwxyz"
-RUN = "import sys; from bot.cli import app; app(['run'])"
-
-
-def bot_environment(
-    server: SandboxServer, demo: DemoGuild, db_url: str, feed_url: str
-) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANBOT_")}
-    env.update(
-        DISCORD_TOKEN=server.token,
-        ANBOT_DISCORD_API_BASE=server.api_base,
-        ANBOT_DISCORD_GATEWAY_URL=server.gateway_url,
-        ANBOT_DATABASE_URL=db_url,
-        ANBOT_FEEDS=feed_url,
-        ANBOT_PUBLISH_CHANNELS=f"{demo.forum_channel_id}:forum",
-        ANBOT_POLL_INTERVAL="3600",
-        ANBOT_BACKFILL="1",
-        ANBOT_PUBLISH_PACE="0",
-        ANBOT_MOD_LOG_CHANNEL_ID=str(demo.mod_log_channel_id),
-        ANBOT_LOG_LEVEL="DEBUG",
-    )
-    return env
-
-
-async def start_bot(env: dict[str, str], cwd: Path, log: Path) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-c",
-        RUN,
-        env=env,
-        cwd=cwd,
-        stdout=log.open("ab"),
-        stderr=asyncio.subprocess.STDOUT,
-    )
 
 
 async def test_sigkill_between_discord_answer_and_commit_heals(tmp_path: Path) -> None:
@@ -67,7 +34,7 @@ async def test_sigkill_between_discord_answer_and_commit_heals(tmp_path: Path) -
     db_url = f"sqlite+aiosqlite:///{tmp_path / 'anbot.db'}"
     db = Database(db_url)
     log = tmp_path / "bot.log"
-    env = bot_environment(server, demo, db_url, feeds.url("an.atom"))
+    env = bot_environment(server, demo, db_url, [feeds.url("an.atom")], ANBOT_POLL_INTERVAL="3600")
     killed: list[int] = []
     process: asyncio.subprocess.Process | None = None
 
@@ -119,9 +86,7 @@ async def test_sigkill_between_discord_answer_and_commit_heals(tmp_path: Path) -
             contents = [m["content"] for m in world.messages_in(int(thread["id"]))]
             assert len(contents) == len(set(contents))  # no follow-up chunk twice
     finally:
-        if process is not None and process.returncode is None:
-            process.send_signal(signal.SIGTERM)
-            await asyncio.wait_for(process.wait(), 20)
+        await stop_bot(process)
         await db.dispose()
         await server.stop()
         await feeds.stop()

@@ -8,9 +8,7 @@ next. No post is ever made twice.
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -23,11 +21,11 @@ from sandbox.server import SandboxServer
 from storage import publications as pubs
 from storage.db import Database
 from tests.bot.conftest import FeedFiles, wait_for
+from tests.botproc import bot_environment, start_bot, stop_bot
 from tests.conftest import POSTGRES_URL, postgres_or_skip
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
-RUN = "from bot.cli import app; app(['run'])"
 LEADER_LINE = "this process is now the leader"
 FOLLOWER_LINE = "another process is the leader; not polling"
 POLL = 1.0
@@ -75,35 +73,27 @@ async def test_two_shard_processes_one_leader_and_takeover_after_sigkill(
     await server.start()
     db = Database(fresh_database)
     await db.upgrade()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("ANBOT_")}
-    env.update(
-        DISCORD_TOKEN=server.token,
-        ANBOT_DISCORD_API_BASE=server.api_base,
-        ANBOT_DISCORD_GATEWAY_URL=server.gateway_url,
-        ANBOT_DATABASE_URL=fresh_database,
-        ANBOT_FEEDS=feeds.url("scale.atom"),
-        ANBOT_PUBLISH_CHANNELS=f"{demo.forum_channel_id}:forum",
+    env = bot_environment(
+        server,
+        demo,
+        fresh_database,
+        [feeds.url("scale.atom")],
         ANBOT_POLL_INTERVAL=str(POLL),
-        ANBOT_BACKFILL="1",
-        ANBOT_PUBLISH_PACE="0",
         ANBOT_SHARD_COUNT="2",
         ANBOT_LOG_LEVEL="DEBUG",
     )
     logs = [tmp_path / "shard0.log", tmp_path / "shard1.log"]
+    # The shard without the demo guild starts first and so leads: the leader must publish to
+    # a guild it does not cache (another shard's), through REST alone.
+    first = 1 - (demo.guild_id >> 22) % 2
     procs: list[asyncio.subprocess.Process] = []
     try:
-        for shard, log in enumerate(logs):
-            procs.append(
-                await asyncio.create_subprocess_exec(
-                    sys.executable,
-                    "-c",
-                    RUN,
-                    env={**env, "ANBOT_SHARD_IDS": str(shard)},
-                    cwd=tmp_path,
-                    stdout=log.open("ab"),
-                    stderr=asyncio.subprocess.STDOUT,
-                )
-            )
+        for shard in (first, 1 - first):
+            log = logs[shard]
+            procs.append(await start_bot({**env, "ANBOT_SHARD_IDS": str(shard)}, tmp_path, log))
+            if shard == first:
+                await wait_for(lambda: LEADER_LINE in logs[first].read_text(), timeout=30)
+        procs = [procs[0], procs[1]] if first == 0 else [procs[1], procs[0]]
 
         async def posted(n: int) -> bool:
             async with db.session() as s:
@@ -115,6 +105,7 @@ async def test_two_shard_processes_one_leader_and_takeover_after_sigkill(
         leaders = [i for i, p in enumerate(logs) if LEADER_LINE in p.read_text()]
         assert len(leaders) == 1, leaders
         leader = leaders[0]
+        assert leader == first
         follower = 1 - leader
         assert FOLLOWER_LINE not in logs[leader].read_text()
 
@@ -139,12 +130,7 @@ async def test_two_shard_processes_one_leader_and_takeover_after_sigkill(
         assert len(creates) == 24
     finally:
         for proc in procs:
-            if proc.returncode is None:
-                proc.send_signal(signal.SIGTERM)
-                try:
-                    await asyncio.wait_for(proc.wait(), 20)
-                except TimeoutError:
-                    proc.kill()
+            await stop_bot(proc)
         await db.dispose()
         await server.stop()
         await feeds.stop()

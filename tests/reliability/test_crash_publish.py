@@ -23,7 +23,7 @@ from sandbox.state import Event, World
 from storage import publications as pubs
 from storage.db import Database
 from tests.bot.conftest import FeedFiles
-from tests.reliability.botproc import WarmBots, bot_environment, stop_bot
+from tests.botproc import WarmBots, bot_environment, stop_bot
 from tests.reliability.feedgen import SECTIONS, an_feed, sentinel
 
 pytestmark = pytest.mark.slow
