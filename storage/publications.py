@@ -366,3 +366,18 @@ async def list_publications(
     if channel_id is not None:
         stmt = stmt.where(col(Publication.channel_id) == channel_id)
     return list((await session.exec(stmt)).all())
+
+
+async def retry_failed(session: AsyncSession, *, channel_id: int | None = None) -> int:
+    """Failed rows back to pending (after a moderator fixed the permission or channel).
+
+    Their attempt count is kept, so the publisher first looks for a post an earlier attempt
+    may have made before posting again.
+    """
+    stmt = sa.update(Publication).where(col(Publication.status) == FAILED)
+    if channel_id is not None:
+        stmt = stmt.where(col(Publication.channel_id) == channel_id)
+    result = await session.exec(
+        stmt.values(status=PENDING, error=None, error_reported=False, updated_at=utcnow())
+    )
+    return int(result.rowcount or 0)

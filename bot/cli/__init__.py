@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import data, export, run
+from bot.cli import data, export, publications, run
 
 app = typer.Typer(
     name="anbot",
@@ -15,6 +15,7 @@ app = typer.Typer(
 data.register(app)
 run.register(app)
 export.register(app)
+publications.register(app)
 
 
 def main() -> None:

@@ -229,3 +229,17 @@ async def test_missing_permission_fails_rows_and_tells_mod_log_once(sqlite_db: D
 async def _failed(env: BotEnv, n: int) -> bool:
     counts = await _statuses(env)
     return counts.get("failed", 0) == n
+
+
+async def test_failed_rows_retried_after_the_fix_post_once(sqlite_db: Database) -> None:
+    """A moderator grants the permission and retries (`anbot publications --retry-failed`)."""
+    async with make_bot_env(sqlite_db, prepare=_no_send_in_forum) as env:
+        await env.wait_for(lambda: _failed(env, 12), timeout=20)
+        env.server.world.set_overwrite(env.demo.forum_channel_id, env.demo.bot_role_id, type=0)
+        async with env.db.session() as s:
+            assert await pubs.retry_failed(s) == 12
+            await s.commit()
+        await env.publish()
+        assert await _statuses(env) == {"posted": 12}
+        assert len(env.posts()) == 12
+        assert len({p["name"] for p in env.posts()}) == 12
