@@ -109,6 +109,11 @@ class Database:
         finally:
             await conn.close()
 
+    async def analyze(self) -> None:
+        """Refresh the planner's statistics: after a bulk load, query plans depend on them."""
+        async with self.connect() as conn:
+            await conn.execute(sa.text("ANALYZE"))
+
     async def ping(self) -> None:
         """Raise DatabaseUnavailable unless a trivial query succeeds."""
         try:

@@ -158,6 +158,8 @@ async def import_database(
             if progress is not None and (done % 50 == 0 or done == len(rows)):
                 progress(done, len(rows))
         report.inserted += await _insert(session, pending)
+    if report.inserted:
+        await db.analyze()
     return report
 
 

@@ -92,3 +92,23 @@ async def test_missing_and_malformed_files(sqlite_db: Database, tmp_path: Path) 
     with pytest.raises(DatabaseFileError, match="missing columns Category"):
         await import_database(sqlite_db, wrong)
     assert await _count(sqlite_db) == 0
+
+
+async def test_import_refreshes_planner_statistics(db: Database, data_dir: Path) -> None:
+    """Search plans depend on statistics; a bulk load must leave them current."""
+    import sqlalchemy as sa
+
+    await import_database(db, data_dir / "an-summaries-database.csv")
+    async with db.connect() as conn:
+        if db.dialect == "sqlite":
+            analyzed = await conn.scalar(
+                sa.text("SELECT count(*) FROM sqlite_stat1 WHERE tbl = 'summary'")
+            )
+        else:
+            analyzed = await conn.scalar(
+                sa.text(
+                    "SELECT count(*) FROM pg_stat_user_tables WHERE relname = 'summary' "
+                    "AND schemaname = current_schema() AND last_analyze IS NOT NULL"
+                )
+            )
+    assert analyzed and analyzed > 0
