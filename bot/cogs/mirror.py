@@ -12,6 +12,7 @@ the publisher's row lands, when the bot itself owns the thread.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
@@ -59,8 +60,14 @@ class Mirror(commands.Cog):
         self.writer.start()
 
     async def cog_unload(self) -> None:
-        if self._catchup_task is not None:
-            self._catchup_task.cancel()
+        task = self._catchup_task
+        if task is not None and not task.done():
+            # Wait for the cancelled round to unwind: left pending, it would be cancelled again
+            # at event-loop shutdown inside a database call, after the engine is disposed, and
+            # SQLAlchemy's shielded connection close then never completes (a hung shutdown).
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
         await self.writer.close()
 
     async def _load_tracking(self) -> None:
