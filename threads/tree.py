@@ -6,9 +6,12 @@ Everything here is iterative: a 100k-deep reply chain costs memory, never the re
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from operator import attrgetter
 
 from threads.model import CommentNode, CommentRecord
 from threads.order import Order, check_order, record_old_key, sort_siblings
+
+_OLD_ATTRS = attrgetter("created_at", "id")
 
 
 class DuplicateCommentError(ValueError):
@@ -68,7 +71,11 @@ def build_tree(records: Iterable[CommentRecord]) -> list[CommentNode]:
     roots: list[CommentNode] = []
     # One global sort instead of one per sibling list: appending in "old" order leaves every
     # sibling list in "old" order.
-    for record in sorted(by_id.values(), key=record_old_key):
+    values = list(by_id.values())
+    # Aware datetimes compare by instant, so when no timestamp is naive the plain attributes
+    # sort exactly like record_old_key, without a UTC conversion per row (half of a 100k build).
+    aware = all(record.created_at.tzinfo is not None for record in values)
+    for record in sorted(values, key=_OLD_ATTRS if aware else record_old_key):
         pid = parent[record.id]
         (roots if pid is None else nodes[pid].replies).append(nodes[record.id])
 
@@ -94,6 +101,9 @@ def walk_with_parent(
 ) -> Iterator[tuple[CommentNode, CommentNode | None]]:
     """Depth-first pre-order (node, parent node or None), siblings in `order`.
 
+    Reply lists are taken as build_tree leaves them ("old" order, starter first); roots are
+    always sorted.
+
     A bad `order` raises UnknownOrderError here, at the call, not at the first item.
     """
     return _walk(roots, check_order(order))
@@ -105,11 +115,14 @@ def _walk(
     stack: list[tuple[CommentNode, CommentNode | None]] = [
         (node, None) for node in reversed(sort_siblings(roots, order))
     ]
+    # build_tree leaves every reply list in "old" order (starter first): no re-sort needed.
+    resort = order != "old"
     while stack:
         node, parent = stack.pop()
         yield node, parent
         if node.replies:
-            stack.extend((child, node) for child in reversed(sort_siblings(node.replies, order)))
+            replies = sort_siblings(node.replies, order) if resort else node.replies
+            stack.extend((child, node) for child in reversed(replies))
 
 
 def walk(roots: Iterable[CommentNode], order: Order = "old") -> Iterator[CommentNode]:
