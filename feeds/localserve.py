@@ -21,6 +21,13 @@ async def serve_feed_files(
     app = web.Application()
     for path, (body, content_type) in routes.items():
         app.router.add_get(_route(path), _handler(body, content_type))
+    return await serve_app(app, host=host, port=port)
+
+
+async def serve_app(
+    app: web.Application, *, host: str = "127.0.0.1", port: int = 0
+) -> tuple[web.AppRunner, str]:
+    """Start `app` on host:port (0 = a free port); returns (runner, base URL)."""
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
     site = web.TCPSite(runner, host, port)

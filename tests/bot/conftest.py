@@ -24,6 +24,7 @@ from aiohttp import web
 
 from bot.app import DEFAULT_EXTENSIONS, AnBot
 from bot.config import Settings
+from feeds.localserve import serve_app
 from sandbox.demo import DemoGuild, build_demo_world
 from sandbox.server import SandboxServer
 from sandbox.testing import running_client
@@ -70,12 +71,7 @@ class FeedFiles:
                 self.set(path.name, path.read_bytes(), kind)
         app = web.Application()
         app.router.add_get("/{name:.*}", self._handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
-        self.base_url = f"http://{host}:{port}"
+        self._runner, self.base_url = await serve_app(app)
 
     async def stop(self) -> None:
         if self._runner is not None:

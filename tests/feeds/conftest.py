@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 from aiohttp import ClientSession, web
 
+from feeds.localserve import serve_app
+
 FEED_DATA = Path(__file__).resolve().parents[1] / "data" / "feeds"
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -58,12 +60,7 @@ async def feed_server() -> AsyncIterator[FeedServer]:
     server = FeedServer()
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", server.dispatch)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    server.base_url = f"http://{host}:{port}"
+    runner, server.base_url = await serve_app(app)
     try:
         yield server
     finally:

@@ -19,6 +19,7 @@ import pytest
 from aiohttp import web
 
 from feeds.fetch import FeedFetcher
+from feeds.localserve import serve_app
 from storage.db import Database
 from storage.feeds import list_feeds
 from storage.ingest import poll_feed
@@ -87,12 +88,7 @@ class FaultyFeeds:
     async def start(self) -> None:
         app = web.Application()
         app.router.add_get("/{name}", self.handle)
-        self._runner = web.AppRunner(app, access_log=None)
-        await self._runner.setup()
-        site = web.TCPSite(self._runner, "127.0.0.1", 0)
-        await site.start()
-        host, port = self._runner.addresses[0][:2]
-        self.base_url = f"http://{host}:{port}"
+        self._runner, self.base_url = await serve_app(app)
 
     async def stop(self) -> None:
         if self._runner is not None:

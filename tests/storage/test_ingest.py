@@ -12,6 +12,7 @@ import pytest
 from aiohttp import web
 
 from feeds.fetch import FeedFetcher
+from feeds.localserve import serve_app
 from storage.db import Database
 from storage.feeds import get_feed
 from storage.ingest import ingest_file, poll_feed
@@ -43,12 +44,8 @@ async def feed_server(data_dir: Path) -> AsyncIterator[FeedServer]:
 
     app = web.Application()
     app.router.add_get("/feed", handle)
-    runner = web.AppRunner(app, access_log=None)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    host, port = runner.addresses[0][:2]
-    state.url = f"http://{host}:{port}/feed"
+    runner, base_url = await serve_app(app)
+    state.url = f"{base_url}/feed"
     try:
         yield state
     finally:
