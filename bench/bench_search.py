@@ -39,7 +39,7 @@ from storage.db import Database, DatabaseUnavailable
 from storage.importer import read_database_csv
 from storage.models import Issue, Summary
 from storage.query import SearchQuery, parse_query, words
-from storage.search import search_summaries
+from storage.search import filter_conditions, search_summaries
 
 CSV = Path(__file__).resolve().parents[1] / "tests" / "data" / "an-summaries-database.csv"
 PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
@@ -174,12 +174,7 @@ async def like_search(db: Database, query: SearchQuery, *, limit: int = 5) -> tu
                 col(Summary.summary).icontains(pattern, autoescape=True),
             )
         )
-    if query.section:
-        conditions.append(col(Summary.section).icontains(query.section, autoescape=True))
-    if query.author:
-        conditions.append(col(Summary.authors).icontains(query.author, autoescape=True))
-    if query.summarizer:
-        conditions.append(sa.func.lower(Summary.summarizer) == query.summarizer.lower())
+    conditions.extend(filter_conditions(query))  # the same filters as the real search
     if query.issue is not None:
         conditions.append(Issue.number == query.issue)
 

@@ -63,7 +63,7 @@ class SearchPage:
         return f"{self.total:,}+" if self.total_is_estimate else f"{self.total:,}"
 
 
-def _filters(query: SearchQuery) -> list[Any]:
+def filter_conditions(query: SearchQuery) -> list[Any]:
     """Conditions on summary columns (the issue filter is applied by id, see the backends)."""
     conditions: list[Any] = []
     if query.section:
@@ -162,7 +162,7 @@ async def _filter_only(
     The count stays exact here: ordering by issue already visits every filtered row, so a
     capped count would save nothing.
     """
-    where = [*_filters(query)]
+    where = [*filter_conditions(query)]
     if query.issue is not None:
         where.append(col(Issue.number) == query.issue)
 
@@ -243,12 +243,14 @@ class _Sqlite(_Searcher):
         expression = lite.tier_expression(query, tier)
         if expression is None:
             return []
-        select = lite.probe(query, expression, _filters(query), limit=limit, offset=offset)
+        select = lite.probe(query, expression, filter_conditions(query), limit=limit, offset=offset)
         return list((await self.connection.execute(select)).scalars())
 
     async def ranked(self, query: SearchQuery, *, limit: int, offset: int) -> dict[int, float]:
         expression = lite.tier_expression(query, "all") or ""
-        select = lite.ranked(query, expression, _filters(query), limit=limit, offset=offset)
+        select = lite.ranked(
+            query, expression, filter_conditions(query), limit=limit, offset=offset
+        )
         pairs = await self._pairs(select)
         return {key: float(value) for key, value in pairs.items()}
 
@@ -256,7 +258,7 @@ class _Sqlite(_Searcher):
         expression = lite.tier_expression(query, tier)
         if expression is None:
             return 0
-        rows = lite.matching(query, expression, _filters(query)).limit(cap).subquery()
+        rows = lite.matching(query, expression, filter_conditions(query)).limit(cap).subquery()
         counted = sa.select(sa.func.count()).select_from(rows)
         return int((await self.connection.execute(counted)).scalar_one())
 
@@ -270,18 +272,20 @@ class _Postgres(_Searcher):
     ) -> list[int]:
         if limit <= 0 or pg.tsquery(query.terms, query.phrases) is None:
             return []
-        select = pg.probe(query, tier, _filters(query), limit=limit, offset=offset)
+        select = pg.probe(query, tier, filter_conditions(query), limit=limit, offset=offset)
         return list((await self.connection.execute(select)).scalars())
 
     async def ranked(self, query: SearchQuery, *, limit: int, offset: int) -> dict[int, float]:
-        pairs = await self._pairs(pg.ranked(query, _filters(query), limit=limit, offset=offset))
+        pairs = await self._pairs(
+            pg.ranked(query, filter_conditions(query), limit=limit, offset=offset)
+        )
         return {key: float(value) for key, value in pairs.items()}
 
     async def count(self, query: SearchQuery, tier: str, *, cap: int) -> int:
         if pg.tsquery(query.terms, query.phrases) is None:
             return 0
         # No ORDER BY: the scan may stop at `cap` rows in whatever order it finds them.
-        rows = pg.matching(query, tier, _filters(query)).limit(cap).subquery()
+        rows = pg.matching(query, tier, filter_conditions(query)).limit(cap).subquery()
         counted = sa.select(sa.func.count()).select_from(rows)
         return int((await self.connection.execute(counted)).scalar_one())
 

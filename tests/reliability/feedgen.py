@@ -11,18 +11,11 @@ from __future__ import annotations
 import html
 import random
 
-SECTIONS = (
-    "Technical AI alignment",
-    "Near-term concerns",
-    "AI strategy and policy",
-    "AI governance",
-    "Other progress in AI",
-    "News",
-    "Field building",
-    "Previous newsletters",
-    "Miscellaneous",
-    "Forecasting",
-)
+from feeds.newsletter import TOP_LEVEL_SECTIONS
+
+# Every known top-level section but Highlights (each a forum tag), plus one the parser does not
+# know.
+SECTIONS = (*TOP_LEVEL_SECTIONS[1:], "Forecasting")
 WORDS = ("agents", "learn", "reward", "models", "from", "human", "feedback", "in", "tasks")
 
 
