@@ -95,3 +95,60 @@ async def test_missing_postgres_database_is_unavailable(pg_db: Database) -> None
             await db.ping()
     finally:
         await db.dispose()
+
+
+def _write_then_read(conn: sa.Connection, label: str) -> int:
+    conn.execute(
+        sa.text(
+            "INSERT INTO issue (label, title, layout, publish, created_at) "
+            "VALUES (:label, :label, 'test', false, CURRENT_TIMESTAMP)"
+        ),
+        {"label": label},
+    )
+    return int(conn.execute(sa.text("SELECT count(*) FROM issue")).scalar_one())
+
+
+async def _labels(db: Database) -> list[str]:
+    async with db.connect() as conn:
+        return list((await conn.execute(sa.text("SELECT label FROM issue ORDER BY id"))).scalars())
+
+
+async def test_run_sync_write_commits_and_read_rolls_back(db: Database) -> None:
+    assert await db.run_sync(_write_then_read, "kept", write=True) == 1
+    # A read unit sees its own write, but it never reaches the database.
+    assert await db.run_sync(_write_then_read, "dropped") == 2
+    assert await _labels(db) == ["kept"]
+
+
+async def test_run_sync_rolls_back_when_the_unit_raises(db: Database) -> None:
+    def fail(conn: sa.Connection) -> None:
+        _write_then_read(conn, "half")
+        raise LookupError("boom")
+
+    with pytest.raises(LookupError, match="boom"):
+        await db.run_sync(fail, write=True)
+    assert await _labels(db) == []
+
+
+async def test_run_sync_on_sqlite_uses_a_worker_thread_with_the_pragmas(
+    sqlite_db: Database,
+) -> None:
+    import threading
+
+    def where(conn: sa.Connection) -> tuple[str, int, int]:
+        fks = conn.execute(sa.text("PRAGMA foreign_keys")).scalar_one()
+        busy = conn.execute(sa.text("PRAGMA busy_timeout")).scalar_one()
+        return threading.current_thread().name, fks, busy
+
+    name, fks, busy = await sqlite_db.run_sync(where)
+    assert name != threading.current_thread().name
+    assert (fks, busy) == (1, 5000)
+
+
+async def test_run_sync_unreachable_sqlite_is_unavailable(tmp_path: Path) -> None:
+    db = Database(f"sqlite+aiosqlite:///{tmp_path / 'missing-dir' / 'x.db'}")
+    try:
+        with pytest.raises(DatabaseUnavailable, match="missing-dir"):
+            await db.run_sync(_write_then_read, "x")
+    finally:
+        await db.dispose()
