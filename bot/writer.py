@@ -2,17 +2,19 @@
 
 Gateway handlers call `submit(event)` (no await, no I/O). A single task collects events until
 `batch` of them are waiting or `flush_ms` passed since the first one, then writes them in order
-in ONE transaction (storage.comments.apply_events: idempotent upserts), so a burst of messages
+in ONE transaction (storage.comments.write_events: idempotent upserts), so a burst of messages
 costs a few transactions instead of one each. `await flush()` returns once everything submitted
 before it is committed (read-your-writes for commands and tests); `close()` drains the queue.
 
 A batch that fails is retried once, then written event by event so that one bad event is logged
 and dropped instead of blocking (or losing) the others.
 
-While a backlog lasts the writer keeps one connection for batch after batch (a checkout pings
-the database and a return rolls back: round trips that would cost as much as a small batch); it
-gives the connection back once the queue is empty, and drops it after any failure so that a retry
-starts on a fresh one.
+On an SQLite file a batch runs as one unit in a worker thread on plain sqlite3
+(Database.run_sync): aiosqlite would hop threads for every cursor call, which cost more than the
+writes themselves. On PostgreSQL, while a backlog lasts, the writer keeps one connection for batch
+after batch (a checkout pings the database and a return rolls back: round trips that would cost
+as much as a small batch); it gives the connection back once the queue is empty, and drops it
+after any failure so that a retry starts on a fresh one.
 """
 
 from __future__ import annotations
@@ -24,7 +26,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncConnection
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.comments import (
     BulkDelete,
@@ -35,7 +36,7 @@ from storage.comments import (
     ReactionAdd,
     ReactionClear,
     ReactionRemove,
-    apply_events,
+    write_events,
 )
 from storage.db import Database
 
@@ -187,18 +188,22 @@ class CommentWriter:
                 log.exception("dropping comment event that cannot be written: %r", event)
 
     async def _commit(self, events: Sequence[CommentEvent]) -> None:
+        if self.db.runs_in_thread:
+            await self.db.run_sync(write_events, events, write=True)
+        else:
+            await self._commit_on_held_connection(events)
+        self.stats.events += len(events)
+        self.stats.transactions += 1
+
+    async def _commit_on_held_connection(self, events: Sequence[CommentEvent]) -> None:
         if self._conn is None:
             self._conn = await self.db.engine.connect()
         try:
-            # The session begins and commits its own transaction on the held connection.
-            async with AsyncSession(bind=self._conn, expire_on_commit=False) as session:
-                await apply_events(session, events)
-                await session.commit()
+            async with self._conn.begin():
+                await self._conn.run_sync(write_events, events)
         except BaseException:
             await self._release()  # it may be broken (a dropped server): retry on a fresh one
             raise
-        self.stats.events += len(events)
-        self.stats.transactions += 1
 
     async def _release(self) -> None:
         conn, self._conn = self._conn, None

@@ -1,7 +1,8 @@
 """Mirrored Discord messages as a comment tree: idempotent writes keyed on Discord ids.
 
 The mirror turns gateway events into the small dataclasses of storage.comment_events;
-`apply_events` writes a batch of them inside the caller's transaction. Every write is an upsert
+`apply_events` (async, a session) or `write_events` (a synchronous connection, for
+Database.run_sync) writes a batch of them inside the caller's transaction. Every write is an upsert
 or a guarded update, so a replayed event (gateway RESUME, catch-up after downtime) changes
 nothing twice:
 - a create for a known message updates it (an edit seen late becomes a revision);
@@ -16,7 +17,7 @@ then one executemany per kind of write (storage.comment_batch works out the end 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
@@ -37,6 +38,7 @@ from storage.comment_events import (
     ReactionClear,
     ReactionRemove,
 )
+from storage.executemany import executemany
 from storage.models import Comment, CommentRevision, Vote, utcnow
 from storage.threads import THREADS, run
 from threads.model import CommentRecord, Revision
@@ -56,6 +58,7 @@ __all__ = [
     "recent_comments",
     "records_for_thread",
     "thread_stats",
+    "write_events",
 ]
 
 COMMENTS: sa.Table = Comment.__table__  # type: ignore[attr-defined]
@@ -67,30 +70,33 @@ _IN_CHUNK = 900
 
 async def apply_events(session: AsyncSession, events: Sequence[CommentEvent]) -> None:
     """Write `events` as if applied one by one in order (the caller commits)."""
+    if events:
+        await session.run_sync(lambda sync: write_events(sync.connection(), events))
+
+
+def write_events(conn: sa.Connection, events: Sequence[CommentEvent]) -> None:
+    """`apply_events` on a synchronous connection, in its transaction (Database.run_sync).
+
+    Synchronous on purpose: the batch is a read, a plan, then a few executemany calls, and on
+    SQLite running them in one worker thread costs one thread hop instead of one per cursor call.
+    """
     if not events:
         return
-    stored = await _stored_rows(session, touched_ids(events))
-    plan = plan_batch(events, stored)
-    await _write(session, plan)
-
-
-async def _stored_rows(session: AsyncSession, ids: Iterable[int]) -> dict[int, Row]:
-    out: dict[int, Row] = {}
-    for chunk in _chunks(sorted(ids)):
-        rows = await run(session, _statements(session).select_comments, {"ids": chunk})
-        for row in rows:
-            out[row.id] = dict(row._mapping)
-    return out
+    sql = _statements_for(conn.dialect.name)
+    stored: dict[int, Row] = {}
+    for chunk in _chunks(sorted(touched_ids(events))):
+        for row in conn.execute(sql.select_comments, {"ids": chunk}):
+            stored[row.id] = dict(row._mapping)
+    for statement, params in write_steps(sql, plan_batch(events, stored)):
+        if isinstance(params, list):
+            executemany(conn, statement, params)
+        else:
+            conn.execute(statement, params)
 
 
 def _chunks(ids: Sequence[int]) -> Iterator[list[int]]:
     for i in range(0, len(ids), _IN_CHUNK):
         yield list(ids[i : i + _IN_CHUNK])
-
-
-async def _write(session: AsyncSession, plan: BatchPlan) -> None:
-    for statement, params in write_steps(_statements(session), plan):
-        await run(session, statement, params)
 
 
 Step = tuple[Any, Any]  # (statement, parameters: one dict, or a list of them for executemany)
@@ -177,10 +183,6 @@ class _Statements:
 @cache
 def _statements_for(dialect: str) -> _Statements:
     return _Statements(dialect)
-
-
-def _statements(session: AsyncSession) -> _Statements:
-    return _statements_for(session.get_bind().dialect.name)
 
 
 # --- reads -----------------------------------------------------------------------------------

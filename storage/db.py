@@ -138,6 +138,11 @@ class Database:
                 return result
         return await asyncio.to_thread(self._run_in_thread, engine, fn, args, kwargs, write)
 
+    @property
+    def runs_in_thread(self) -> bool:
+        """True when `run_sync` uses a worker thread (an SQLite file), not the event loop."""
+        return self._sqlite_thread_engine() is not None
+
     def _run_in_thread(
         self,
         engine: sa.Engine,
