@@ -191,9 +191,8 @@ async def like_search(db: Database, query: SearchQuery, *, limit: int = 5) -> tu
 
 
 async def fts_search(db: Database, query: SearchQuery) -> tuple[int, list[int]]:
-    async with db.session() as session:
-        page = await search_summaries(session, query)
-        return page.total, [hit.summary.id or 0 for hit in page.hits]
+    page = await search_summaries(db, query)
+    return page.total, [hit.summary.id or 0 for hit in page.hits]
 
 
 async def latencies(

@@ -1,14 +1,15 @@
-"""SQLite FTS5 pieces of summary search: id probes in rowid order, bm25 ranks, snippets.
+"""SQLite FTS5 pieces of summary search: the match expression and the newest-first id walk.
 
-Why the work is split this way (measured at 100k summaries): walking the FTS5 doclist in rowid
+Why the work is shaped this way (measured at 100k summaries): walking the FTS5 doclist in rowid
 order and stopping after N ids costs well under a millisecond even for a word in half of the
-rows, but bm25() first counts every row holding each phrase (its IDF) and reads each row's
-column sizes, so ranking all 30k matches of a common word costs 50–150 ms. Hence: probe ids
-cheaply, rank only a small set, and build snippets only for the rows shown.
+rows, so storage.search asks for the newest matches only. bm25() and snippet() are not used:
+bm25() first counts every row holding each phrase (its IDF), 3-12 ms for a common word, and
+snippet() re-runs the match for every row shown (storage.relevance does both jobs in Python).
 """
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,11 +17,13 @@ from sqlmodel import col
 
 from storage.models import Issue, Summary
 from storage.query import SearchQuery, words
-
-# bm25 column weights, in summary_fts column order: title, authors, summarizer, section,
-# summary, opinions. Title matters most, then people, then the text.
-BM25_WEIGHTS = (10.0, 4.0, 4.0, 1.0, 1.5, 1.5)
-SNIPPET_WORDS = 24
+from storage.search_filters import (
+    FilterShape,
+    as_prefix,
+    filter_params,
+    filter_shape,
+    filter_template,
+)
 
 _FTS = sa.table("summary_fts", sa.column("rowid", sa.Integer))
 _FTS_NAME: Any = sa.literal_column("summary_fts")
@@ -38,8 +41,39 @@ def fts5_expression(query: SearchQuery) -> str | None:
     return " ".join(parts) or None
 
 
-def tier_expression(query: SearchQuery, tier: str) -> str | None:
-    """The MATCH text for one tier: "all" matches, "title" matches, or the "rest".
+def filter_expression(query: SearchQuery) -> str | None:
+    """FTS5 column filters for author:, by: and section:, or None when there are none.
+
+    They let the index intersect a word's rows with a filter's instead of checking the filter
+    on every row holding the word (the SQL filters still decide exactly, on far fewer rows).
+    Author words match as prefixes ("Steinh" finds Steinhardt); a prefix of a common word in a
+    long section name would make FTS5 merge many doclists, so section and summarizer words
+    match whole.
+    """
+    parts = [
+        f"{{{column}}} : {fts5_phrase(text)}{'*' if prefix and as_prefix(text) else ''}"
+        for column, text, prefix in (
+            ("authors", query.author, True),
+            ("summarizer", query.summarizer, False),
+            ("section", query.section, False),
+        )
+        if text and words(text)
+    ]
+    return " AND ".join(parts) or None
+
+
+def filter_index(query: SearchQuery) -> list[Any]:
+    """`summary.id IN (rows the filters' column terms match)`, for a filter-only query."""
+    expression = filter_expression(query)
+    if expression is None:
+        return []
+    match = _FTS_NAME.op("MATCH")(sa.bindparam("fts", expression, unique=True))
+    matched = sa.select(_FTS.c.rowid).select_from(_FTS).where(match)
+    return [col(Summary.id).in_(matched)]
+
+
+def match_expression(query: SearchQuery) -> str | None:
+    """The MATCH text of a query: its words, minus exclusions, plus the filters' column terms.
 
     Exclusions become FTS5 NOT clauses, so the index drops them while it walks the doclist
     instead of a second pass materialising every excluded row.
@@ -47,87 +81,64 @@ def tier_expression(query: SearchQuery, tier: str) -> str | None:
     base = fts5_expression(query)
     if base is None:
         return None
-    if tier == "title":
-        expression = f"{{title}} : ({base})"
-    elif tier == "rest":
-        expression = f"({base}) NOT ({{title}} : ({base}))"
-    else:
-        expression = f"({base})"
+    expression = f"({base})"
     excluded = [fts5_phrase(t) for t in query.excluded if words(t)]
     if excluded:
         expression = f"{expression} NOT ({' OR '.join(excluded)})"
-    return expression
+    columns = filter_expression(query)
+    return f"({expression}) AND ({columns})" if columns else expression
 
 
-def _select(columns: list[Any], query: SearchQuery, expression: str, filters: list[Any]) -> Any:
-    """SELECT columns FROM summary_fts [JOIN summary] WHERE it matches and passes the filters.
+def newest(query: SearchQuery) -> Any:
+    """(id, title, authors, summarizer) of rows matching the query's MATCH text and filters,
+    newest (highest id) first.
 
-    The other filters need the summary row, joined by id. The issue filter is its ids: a
-    plain `rowid IN (…)` would make FTS5 restart the match (and bm25 its whole-table phrase
-    count) once per id, so FTS5 gets the ids' range, which it walks, and `+rowid IN` (hidden
-    from FTS5) checks each row of that range. One issue's summaries sit next to each other.
+    Bind parameters: fts, limit, offset, the filters' (storage.search_filters) and issue.
+    Built once per shape of query and cached.
+    """
+    return _newest(filter_shape(query), query.issue is not None)
+
+
+def newest_params(
+    query: SearchQuery, expression: str, *, limit: int, offset: int = 0
+) -> dict[str, Any]:
+    params: dict[str, Any] = {"fts": expression, "limit": limit, "offset": offset}
+    params.update(filter_params(query))
+    if query.issue is not None:
+        params["issue"] = query.issue
+    return params
+
+
+@lru_cache(maxsize=32)
+def _newest(shape: FilterShape, issue: bool) -> Any:
+    """FTS5 hands out rowids in order, so ORDER BY rowid DESC LIMIT n stops after n hits.
+
+    The summary row is joined by id for its heads and the filters. The issue filter is its
+    ids: a plain `rowid IN (…)` would make FTS5 restart the match once per id, so FTS5 gets
+    the ids' range, which it walks, and `+rowid IN` (hidden from FTS5) checks each row of that
+    range. One issue's summaries sit next to each other.
     """
     rowid = _FTS.c.rowid
-    source: Any = _FTS
-    if filters:
-        source = _FTS.join(_SUMMARY, col(Summary.id) == rowid)
-    select = sa.select(*columns).select_from(source).where(_match(expression), *filters)
-    if query.issue is not None:
-        ids = _issue_ids(query.issue)
+    heads = (col(Summary.title), col(Summary.authors), col(Summary.summarizer))
+    source = _FTS.join(_SUMMARY, col(Summary.id) == rowid)
+    select = sa.select(rowid, *heads).select_from(source).where(_match(), *filter_template(shape))
+    if issue:
+        ids = _issue_ids()
         low = sa.select(sa.func.min(ids.c.id)).scalar_subquery()
         high = sa.select(sa.func.max(ids.c.id)).scalar_subquery()
         plain: Any = sa.literal_column("+summary_fts.rowid")
         select = select.where(rowid.between(low, high), plain.in_(sa.select(ids.c.id)))
-    return select
+    return (
+        select.order_by(rowid.desc())
+        .limit(sa.bindparam("limit", type_=sa.Integer()))
+        .offset(sa.bindparam("offset", type_=sa.Integer()))
+    )
 
 
-def matching(query: SearchQuery, expression: str, filters: list[Any]) -> Any:
-    """Ids matching `expression` and the filters, in no particular order."""
-    return _select([_FTS.c.rowid], query, expression, filters)
-
-
-def probe(
-    query: SearchQuery, expression: str, filters: list[Any], *, limit: int, offset: int = 0
-) -> Any:
-    """Ids matching `expression` and the filters, newest (highest id) first.
-
-    FTS5 hands out rowids in order, so ORDER BY rowid DESC LIMIT n stops after n hits.
-    """
-    rowid = _FTS.c.rowid
-    select = _select([rowid], query, expression, filters)
-    return select.order_by(rowid.desc()).limit(limit).offset(offset)
-
-
-def ranked(
-    query: SearchQuery, expression: str, filters: list[Any], *, limit: int, offset: int
-) -> Any:
-    """(id, relevance) of one page, best first: bm25 for every match, so keep matches few."""
-    rowid = _FTS.c.rowid
-    score = (-sa.func.bm25(_FTS_NAME, *BM25_WEIGHTS)).label("score")
-    select = _select([rowid, score], query, expression, filters)
-    return select.order_by(sa.desc("score"), rowid).limit(limit).offset(offset)
-
-
-def _issue_ids(number: int) -> Any:
-    issues = sa.select(col(Issue.id)).where(col(Issue.number) == number)
+def _issue_ids() -> Any:
+    issues = sa.select(col(Issue.id)).where(col(Issue.number) == sa.bindparam("issue"))
     return sa.select(col(Summary.id)).where(col(Summary.issue_id).in_(issues)).subquery()
 
 
-def _match(expression: str) -> Any:
-    return _FTS_NAME.op("MATCH")(sa.bindparam("fts", expression))
-
-
-def page(expression: str, ids: list[int]) -> Any:
-    """Summary, issue label, issue number and snippet of a page of ids (in any order).
-
-    FTS5 seeks each id of the IN list; snippet() looks at that row only.
-    """
-    snippet = sa.func.snippet(_FTS_NAME, -1, "**", "**", "…", SNIPPET_WORDS)
-    rowid = _FTS.c.rowid
-    return (
-        sa.select(Summary, col(Issue.label), col(Issue.number), snippet)
-        .select_from(_FTS)
-        .join(_SUMMARY, col(Summary.id) == rowid)
-        .join(Issue, col(Summary.issue_id) == Issue.id, isouter=True)
-        .where(_match(expression), rowid.in_(ids))
-    )
+def _match() -> Any:
+    return _FTS_NAME.op("MATCH")(sa.bindparam("fts", type_=sa.String()))

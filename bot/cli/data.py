@@ -164,8 +164,8 @@ def register(app: typer.Typer) -> None:
             raise _fail(str(exc)) from None
 
         async def work() -> None:
-            async with _database() as db, db.session() as session:
-                page = await search_summaries(session, parsed, limit=limit, offset=offset)
+            async with _database() as db:
+                page = await search_summaries(db, parsed, limit=limit, offset=offset)
             if page.total == 0:
                 raise CliError(f"no summaries match {query!r}")
             shown = f"{offset + 1}–{offset + len(page.hits)}" if page.hits else "none"

@@ -95,8 +95,7 @@ class AnCommands(commands.Cog):
         issue: app_commands.Range[int, 1, 100_000] | None = None,
     ) -> None:
         parsed = self._build_query(query, section, author, summarizer, issue)
-        async with self.bot.db.session() as session:
-            first = await search_summaries(session, parsed, limit=lookup.SEARCH_PAGE)
+        first = await search_summaries(self.bot.db, parsed, limit=lookup.SEARCH_PAGE)
         if first.total == 0:
             raise UserFacingError(
                 f"No summaries match `{query[:200]}`. Try fewer words or drop a filter."
@@ -104,15 +103,15 @@ class AnCommands(commands.Cog):
         pages = math.ceil(first.total / lookup.SEARCH_PAGE)
 
         async def render(page: int) -> discord.Embed:
-            async with self.bot.db.session() as session:
-                result = (
-                    first
-                    if page == 0
-                    else await search_summaries(
-                        session, parsed, limit=lookup.SEARCH_PAGE, offset=page * lookup.SEARCH_PAGE
-                    )
+            result = (
+                first
+                if page == 0
+                else await search_summaries(
+                    self.bot.db, parsed, limit=lookup.SEARCH_PAGE, offset=page * lookup.SEARCH_PAGE
                 )
-                ids = [h.summary.id for h in result.hits if h.summary.id is not None]
+            )
+            ids = [h.summary.id for h in result.hits if h.summary.id is not None]
+            async with self.bot.db.session() as session:
                 threads = await threads_for_summaries(session, ids)
             return lookup.search_page(
                 query,

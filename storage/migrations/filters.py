@@ -1,8 +1,9 @@
 """Which database objects Alembic's model comparison ignores.
 
 The search structures (SQLite FTS5 table `summary_fts` and its shadow tables, PostgreSQL's
-generated `summary.search_vector` column and its GIN index) live only in the migrations: the
-SQLModel tables do not describe them, so the comparison must not report them as extra.
+generated `summary.search_vector` column and the GIN indexes of 0001-0003) live only in the
+migrations: the SQLModel tables do not describe them, so the comparison must not report them as
+extra.
 """
 
 from __future__ import annotations
@@ -14,6 +15,11 @@ SEARCH_TABLE = "summary_fts"
 SEARCH_COLUMN = "search_vector"
 SEARCH_INDEX = "ix_summary_search_vector"
 TITLE_SEARCH_INDEX = "ix_summary_title_tsv"  # migration 0002
+FILTER_SEARCH_INDEXES = (  # migration 0003
+    "ix_summary_authors_tsv",
+    "ix_summary_section_tsv",
+    "ix_summary_summarizer_lower",
+)
 
 
 def include_name(
@@ -26,5 +32,5 @@ def include_name(
     if type_ == "column":
         return not (parent_names.get("table_name") == "summary" and name == SEARCH_COLUMN)
     if type_ == "index":
-        return name not in (SEARCH_INDEX, TITLE_SEARCH_INDEX)
+        return name not in (SEARCH_INDEX, TITLE_SEARCH_INDEX, *FILTER_SEARCH_INDEXES)
     return True

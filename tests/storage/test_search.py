@@ -51,8 +51,7 @@ async def full_db(db: Database, data_dir: Path) -> Database:
 
 
 async def _search(db: Database, text: str, **kw: int) -> SearchPage:
-    async with db.session() as session:
-        return await search_summaries(session, parse_query(text), **kw)
+    return await search_summaries(db, parse_query(text), **kw)
 
 
 async def test_search_over_the_summaries_database(full_db: Database) -> None:
@@ -109,8 +108,7 @@ async def _nasty_inputs(full_db: Database) -> None:
             query = parse_query(text)
         except QuerySyntaxError:
             continue
-        async with full_db.session() as session:
-            page = await search_summaries(session, query)
+        page = await search_summaries(full_db, query)
         assert page.total >= len(page.hits)
 
 

@@ -1,0 +1,192 @@
+"""Order and snippets of search hits, computed in Python from the candidates' text. Pure.
+
+Why not bm25() / ts_rank / snippet() / ts_headline in the database: measured at 100k summaries,
+FTS5's bm25() first counts every row holding each phrase of the query (its IDF), 3-12 ms for a
+common word whatever the number of matches, and snippet() re-runs the MATCH for each row shown;
+ranking candidates by their whole text in Python cost 25+ ms for 200 of them. So the order is
+the one a reader of a newsletter expects and that costs almost nothing to compute: summaries
+whose title holds the query's words first, then those whose authors or summarizer do, newest
+first within each (storage.search takes the newest matches as candidates, a bounded walk).
+
+Matching follows SQLite FTS5's tokenizer closely: words are runs of letters and digits, compared
+by their Porter stem (snowballstemmer's "porter" is the algorithm FTS5's porter tokenizer uses),
+so "HARKing" counts "HARK". A phrase is its words' stems in a row.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import islice
+
+import snowballstemmer
+
+from storage.query import SearchQuery, words
+
+TITLE_WEIGHT = 10.0  # per word or phrase of the query found in the title
+PEOPLE_WEIGHT = 4.0  # ... found in the authors or the summarizer
+SNIPPET_WORDS = 24
+SNIPPET_BEFORE = 6  # words of context shown before the first match
+
+_TOKEN = re.compile(r"[^\W_]+")
+_NON_SPACE = re.compile(r"\S+")
+_lock = threading.Lock()
+_stemmer = snowballstemmer.stemmer("porter")
+
+
+@lru_cache(maxsize=100_000)
+def stem(word: str) -> str:
+    """The Porter stem of one lower-case word (cached: the stemmer is pure Python)."""
+    with _lock:  # a snowball stemmer keeps state while it works: one thread at a time
+        return str(_stemmer.stemWord(word))
+
+
+@dataclass(frozen=True, slots=True)
+class _Needle:
+    """One word or phrase of the query: its stems, and how to find candidates for it fast.
+
+    Occurrences are looked for in the lower-cased text: str.find jumps to each place the first
+    word's prefix occurs (C speed), the regex only checks there. A case-insensitive regex
+    scanning a long summary position by position cost about 1 ms per 20k characters.
+    """
+
+    stems: tuple[str, ...]
+    prefix: str  # the first word's prefix, lower case: every occurrence starts with it
+    pattern: re.Pattern[str]  # the whole occurrence, on lower-case text, from its start
+    anywhere: re.Pattern[str]  # the same, case-insensitive, for texts lower() changes in length
+
+    def first(self, text: str, lower: str | None = None) -> tuple[int, int] | None:
+        """(start, end) of the first occurrence in `text`, or None (`lower`: text.lower())."""
+        return next(self._find(text, text.lower() if lower is None else lower), None)
+
+    def spans(self, text: str, lower: str | None = None) -> list[tuple[int, int]]:
+        """(start, end) of each occurrence in `text` whose words have the right stems."""
+        return list(self._find(text, text.lower() if lower is None else lower))
+
+    def _find(self, text: str, lower: str) -> Iterator[tuple[int, int]]:
+        if len(lower) != len(text):  # offsets would not line up: the slow, exact way
+            for found in self.anywhere.finditer(text):
+                if self._stems_match(found.group()):
+                    yield found.span()
+            return
+        at = lower.find(self.prefix)
+        while at != -1:
+            if at == 0 or not lower[at - 1].isalnum():
+                match = self.pattern.match(lower, at)
+                if match and self._stems_match(match.group()):
+                    yield match.span()
+            at = lower.find(self.prefix, at + 1)
+
+    def _stems_match(self, found: str) -> bool:
+        return tuple(stem(w.lower()) for w in _TOKEN.findall(found)) == self.stems
+
+
+def _needle(text: str) -> _Needle | None:
+    parts = [w.lower() for w in _TOKEN.findall(text)]
+    if not parts:
+        return None
+    stems = tuple(stem(p) for p in parts)
+    # Every word that stems to `s` starts with the common prefix of its stem and the query word
+    # ("happy" -> "happi": "happ"); the stem check afterwards removes the false friends.
+    prefixes = [_common_prefix(p, s) or p for p, s in zip(parts, stems, strict=True)]
+    body = r"[\W_]+".join(rf"{re.escape(prefix)}[^\W_]*" for prefix in prefixes)
+    return _Needle(
+        stems,
+        prefixes[0],
+        re.compile(rf"{body}(?![^\W_])"),
+        re.compile(rf"(?<![^\W_]){body}(?![^\W_])", re.IGNORECASE),
+    )
+
+
+def _common_prefix(a: str, b: str) -> str:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return a[:n]
+
+
+@dataclass(frozen=True, slots=True)
+class Matcher:
+    """What a query looks for, ready to count and highlight (build once per search)."""
+
+    needles: tuple[_Needle, ...]
+
+    @classmethod
+    def for_query(cls, query: SearchQuery) -> Matcher:
+        texts = [*query.terms, *query.phrases]
+        return cls(tuple(n for n in (_needle(t) for t in texts if words(t)) if n is not None))
+
+    def spans(self, text: str) -> list[tuple[int, int]]:
+        """Every occurrence of any needle, in text order, overlaps merged."""
+        spans = sorted(span for needle in self.needles for span in needle.spans(text))
+        merged: list[tuple[int, int]] = []
+        for start, end in spans:
+            if merged and start <= merged[-1][1]:
+                merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+            else:
+                merged.append((start, end))
+        return merged
+
+
+def order(heads: Sequence[Sequence[object]], matcher: Matcher) -> list[tuple[int, float]]:
+    """(id, score) of every candidate, best first; equal scores newest (highest id) first.
+
+    A head is (id, title, authors, summarizer). The score adds TITLE_WEIGHT for each word or
+    phrase found in the title and PEOPLE_WEIGHT for each found in the authors or summarizer;
+    0.0 means the match is in the text only.
+    """
+    scored: list[tuple[int, float]] = []
+    for id_, title, authors, summarizer in heads:
+        title_text = title if isinstance(title, str) else ""
+        people = f"{authors or ''}\n{summarizer or ''}"
+        title_lower, people_lower = title_text.lower(), people.lower()
+        score = 0.0
+        for needle in matcher.needles:
+            if needle.prefix in title_lower and needle.first(title_text, title_lower):
+                score += TITLE_WEIGHT
+            if needle.prefix in people_lower and needle.first(people, people_lower):
+                score += PEOPLE_WEIGHT
+        scored.append((int(str(id_)), score))
+    scored.sort(key=lambda pair: (-pair[1], -pair[0]))
+    return scored
+
+
+def snippet(text: str, matcher: Matcher, *, size: int = SNIPPET_WORDS) -> str:
+    """About `size` words of `text` around its first match, matches in **bold**.
+
+    Without a match (the hit matched on its title or authors), the first words.
+    """
+    lower = text.lower()
+    firsts = [
+        span[0]
+        for needle in matcher.needles
+        if needle.prefix in lower and (span := needle.first(text, lower)) is not None
+    ]
+    if not firsts:
+        return lead(text, size=size)
+    at = min(firsts)
+    # Only the words near the match are looked at: a summary may run to thousands of words.
+    reach = max(0, at - 40 * SNIPPET_BEFORE)
+    before = [m.start() for m in _NON_SPACE.finditer(text, reach, at)][-SNIPPET_BEFORE:]
+    start = before[0] if before else at
+    shown = list(islice(_NON_SPACE.finditer(text, start), size))
+    end = shown[-1].end()
+    window = text[start:end]
+    pieces: list[str] = []
+    cursor = 0
+    for span_start, span_end in matcher.spans(window):
+        pieces += [window[cursor:span_start], "**", window[span_start:span_end], "**"]
+        cursor = span_end
+    pieces.append(window[cursor:])
+    body = " ".join("".join(pieces).split())
+    more_before, more_after = bool(text[:start].strip()), bool(text[end:].strip())
+    return ("… " if more_before else "") + body + (" …" if more_after else "")
+
+
+def lead(text: str, *, size: int = SNIPPET_WORDS) -> str:
+    """The first `size` words of `text`, with " …" when there is more."""
+    parts = text.split()
+    return " ".join(parts[:size]) + (" …" if len(parts) > size else "")
