@@ -172,6 +172,7 @@ class Database:
                     self.url.set(drivername="sqlite+pysqlite"),
                     echo=self.engine.echo,
                     connect_args={"check_same_thread": False},  # pooled across worker threads
+                    pool_use_lifo=True,
                 )
                 event.listen(engine, "connect", _set_sqlite_pragmas)
                 self._thread_engine = engine

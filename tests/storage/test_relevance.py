@@ -32,6 +32,15 @@ def test_phrases_match_their_words_in_a_row_across_punctuation() -> None:
     ]
 
 
+def test_a_phrase_is_found_from_its_longest_word_whichever_comes_first() -> None:
+    text = "It's distribution, a distribution; s  distributions and the models, then model s."
+    assert _found('"s distribution"', text) == ["s distribution", "s  distributions"]
+    assert _found('"the model"', "The model and the models; a model, the") == [
+        "The model",
+        "the models",
+    ]
+
+
 def test_text_whose_length_changes_when_lowered_is_matched_exactly() -> None:
     # "İ" lowers to two code points: offsets into the lowered text would be off by one.
     text = "İstanbul agents and agent systems"
