@@ -6,8 +6,9 @@ title, and (half of the rows) its summary's words shuffled. Inserted with multi-
 (the FTS5 triggers / generated tsvector fill themselves).
 
 Queries: 200 mixed ones drawn from the corpus — words, two words, "phrases", and words with
-section:, author:, by:, issue: filters. Each is timed as a bot command runs it (a fresh session,
-parse, count + first page), after one warm-up pass.
+section:, author:, by:, issue: filters. Each is timed as a bot command runs it
+(storage.search.search_summaries: the count up to 200, the order, the first page with its
+snippets), after one warm-up pass.
 
 Baseline: the same words as case-insensitive `LIKE '%word%'` on title or summary (ILIKE on
 PostgreSQL), with the same filters, count + first page. Ratios: FTS p50 / LIKE p50 (target

@@ -80,8 +80,8 @@ class AnCommands(commands.Cog):
     @an.command(name="search", description='Search the summaries (words, "phrases", -not)')
     @app_commands.describe(
         query='Words, "exact phrases", -excluded, or filters like by:Cody issue:56',
-        section="Only summaries whose section contains this",
-        author="Only papers whose authors contain this",
+        section="Only summaries whose section has these words",
+        author="Only papers whose author names have a word starting with this",
         summarizer="Only summaries written by this person",
         issue="Only summaries from this AN issue number",
     )
