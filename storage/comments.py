@@ -57,6 +57,7 @@ __all__ = [
     "apply_events",
     "recent_comments",
     "records_for_thread",
+    "stored_votes",
     "thread_stats",
     "write_events",
 ]
@@ -257,6 +258,20 @@ async def recent_comments(session: AsyncSession, thread_id: int, limit: int) -> 
         .limit(limit),
     )
     return [StoredState(r.id, r.edited_at, r.deleted) for r in reversed(rows.all())]
+
+
+async def stored_votes(session: AsyncSession, thread_id: int) -> dict[int, dict[str, set[int]]]:
+    """comment id -> emoji -> the users whose vote is stored, for one thread (catch-up)."""
+    rows = await run(
+        session,
+        sa.select(VOTES.c.comment_id, VOTES.c.emoji, VOTES.c.user_id)
+        .join(COMMENTS, COMMENTS.c.id == VOTES.c.comment_id)
+        .where(COMMENTS.c.thread_id == thread_id),
+    )
+    out: dict[int, dict[str, set[int]]] = {}
+    for row in rows:
+        out.setdefault(row.comment_id, {}).setdefault(row.emoji, set()).add(row.user_id)
+    return out
 
 
 @dataclass(frozen=True, slots=True)

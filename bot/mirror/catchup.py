@@ -7,7 +7,10 @@ What is recovered, per thread:
   them missing from history becomes a tombstone, each with a newer `edited_at` gets a revision.
   Older comments are not re-read (that would mean paging a thread's whole history on every
   reconnect); their offline edits/deletes are picked up only if an event arrives later.
-- Reactions added or removed while offline are not recovered (history gives counts, not who).
+- reactions added or removed while offline, on every message history returns (the starter
+  too): where a message's count for an emoji differs from the stored votes, the users of that
+  emoji are fetched and the difference is written as votes added and removed. A swap that
+  keeps the count (one member removes, another adds) is not noticed.
 """
 
 from __future__ import annotations
@@ -19,8 +22,8 @@ from datetime import UTC, datetime
 import discord
 
 from bot.mirror.convert import to_upsert
-from bot.writer import CommentWriter, MessageDelete
-from storage.comments import recent_comments
+from bot.writer import CommentWriter, MessageDelete, ReactionAdd, ReactionRemove
+from storage.comments import recent_comments, stored_votes
 from storage.db import Database
 from storage.threads import get_thread
 
@@ -32,6 +35,7 @@ class CatchUpResult:
     thread_id: int
     seen: int = 0  # messages read from history
     tombstoned: int = 0  # stored comments missing from history
+    votes_changed: int = 0  # votes added or removed to match the reactions on Discord
 
 
 async def fetch_starter(thread: discord.Thread) -> discord.Message | None:
@@ -62,6 +66,7 @@ async def catch_up_thread(
     async with db.session() as session:
         row = await get_thread(session, thread.id)
         recent = await recent_comments(session, thread.id, recheck) if recheck > 0 else []
+        votes = await stored_votes(session, thread.id)
     last_id = row.last_message_id if row else None
     # Re-read from the oldest re-checked comment (or the last stored one) onwards.
     starts = [s.message_id for s in recent if not s.deleted] + ([last_id] if last_id else [])
@@ -72,6 +77,7 @@ async def catch_up_thread(
         event := to_upsert(starter, thread.id, starter=True, own_id=own_id)
     ):
         writer.submit(event)
+        result.votes_changed += await _sync_votes(starter, votes.get(starter.id, {}), writer)
 
     seen: set[int] = set()
     async for message in thread.history(limit=None, after=after, oldest_first=True):
@@ -79,6 +85,7 @@ async def catch_up_thread(
         event = to_upsert(message, thread.id, own_id=own_id)
         if event is not None:
             writer.submit(event)
+            result.votes_changed += await _sync_votes(message, votes.get(message.id, {}), writer)
     result.seen = len(seen)
 
     # Everything in `recent` existed before history was read, so absence means deletion.
@@ -88,6 +95,30 @@ async def catch_up_thread(
             writer.submit(MessageDelete(state.message_id, thread.id, now))
             result.tombstoned += 1
     return result
+
+
+async def _sync_votes(
+    message: discord.Message, stored: dict[str, set[int]], writer: CommentWriter
+) -> int:
+    """Votes added/removed so that `message`'s stored votes equal its reactions on Discord.
+
+    History gives each emoji's count; only an emoji whose count differs costs a request for
+    its users, so a thread whose reactions did not change costs nothing more.
+    """
+    changed = 0
+    on_discord = {str(reaction.emoji): reaction for reaction in message.reactions}
+    for emoji in stored.keys() | on_discord.keys():
+        before = stored.get(emoji, set())
+        reaction = on_discord.get(emoji)
+        if reaction is not None and reaction.count == len(before):
+            continue
+        now = {user.id async for user in reaction.users()} if reaction is not None else set()
+        for user_id in sorted(now - before):
+            writer.submit(ReactionAdd(message.id, user_id, emoji))
+        for user_id in sorted(before - now):
+            writer.submit(ReactionRemove(message.id, user_id, emoji))
+        changed += len(now ^ before)
+    return changed
 
 
 async def resolve_thread(client: discord.Client, thread_id: int) -> discord.Thread | None:

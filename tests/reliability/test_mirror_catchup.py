@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from sandbox.demo import DemoGuild, build_demo_world
 from sandbox.server import SandboxServer
+from storage.comments import stored_votes
 from storage.db import Database
 from tests.bot.conftest import BotEnv, make_bot_env
 from tests.bot.test_mirror import EXTENSIONS, mirror, stored, tracked_post
@@ -176,3 +177,68 @@ async def _window_scenario(db: Database, server: SandboxServer, demo: DemoGuild)
 async def _has_content(env: BotEnv, thread_id: int, message_id: int, text: str) -> bool:
     record = (await stored(env, thread_id)).get(message_id)
     return record is not None and record.content == text
+
+
+async def _votes(env: BotEnv, thread_id: int) -> dict[int, dict[str, set[int]]]:
+    await mirror(env).writer.flush()
+    async with env.db.session() as session:
+        return await stored_votes(session, thread_id)
+
+
+def _reaction_truth(server: SandboxServer, thread_id: int) -> dict[int, dict[str, set[int]]]:
+    out: dict[int, dict[str, set[int]]] = {}
+    for msg in server.world.messages_in(thread_id):
+        reactions = server.world.messages[int(msg["id"])].reactions
+        if any(reactions.values()):
+            out[int(msg["id"])] = {e: set(users) for e, users in reactions.items() if users}
+    return out
+
+
+async def test_reactions_changed_offline_are_caught_up(sqlite_db: Database) -> None:
+    """Votes added, removed and emptied while the bot was away, on old messages, on new ones and
+    on the starter: after the restart the stored votes equal the sandbox's reactions."""
+    world, demo = build_demo_world()
+    server = SandboxServer(world)
+    await server.start()
+    try:
+        async with make_bot_env(
+            sqlite_db, feed=None, extensions=EXTENSIONS, server=server, demo=demo
+        ) as first:
+            thread_id = await tracked_post(first)
+            alice = server.act_as("alice")
+            old = [int((await alice.send(thread_id, f"comment {n}"))["id"]) for n in range(4)]
+            for name in ("bob", "carol", "dave"):
+                await server.act_as(name).react(thread_id, old[0], "👍")
+            await server.act_as("eve").react(thread_id, old[1], "🎉")
+            await server.act_as("bob").react(thread_id, old[2], "👍")
+            await first.wait_for(lambda: _same_votes(first, thread_id), timeout=30)
+            online = await _votes(first, thread_id)
+            assert sum(len(users) for by in online.values() for users in by.values()) == 5
+        # Offline: a count that drops, a new emoji, an emoji emptied, a swap on the same emoji
+        # together with an addition, votes on a message written offline and on the starter.
+        await server.act_as("carol").unreact(thread_id, old[0], "👍")
+        await server.act_as("eve").react(thread_id, old[0], "❤️")
+        await server.act_as("eve").unreact(thread_id, old[1], "🎉")
+        await server.act_as("bob").unreact(thread_id, old[2], "👍")
+        await server.act_as("carol").react(thread_id, old[2], "👍")
+        await server.act_as("dave").react(thread_id, old[2], "👍")
+        new = int((await server.act_as("bob").send(thread_id, "written offline"))["id"])
+        await server.act_as("alice").react(thread_id, new, "👀")
+        await server.act_as("mira").react(thread_id, thread_id, "⭐")
+        async with make_bot_env(
+            sqlite_db, feed=None, extensions=EXTENSIONS, server=server, demo=demo
+        ) as second:
+            await second.wait_for(lambda: mirror(second).catchups >= 1, timeout=30)
+            await second.wait_for(lambda: _same_votes(second, thread_id), timeout=30)
+            votes = await _votes(second, thread_id)
+            users = {n: server.world.user_named(n).id for n in ("bob", "carol", "dave", "eve")}
+            assert votes[old[0]]["👍"] == {users["bob"], users["dave"]}
+            assert old[1] not in votes
+            assert votes[old[2]]["👍"] == {users["carol"], users["dave"]}
+            assert new in votes and thread_id in votes
+    finally:
+        await server.stop()
+
+
+async def _same_votes(env: BotEnv, thread_id: int) -> bool:
+    return await _votes(env, thread_id) == _reaction_truth(env.server, thread_id)
