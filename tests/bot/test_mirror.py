@@ -149,12 +149,8 @@ async def test_edit_delete_bulk_reactions_and_forward(env: BotEnv) -> None:
 
 async def test_catch_up_after_downtime(sqlite_db: Database) -> None:
     world, demo = build_demo_world()
-    server = SandboxServer(world)
-    await server.start()
-    try:
+    async with SandboxServer(world) as server:
         await _offline_scenario(sqlite_db, server, demo)
-    finally:
-        await server.stop()
 
 
 async def _offline_scenario(db: Database, server: SandboxServer, demo: DemoGuild) -> None:

@@ -58,32 +58,30 @@ async def test_thread_mode_posts_summaries_into_one_thread(sqlite_db: Database) 
     from sandbox.demo import build_demo_world
 
     world, demo = build_demo_world()
-    server = SandboxServer(world)
-    await server.start()
-    try:
-        async with make_bot_env(
+    async with (
+        SandboxServer(world) as server,
+        make_bot_env(
             sqlite_db,
             server=server,
             demo=demo,
             publish_channels=[f"{demo.text_channel_id}:thread"],
-        ) as env:
-            await env.wait_for(lambda: _all_posted(env, 13), timeout=20)
-            threads = env.posts(demo.text_channel_id)
-            assert len(threads) == 1
-            thread = threads[0]
-            assert thread["name"].startswith("[AN #56]: Should ML researchers")
-            # The starter sits in the channel with the thread on it (thread id = message id).
-            starter = world.message(int(thread["id"]))
-            assert "12 summaries in the thread below" in starter["content"]
-            inside = world.messages_in(int(thread["id"]))
-            marked = [m for m in inside if "-# anbot:pub:" in m["content"]]
-            assert len(marked) == 12
-            assert marked[0]["content"].startswith("**[HARK Side of Deep Learning")
-            assert env.posts() == []  # nothing in the forum
-            await env.poll()
-            assert len(world.messages_in(int(thread["id"]))) == len(inside)
-    finally:
-        await server.stop()
+        ) as env,
+    ):
+        await env.wait_for(lambda: _all_posted(env, 13), timeout=20)
+        threads = env.posts(demo.text_channel_id)
+        assert len(threads) == 1
+        thread = threads[0]
+        assert thread["name"].startswith("[AN #56]: Should ML researchers")
+        # The starter sits in the channel with the thread on it (thread id = message id).
+        starter = world.message(int(thread["id"]))
+        assert "12 summaries in the thread below" in starter["content"]
+        inside = world.messages_in(int(thread["id"]))
+        marked = [m for m in inside if "-# anbot:pub:" in m["content"]]
+        assert len(marked) == 12
+        assert marked[0]["content"].startswith("**[HARK Side of Deep Learning")
+        assert env.posts() == []  # nothing in the forum
+        await env.poll()
+        assert len(world.messages_in(int(thread["id"]))) == len(inside)
 
 
 async def test_generic_feed_one_post_per_item(sqlite_db: Database) -> None:
@@ -160,25 +158,23 @@ async def test_ping_role_mentions_only_that_role(sqlite_db: Database) -> None:
     from sandbox.demo import build_demo_world
 
     world, demo = build_demo_world()
-    server = SandboxServer(world)
-    await server.start()
-    try:
-        async with make_bot_env(
+    async with (
+        SandboxServer(world) as server,
+        make_bot_env(
             sqlite_db,
             server=server,
             demo=demo,
             feed="pings.rss",
             prepare=_mention_feed,
             ping_role_id=demo.moderator_role_id,
-        ) as env:
-            await env.wait_for(lambda: _all_posted(env, 1), timeout=20)
-            starter = _starter(env, env.posts()[0])
-            assert starter["content"].startswith(f"<@&{demo.moderator_role_id}>")
-            assert [int(r) for r in starter["mention_roles"]] == [demo.moderator_role_id]
-            assert starter["mention_everyone"] is False
-            assert starter["mentions"] == []
-    finally:
-        await server.stop()
+        ) as env,
+    ):
+        await env.wait_for(lambda: _all_posted(env, 1), timeout=20)
+        starter = _starter(env, env.posts()[0])
+        assert starter["content"].startswith(f"<@&{demo.moderator_role_id}>")
+        assert [int(r) for r in starter["mention_roles"]] == [demo.moderator_role_id]
+        assert starter["mention_everyone"] is False
+        assert starter["mentions"] == []
 
 
 def _flaky_discord(server: SandboxServer, demo: DemoGuild, feeds: FeedFiles) -> None:

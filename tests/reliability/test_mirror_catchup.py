@@ -77,10 +77,8 @@ async def _offline_change(
 
 async def test_thousand_offline_changes_caught_up(sqlite_db: Database) -> None:
     world, demo = build_demo_world()
-    server = SandboxServer(world)
-    await server.start()
     rng = random.Random(56)
-    try:
+    async with SandboxServer(world) as server:
         async with make_bot_env(
             sqlite_db, feed=None, extensions=EXTENSIONS, server=server, demo=demo
         ) as first:
@@ -116,8 +114,6 @@ async def test_thousand_offline_changes_caught_up(sqlite_db: Database) -> None:
                     now = world.messages[mid]
                     if not now.deleted and now.content != thread.before[mid]:
                         assert [r.content for r in records[mid].revisions] == [thread.before[mid]]
-    finally:
-        await server.stop()
     print(f"offline changes: {counts}")
 
 
@@ -129,12 +125,8 @@ async def test_offline_changes_beyond_the_recheck_window(sqlite_db: Database) ->
     """With 230 stored comments and the default window of 200, an offline edit and delete of
     the two oldest comments are missed; a newer one is seen. With a window of 300 all are."""
     world, demo = build_demo_world()
-    server = SandboxServer(world)
-    await server.start()
-    try:
+    async with SandboxServer(world) as server:
         await _window_scenario(sqlite_db, server, demo)
-    finally:
-        await server.stop()
 
 
 async def _window_scenario(db: Database, server: SandboxServer, demo: DemoGuild) -> None:
@@ -198,9 +190,7 @@ async def test_reactions_changed_offline_are_caught_up(sqlite_db: Database) -> N
     """Votes added, removed and emptied while the bot was away, on old messages, on new ones and
     on the starter: after the restart the stored votes equal the sandbox's reactions."""
     world, demo = build_demo_world()
-    server = SandboxServer(world)
-    await server.start()
-    try:
+    async with SandboxServer(world) as server:
         async with make_bot_env(
             sqlite_db, feed=None, extensions=EXTENSIONS, server=server, demo=demo
         ) as first:
@@ -236,8 +226,6 @@ async def test_reactions_changed_offline_are_caught_up(sqlite_db: Database) -> N
             assert old[1] not in votes
             assert votes[old[2]]["👍"] == {users["carol"], users["dave"]}
             assert new in votes and thread_id in votes
-    finally:
-        await server.stop()
 
 
 async def _same_votes(env: BotEnv, thread_id: int) -> bool:

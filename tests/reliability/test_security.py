@@ -35,32 +35,28 @@ def _leaks(text: str) -> list[str]:
 
 async def test_no_command_reveals_a_hidden_thread(sqlite_db: Database) -> None:
     world, demo = build_demo_world()
-    server = SandboxServer(world)
-    await server.start()
-    try:
-        async with make_bot_env(
+    async with (
+        SandboxServer(world) as server,
+        make_bot_env(
             sqlite_db,
             server=server,
             demo=demo,
             publish_channels=[f"{demo.hidden_channel_id}:thread"],
-        ) as env:
-            await env.wait_for(_all_posted_of(env), timeout=30)
-            [thread] = world.threads_in(demo.hidden_channel_id)
-            thread_id = int(thread["id"])
-            mira, alice = server.act_as("mira"), server.act_as("alice")
-            world.update_channel(thread_id, {"name": SECRET_NAME})
-            await mira.send(thread_id, SECRET_TEXT)
+        ) as env,
+    ):
+        await env.wait_for(_all_posted_of(env), timeout=30)
+        [thread] = world.threads_in(demo.hidden_channel_id)
+        thread_id = int(thread["id"])
+        mira, alice = server.act_as("mira"), server.act_as("alice")
+        world.update_channel(thread_id, {"name": SECRET_NAME})
+        await mira.send(thread_id, SECRET_TEXT)
 
-            async def mirrored() -> bool:
-                return any(
-                    r.content == SECRET_TEXT for r in (await stored(env, thread_id)).values()
-                )
+        async def mirrored() -> bool:
+            return any(r.content == SECRET_TEXT for r in (await stored(env, thread_id)).values())
 
-            await env.wait_for(mirrored)
-            assert env.bot.get_channel(thread_id).name == SECRET_NAME  # type: ignore[union-attr]
-            await _alice_tries_everything(env, alice, thread_id)
-    finally:
-        await server.stop()
+        await env.wait_for(mirrored)
+        assert env.bot.get_channel(thread_id).name == SECRET_NAME  # type: ignore[union-attr]
+        await _alice_tries_everything(env, alice, thread_id)
 
 
 def _all_posted_of(env: BotEnv) -> Any:
