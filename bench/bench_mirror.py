@@ -41,7 +41,7 @@ from bot.app import AnBot
 from bot.config import Settings
 from bot.mirror.convert import to_upsert
 from bot.writer import CommentWriter
-from storage.comments import (
+from storage.comment_events import (
     CommentEvent,
     MessageDelete,
     MessageUpsert,

@@ -27,29 +27,12 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.comments import (
-    BulkDelete,
-    CommentEvent,
-    MessageDelete,
-    MessageEdit,
-    MessageUpsert,
-    ReactionAdd,
-    ReactionClear,
-    ReactionRemove,
-    write_events,
-)
+from storage.comment_events import CommentEvent
+from storage.comments import write_events
 from storage.db import Database
 
 __all__ = [
-    "BulkDelete",
-    "CommentEvent",
     "CommentWriter",
-    "MessageDelete",
-    "MessageEdit",
-    "MessageUpsert",
-    "ReactionAdd",
-    "ReactionClear",
-    "ReactionRemove",
     "WriterStats",
 ]
 

@@ -28,30 +28,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.comment_batch import BatchPlan, Row, plan_batch, touched_ids
-from storage.comment_events import (
-    BulkDelete,
-    CommentEvent,
-    MessageDelete,
-    MessageEdit,
-    MessageUpsert,
-    ReactionAdd,
-    ReactionClear,
-    ReactionRemove,
-)
+from storage.comment_events import CommentEvent
 from storage.executemany import executemany
 from storage.models import Comment, CommentRevision, Vote, utcnow
 from storage.threads import THREADS, run
 from threads.model import CommentRecord, Revision
 
 __all__ = [
-    "BulkDelete",
-    "CommentEvent",
-    "MessageDelete",
-    "MessageEdit",
-    "MessageUpsert",
-    "ReactionAdd",
-    "ReactionClear",
-    "ReactionRemove",
     "StoredState",
     "ThreadStats",
     "apply_events",

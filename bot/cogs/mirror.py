@@ -22,10 +22,10 @@ from discord.ext import commands
 from bot.logging import get_logger
 from bot.mirror.catchup import CatchUpResult, catch_up_thread, resolve_thread
 from bot.mirror.convert import to_upsert
-from bot.writer import (
+from bot.writer import CommentWriter
+from storage.comment_events import (
     BulkDelete,
     CommentEvent,
-    CommentWriter,
     MessageDelete,
     ReactionAdd,
     ReactionClear,

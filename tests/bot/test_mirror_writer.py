@@ -7,7 +7,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.writer import CommentWriter, MessageUpsert, ReactionAdd
+from bot.writer import CommentWriter
+from storage.comment_events import MessageUpsert, ReactionAdd
 from storage.comments import records_for_thread
 from storage.db import Database
 

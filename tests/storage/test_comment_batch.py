@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 from storage.comment_batch import plan_batch
-from storage.comments import (
+from storage.comment_events import (
     BulkDelete,
     CommentEvent,
     MessageDelete,
@@ -17,9 +17,8 @@ from storage.comments import (
     ReactionAdd,
     ReactionClear,
     ReactionRemove,
-    apply_events,
-    records_for_thread,
 )
+from storage.comments import apply_events, records_for_thread
 from storage.db import Database
 from storage.threads import get_thread
 from threads.model import CommentRecord

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from storage.comments import (
+from storage.comment_events import (
     BulkDelete,
     CommentEvent,
     MessageDelete,
@@ -13,11 +13,8 @@ from storage.comments import (
     ReactionAdd,
     ReactionClear,
     ReactionRemove,
-    apply_events,
-    recent_comments,
-    records_for_thread,
-    thread_stats,
 )
+from storage.comments import apply_events, recent_comments, records_for_thread, thread_stats
 from storage.db import Database
 from storage.threads import get_thread, upsert_thread
 
