@@ -2,12 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
 from storage.db import Database
-from storage.importer import import_database
 from storage.query import QuerySyntaxError, parse_query
 from storage.search import SearchPage, fts5_expression, search_summaries
 
@@ -42,12 +37,6 @@ NASTY = [
     "{}[]",
     "\u200b",
 ]
-
-
-@pytest.fixture
-async def full_db(db: Database, data_dir: Path) -> Database:
-    await import_database(db, data_dir / "an-summaries-database.csv")
-    return db
 
 
 async def _search(db: Database, text: str, **kw: int) -> SearchPage:

@@ -2,20 +2,9 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pytest
-
 from storage.db import Database
-from storage.importer import import_database
 from storage.query import parse_query, words
 from storage.search import CANDIDATES, SearchPage, search_summaries
-
-
-@pytest.fixture
-async def full_db(db: Database, data_dir: Path) -> Database:
-    await import_database(db, data_dir / "an-summaries-database.csv")
-    return db
 
 
 async def _search(db: Database, text: str, **kw: int) -> SearchPage:
