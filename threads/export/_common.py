@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
@@ -22,6 +22,21 @@ DELETED = "[deleted]"
 # comment cost a generator round trip and a file write per comment (a fifth of the export
 # time at 100k comments), while 64 Ki characters keep the memory of a streamed export flat.
 CHUNK_CHARS = 64 * 1024
+
+
+def chunked(pieces: Iterable[str]) -> Iterator[str]:
+    """`pieces` joined into chunks of about CHUNK_CHARS characters (the last one shorter)."""
+    parts: list[str] = []
+    size = 0
+    for piece in pieces:
+        parts.append(piece)
+        size += len(piece)
+        if size >= CHUNK_CHARS:
+            yield "".join(parts)
+            parts.clear()
+            size = 0
+    if parts:
+        yield "".join(parts)
 
 
 def iso_z(moment: datetime) -> str:

@@ -17,7 +17,7 @@ from collections.abc import Iterator
 from datetime import datetime
 from functools import lru_cache
 
-from threads.export._common import CHUNK_CHARS, iso_z
+from threads.export._common import chunked, iso_z
 from threads.model import CommentNode, ThreadInfo
 from threads.order import Order
 from threads.tree import walk_with_parent
@@ -68,8 +68,11 @@ def render_csv(
 
 
 def _render(walker: Iterator[tuple[CommentNode, CommentNode | None]]) -> Iterator[str]:
-    rows = [_HEADER]
-    size = 0
+    return chunked(_rows(walker))
+
+
+def _rows(walker: Iterator[tuple[CommentNode, CommentNode | None]]) -> Iterator[str]:
+    yield _HEADER
     cell = text_cell
     author_cell = _author_cell
     for node, parent in walker:
@@ -83,16 +86,8 @@ def _render(walker: Iterator[tuple[CommentNode, CommentNode | None]]) -> Iterato
             attachments = cell("\n".join(record.attachments)) if record.attachments else ""
             deleted = "false"
         edited = record.edited_at
-        row = (
+        yield (
             f"{record.id},{'' if parent is None else parent.record.id},{node.depth},{author},"
             f"{iso_z(record.created_at)},{'' if edited is None else iso_z(edited)},{deleted},"
             f"{record.score},{content},{attachments}\r\n"
         )
-        rows.append(row)
-        size += len(row)
-        if size >= CHUNK_CHARS:
-            yield "".join(rows)
-            rows.clear()
-            size = 0
-    if rows:
-        yield "".join(rows)

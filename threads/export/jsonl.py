@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from datetime import datetime
 
-from threads.export._common import CHUNK_CHARS
+from threads.export._common import chunked
 from threads.export.records import comment_json_open, line_safe
 from threads.model import CommentNode, ThreadInfo
 from threads.order import Order
@@ -28,15 +28,5 @@ def render_jsonl(
 
 
 def _render(prefix: str, walker: Iterator[tuple[CommentNode, CommentNode | None]]) -> Iterator[str]:
-    lines: list[str] = []
-    size = 0
-    for node, parent in walker:
-        line = comment_json_open(node, parent, prefix) + "}\n"
-        lines.append(line)
-        size += len(line)
-        if size >= CHUNK_CHARS:
-            yield line_safe("".join(lines))
-            lines.clear()
-            size = 0
-    if lines:
-        yield line_safe("".join(lines))
+    lines = (comment_json_open(node, parent, prefix) + "}\n" for node, parent in walker)
+    return map(line_safe, chunked(lines))  # line_safe per chunk: cheaper than per line

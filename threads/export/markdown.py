@@ -12,10 +12,10 @@ from datetime import datetime
 from functools import lru_cache
 
 from threads.export._common import (
-    CHUNK_CHARS,
     DELETED,
     MAX_VISUAL_DEPTH,
     attachment_label,
+    chunked,
     header_facts,
     is_web_url,
     iso_z,
@@ -118,16 +118,4 @@ def _render(
         head += [f"Thread: {_link_target(info.url)}", ""]
     head += [" · ".join(header_facts(total, order, since, new)), "", "---", "", ""]
     yield "\n".join(head)
-    parts: list[str] = []
-    size = 0
-    comment = _comment
-    for node, parent in walker:
-        text = comment(node, parent)
-        parts.append(text)
-        size += len(text)
-        if size >= CHUNK_CHARS:
-            yield "".join(parts)
-            parts.clear()
-            size = 0
-    if parts:
-        yield "".join(parts)
+    yield from chunked(_comment(node, parent) for node, parent in walker)
