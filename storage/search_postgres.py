@@ -180,7 +180,7 @@ def _finish(select: Any, issue: bool) -> Any:
     )
 
 
+# True when every word is a stopword: the index leaves those out, so nothing can match.
 ONLY_STOPWORDS: Any = sa.select(
     sa.func.numnode(sa.func.to_tsquery(REGCONFIG, sa.bindparam("positive", type_=sa.Text()))) == 0
 )
-"""True when every word is a stopword: the index leaves those out, so nothing can match."""

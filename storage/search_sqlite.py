@@ -67,8 +67,7 @@ def filter_index(query: SearchQuery) -> list[Any]:
     expression = filter_expression(query)
     if expression is None:
         return []
-    match = _FTS_NAME.op("MATCH")(sa.bindparam("fts", expression, unique=True))
-    matched = sa.select(_FTS.c.rowid).select_from(_FTS).where(match)
+    matched = sa.select(_FTS.c.rowid).select_from(_FTS).where(_match(expression))
     return [col(Summary.id).in_(matched)]
 
 
@@ -140,5 +139,8 @@ def _issue_ids() -> Any:
     return sa.select(col(Summary.id)).where(col(Summary.issue_id).in_(issues)).subquery()
 
 
-def _match() -> Any:
-    return _FTS_NAME.op("MATCH")(sa.bindparam("fts", type_=sa.String()))
+def _match(expression: str | None = None) -> Any:
+    """`summary_fts MATCH :fts`; with `expression`, its value in place (a unique parameter)."""
+    if expression is None:
+        return _FTS_NAME.op("MATCH")(sa.bindparam("fts", type_=sa.String()))
+    return _FTS_NAME.op("MATCH")(sa.bindparam("fts", expression, sa.String(), unique=True))
