@@ -26,6 +26,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 import storage.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from storage.migrations.filters import include_name
+from storage.search_keys import SQL_FUNCTION, key_text
 
 DEFAULT_URL = "sqlite+aiosqlite:///anbot.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -47,7 +48,9 @@ class DatabaseUnavailable(RuntimeError):
     """The database cannot be reached or opened; the message is one line for a human."""
 
 
-def _set_sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+def _prepare_sqlite(dbapi_connection: Any, _record: Any) -> None:
+    # The summary_fts triggers call it: every connection that writes summaries needs it.
+    dbapi_connection.create_function(SQL_FUNCTION, 6, key_text, deterministic=True)
     cursor = dbapi_connection.cursor()
     try:
         for pragma in _SQLITE_PRAGMAS:
@@ -79,7 +82,7 @@ class Database:
             self.url, echo=echo, connect_args=connect_args, pool_pre_ping=True
         )
         if self.dialect == "sqlite":
-            event.listen(self.engine.sync_engine, "connect", _set_sqlite_pragmas)
+            event.listen(self.engine.sync_engine, "connect", _prepare_sqlite)
         self._thread_engine: sa.Engine | None = None
         self._thread_engine_lock = threading.Lock()
 
@@ -174,7 +177,7 @@ class Database:
                     connect_args={"check_same_thread": False},  # pooled across worker threads
                     pool_use_lifo=True,
                 )
-                event.listen(engine, "connect", _set_sqlite_pragmas)
+                event.listen(engine, "connect", _prepare_sqlite)
                 self._thread_engine = engine
             return self._thread_engine
 

@@ -19,11 +19,11 @@ from storage.models import Issue, Summary
 from storage.query import SearchQuery, words
 from storage.search_filters import (
     FilterShape,
-    as_prefix,
     filter_params,
     filter_shape,
     filter_template,
 )
+from storage.search_keys import filter_key, phrase_key
 
 _FTS = sa.table("summary_fts", sa.column("rowid", sa.Integer))
 _FTS_NAME: Any = sa.literal_column("summary_fts")
@@ -35,29 +35,39 @@ def fts5_phrase(text: str) -> str:
     return '"' + " ".join(words(text)).replace('"', '""') + '"'
 
 
+def fts5_part(text: str) -> str:
+    """One word of a query, or a phrase as its word pairs in the `keys` column.
+
+    A phrase read from its words' positions costs 2-4 ms when the words are common; its pairs
+    are rare tokens (storage.search_keys, migration 0004).
+    """
+    pairs = phrase_key(text)
+    return f"({{keys}} : {pairs})" if pairs else fts5_phrase(text)
+
+
 def fts5_expression(query: SearchQuery) -> str | None:
-    """Implicit-AND of quoted terms and phrases, or None when the query has no words."""
-    parts = [fts5_phrase(t) for t in (*query.terms, *query.phrases) if words(t)]
-    return " ".join(parts) or None
+    """AND of the quoted terms and phrases, or None when the query has no words."""
+    parts = [fts5_part(t) for t in (*query.terms, *query.phrases) if words(t)]
+    return " AND ".join(parts) or None
 
 
 def filter_expression(query: SearchQuery) -> str | None:
-    """FTS5 column filters for author:, by: and section:, or None when there are none.
+    """FTS5 terms for author:, by: and section:, or None when there are none.
 
     They let the index intersect a word's rows with a filter's instead of checking the filter
-    on every row holding the word (the SQL filters still decide exactly, on far fewer rows).
-    Author words match as prefixes ("Steinh" finds Steinhardt); a prefix of a common word in a
-    long section name would make FTS5 merge many doclists, so section and summarizer words
-    match whole.
+    on every row holding the word; the SQL filters still decide exactly, on far fewer rows.
+    The words are the column's tagged keys (storage.search_keys): `{section} : "deep learning"`
+    read the positions of every row holding "learning" anywhere. Author words match as
+    prefixes ("Steinh" finds Steinhardt); section and summarizer words match whole.
     """
     parts = [
-        f"{{{column}}} : {fts5_phrase(text)}{'*' if prefix and as_prefix(text) else ''}"
+        f"({{keys}} : {key})"
         for column, text, prefix in (
             ("authors", query.author, True),
             ("summarizer", query.summarizer, False),
             ("section", query.section, False),
         )
-        if text and words(text)
+        if text and (key := filter_key(column, text, prefix=prefix))
     ]
     return " AND ".join(parts) or None
 
@@ -81,7 +91,7 @@ def match_expression(query: SearchQuery) -> str | None:
     if base is None:
         return None
     expression = f"({base})"
-    excluded = [fts5_phrase(t) for t in query.excluded if words(t)]
+    excluded = [fts5_part(t) for t in query.excluded if words(t)]
     if excluded:
         expression = f"{expression} NOT ({' OR '.join(excluded)})"
     columns = filter_expression(query)

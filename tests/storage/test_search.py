@@ -108,4 +108,6 @@ async def test_empty_database(db: Database) -> None:
 
 def test_fts5_expression_quotes_every_word() -> None:
     query = parse_query('NEAR( "a b" c')
-    assert fts5_expression(query) == '"NEAR" "c" "a b"'
+    # A phrase is its word pairs in the keys column (storage.search_keys), joined by a
+    # private-use character.
+    assert fts5_expression(query) == '"NEAR" AND "c" AND ({keys} : "a\ue000b")'

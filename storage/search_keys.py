@@ -1,0 +1,118 @@
+"""The `keys` column of SQLite's summary_fts: tokens that make phrases and filters cheap. Pure.
+
+FTS5 checks a phrase, or a word restricted to one column, by reading the positions of its words
+in every row that holds them. Measured at 100k summaries, that is what made slow searches slow:
+a phrase of common words ("generalize but", "s distribution") 2-4 ms however rare the phrase,
+a section filter with a common word ("Deep learning") 2 ms, an author prefix ("it"*) 10 ms.
+So each summary also gets, in one more FTS5 column, tokens that are rare by construction:
+
+- every pair of adjacent words of its text as one token (`generaliz·but`), so a phrase of n
+  words is n-1 pair tokens in a row: one short list per pair, like any rare word (Lucene's
+  CommonGrams filter does the same for the same reason);
+- every word of its section, authors and summarizer with a tag for its column (`§learning`),
+  so a filter reads only the rows whose section or authors hold the word.
+
+The joiner and the tags are private-use characters: unicode61 counts them as part of a token
+(category Co), and storage.query refuses them in user input, so no typed word looks like a key.
+Index side and query side build keys with the same functions, so they agree whatever FTS5's
+porter tokenizer then does to a key (it sees both alike). Words are folded as unicode61 folds
+them (lower case, diacritics removed); pairs are of Porter stems, so a phrase matches the rows
+an FTS5 phrase did.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from itertools import pairwise
+
+from storage.relevance import stem
+from storage.search_filters import MIN_PREFIX
+
+__all__ = ["FILTER_COLUMNS", "SQL_FUNCTION", "filter_key", "key_text", "phrase_key", "stems"]
+
+# The SQLite function the summary_fts triggers call (storage.db registers it on every
+# connection; migration 0004 creates the triggers).
+SQL_FUNCTION = "anbot_search_keys"
+JOIN = "\ue000"
+BREAK = "\ue001"  # between two columns' keys: a phrase never runs from one column into the next
+FILTER_COLUMNS = {"section": "\ue002", "authors": "\ue003", "summarizer": "\ue004"}
+_TOKEN = re.compile(r"[^\W_]+")
+# Combining marks left by NFKD: the diacritics unicode61's remove_diacritics drops. Python's \w
+# does not count them as word characters, so "naïve" would split into "nai" and "ve".
+_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
+
+
+def folded(text: str) -> list[str]:
+    """The words of `text` as FTS5's unicode61 tokenizer sees them: lower case, no diacritics."""
+    lower = text.lower()
+    if not lower.isascii():
+        lower = _MARKS.sub("", unicodedata.normalize("NFKD", lower))
+    return _TOKEN.findall(lower)
+
+
+def stems(text: str) -> list[str]:
+    """The Porter stems of `text`'s words."""
+    return [stem(word) for word in folded(text)]
+
+
+def _pairs(text: str) -> list[str]:
+    found = stems(text)
+    return [f"{a}{JOIN}{b}" for a, b in pairwise(found)]
+
+
+def key_text(
+    title: object,
+    authors: object,
+    summarizer: object,
+    section: object,
+    summary: object,
+    opinions: object,
+) -> str:
+    """The `keys` column of one summary (the arguments are summary_fts's other columns).
+
+    Called by SQLite for every row written, so it takes whatever a column holds: NULL (None)
+    is empty and a non-text value is keyed as its text rather than failing the write.
+    """
+    texts = [_as_text(value) for value in (title, authors, summarizer, section, summary, opinions)]
+    groups = [" ".join(_pairs(text)) for text in texts]
+    people = {"section": texts[3], "authors": texts[1], "summarizer": texts[2]}
+    for column, tag in FILTER_COLUMNS.items():
+        groups.append(" ".join(tag + word for word in folded(people[column])))
+    return f" {BREAK} ".join(group for group in groups if group)
+
+
+def phrase_key(text: str) -> str | None:
+    """The FTS5 phrase of `text`'s pair tokens (quoted), or None for fewer than two words."""
+    pairs = _pairs(text)
+    if not pairs:
+        return None
+    return _quoted(pairs)
+
+
+def filter_key(column: str, text: str, *, prefix: bool = False) -> str | None:
+    """The FTS5 phrase of a filter's words as `column`'s keys, or None when it has no words.
+
+    With `prefix`, a last word of at least MIN_PREFIX letters matches as a prefix ("Steinh"
+    finds Steinhardt).
+    """
+    found = folded(text)
+    if not found:
+        return None
+    tag = FILTER_COLUMNS[column]
+    star = "*" if prefix and len(found[-1]) >= MIN_PREFIX else ""
+    return _quoted([tag + word for word in found]) + star
+
+
+def _quoted(tokens: list[str]) -> str:
+    return '"' + " ".join(tokens).replace('"', '""') + '"'
+
+
+def _as_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    return str(value)
