@@ -35,7 +35,13 @@ async def test_sqlite_pragmas_on_every_connection(sqlite_db: Database) -> None:
             fks = (await conn.execute(sa.text("PRAGMA foreign_keys"))).scalar()
             busy = (await conn.execute(sa.text("PRAGMA busy_timeout"))).scalar()
             sync = (await conn.execute(sa.text("PRAGMA synchronous"))).scalar()
-        assert (mode, fks, busy, sync) == ("wal", 1, 5000, 1)
+            cache = (await conn.execute(sa.text("PRAGMA cache_size"))).scalar()
+            # The function the summary_fts triggers call (storage.search_keys).
+            keys = (
+                await conn.execute(sa.text("SELECT anbot_search_keys('a b', '', '', '', '', '')"))
+            ).scalar()
+        assert (mode, fks, busy, sync, cache) == ("wal", 1, 5000, 1, -65536)
+        assert keys == "a\ue000b"
 
 
 async def test_sqlite_enforces_foreign_keys(sqlite_db: Database) -> None:
@@ -138,11 +144,12 @@ async def test_run_sync_on_sqlite_uses_a_worker_thread_with_the_pragmas(
     def where(conn: sa.Connection) -> tuple[str, int, int]:
         fks = conn.execute(sa.text("PRAGMA foreign_keys")).scalar_one()
         busy = conn.execute(sa.text("PRAGMA busy_timeout")).scalar_one()
-        return threading.current_thread().name, fks, busy
+        cache = conn.execute(sa.text("PRAGMA cache_size")).scalar_one()
+        return threading.current_thread().name, fks, busy, cache
 
-    name, fks, busy = await sqlite_db.run_sync(where)
+    name, fks, busy, cache = await sqlite_db.run_sync(where)
     assert name != threading.current_thread().name
-    assert (fks, busy) == (1, 5000)
+    assert (fks, busy, cache) == (1, 5000, -65536)
 
 
 async def test_run_sync_unreachable_sqlite_is_unavailable(tmp_path: Path) -> None:

@@ -112,3 +112,9 @@ async def test_import_refreshes_planner_statistics(db: Database, data_dir: Path)
                 )
             )
     assert analyzed and analyzed > 0
+    if db.dialect == "sqlite":  # and the search index is merged: one segment for every word
+        async with db.connect() as conn:
+            segments = await conn.scalar(
+                sa.text("SELECT count(DISTINCT segid) FROM summary_fts_idx")
+            )
+        assert segments == 1
