@@ -174,3 +174,15 @@ async def _downgrade(db: Database, revision: str) -> None:
 
     async with db.connect() as conn:
         await conn.run_sync(run)
+
+
+async def test_postgres_phrases_stop_at_the_end_of_a_field(pg_db: Database) -> None:
+    """Migration 0005: without its gap, "generalize poorly" matched row 4, whose title ends in
+    "generalize" and whose summary starts with "Poorly"."""
+    async with pg_db.connect() as conn:
+        await conn.execute(sa.insert(SUMMARIES), ROWS)
+    assert await _ids(pg_db, '"generalize poorly"') == {1, 2, 5}
+    await _downgrade(pg_db, "0004")
+    assert 4 in await _ids(pg_db, '"generalize poorly"')  # the old vector: title ran into text
+    await pg_db.upgrade()
+    assert await _ids(pg_db, '"generalize poorly"') == {1, 2, 5}
