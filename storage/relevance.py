@@ -86,18 +86,33 @@ class _Needle:
         done = -1  # end of the last occurrence given: a phrase is found once per anchor
         at = lower.find(self.anchor)
         while at != -1:
-            if at == 0 or not lower[at - 1].isalnum():
-                # The phrase starts `anchor_word` words before the anchor: look in a window.
-                low = max(done, at - _REACH * self.anchor_word, 0)
-                high = at + len(self.anchor) + _REACH * (len(self.stems) - self.anchor_word)
-                for match in self.pattern.finditer(lower, low, min(high, len(lower))):
-                    if match.start() > at:
-                        break
-                    if match.end() > at and self._stems_match(match.group()):
-                        done = match.end()
-                        yield match.span()
-                        break
+            span = self._occurrence(lower, at, max(done, 0), len(lower))
+            if span is not None:
+                done = span[1]
+                yield span
             at = lower.find(self.anchor, max(at + 1, done))
+
+    def _occurrence(self, lower: str, at: int, low: int, high: int) -> tuple[int, int] | None:
+        """(start, end) of the occurrence whose anchor starts at `at`, within lower[low:high].
+
+        A one-word needle is the word starting there, checked by its stem; a phrase starts
+        `anchor_word` words before the anchor, so a regex looks in a window around it.
+        """
+        if at and lower[at - 1].isalnum():
+            return None  # inside a word
+        if len(self.stems) == 1:
+            token = _TOKEN.match(lower, at, high)
+            if token is not None and stem(token.group()) == self.stems[0]:
+                return token.span()
+            return None
+        low = max(low, at - _REACH * self.anchor_word)
+        high = min(high, at + len(self.anchor) + _REACH * (len(self.stems) - self.anchor_word))
+        for match in self.pattern.finditer(lower, low, high):
+            if match.start() > at:
+                break
+            if match.end() > at and self._stems_match(match.group()):
+                return match.span()
+        return None
 
     def _stems_match(self, found: str) -> bool:
         return _found_stems(found) == self.stems
@@ -113,29 +128,15 @@ class _Needle:
             return {i for i, text in enumerate(texts.texts) if self.first(text) is not None}
         lower, ends = texts.lower, texts.ends
         found: set[int] = set()
-        size, before = len(self.stems), self.anchor_word
-        word = self.stems[0] if size == 1 else None
         at = lower.find(self.anchor)
         while at != -1:
             row = bisect_right(ends, at)
-            start, end = (ends[row - 1] if row else 0), ends[row] - 1
-            if at and lower[at - 1].isalnum():
-                pass  # inside a word
-            elif word is not None:  # one word: the word starting here, by its stem
-                token = _TOKEN.match(lower, at)
-                if token is not None and stem(token.group()) == word:
-                    found.add(row)
+            start = ends[row - 1] if row else 0
+            if self._occurrence(lower, at, start, ends[row] - 1) is not None:
+                found.add(row)
+                at = lower.find(self.anchor, ends[row])  # on to the next text
             else:
-                low = max(start, at - _REACH * before)
-                high = min(end, at + len(self.anchor) + _REACH * (size - before))
-                for match in self.pattern.finditer(lower, low, high):
-                    if match.start() > at:
-                        break
-                    if match.end() > at and self._stems_match(match.group()):
-                        found.add(row)
-                        break
-            # The next text once this one is known to match, else the next occurrence.
-            at = lower.find(self.anchor, ends[row] if row in found else at + 1)
+                at = lower.find(self.anchor, at + 1)
         return found
 
 

@@ -29,7 +29,15 @@ from itertools import pairwise
 from storage.relevance import stem
 from storage.search_filters import MIN_PREFIX
 
-__all__ = ["FILTER_COLUMNS", "SQL_FUNCTION", "filter_key", "key_text", "phrase_key", "stems"]
+__all__ = [
+    "FILTER_COLUMNS",
+    "SQL_FUNCTION",
+    "filter_key",
+    "fts5_string",
+    "key_text",
+    "phrase_key",
+    "stems",
+]
 
 # The SQLite function the summary_fts triggers call (storage.db registers it on every
 # connection; migration 0004 creates the triggers).
@@ -37,6 +45,8 @@ SQL_FUNCTION = "anbot_search_keys"
 JOIN = "\ue000"
 BREAK = "\ue001"  # between two columns' keys: a phrase never runs from one column into the next
 FILTER_COLUMNS = {"section": "\ue002", "authors": "\ue003", "summarizer": "\ue004"}
+# summary_fts's text columns, in order: the arguments of key_text.
+_COLUMNS = ("title", "authors", "summarizer", "section", "summary", "opinions")
 _TOKEN = re.compile(r"[^\W_]+")
 # Combining marks left by NFKD: the diacritics unicode61's remove_diacritics drops. Python's \w
 # does not count them as word characters, so "naïve" would split into "nai" and "ve".
@@ -74,11 +84,11 @@ def key_text(
     Called by SQLite for every row written, so it takes whatever a column holds: NULL (None)
     is empty and a non-text value is keyed as its text rather than failing the write.
     """
-    texts = [_as_text(value) for value in (title, authors, summarizer, section, summary, opinions)]
-    groups = [" ".join(_pairs(text)) for text in texts]
-    people = {"section": texts[3], "authors": texts[1], "summarizer": texts[2]}
+    values = (title, authors, summarizer, section, summary, opinions)
+    texts = {column: _as_text(value) for column, value in zip(_COLUMNS, values, strict=True)}
+    groups = [" ".join(_pairs(text)) for text in texts.values()]
     for column, tag in FILTER_COLUMNS.items():
-        groups.append(" ".join(tag + word for word in folded(people[column])))
+        groups.append(" ".join(tag + word for word in folded(texts[column])))
     return f" {BREAK} ".join(group for group in groups if group)
 
 
@@ -87,7 +97,7 @@ def phrase_key(text: str) -> str | None:
     pairs = _pairs(text)
     if not pairs:
         return None
-    return _quoted(pairs)
+    return fts5_string(pairs)
 
 
 def filter_key(column: str, text: str, *, prefix: bool = False) -> str | None:
@@ -101,10 +111,11 @@ def filter_key(column: str, text: str, *, prefix: bool = False) -> str | None:
         return None
     tag = FILTER_COLUMNS[column]
     star = "*" if prefix and len(found[-1]) >= MIN_PREFIX else ""
-    return _quoted([tag + word for word in found]) + star
+    return fts5_string([tag + word for word in found]) + star
 
 
-def _quoted(tokens: list[str]) -> str:
+def fts5_string(tokens: list[str]) -> str:
+    """One FTS5 string: `tokens` inside double quotes (quotes doubled), a phrase when several."""
     return '"' + " ".join(tokens).replace('"', '""') + '"'
 
 

@@ -23,7 +23,7 @@ from storage.search_filters import (
     filter_shape,
     filter_template,
 )
-from storage.search_keys import filter_key, phrase_key
+from storage.search_keys import filter_key, fts5_string, phrase_key
 
 _FTS = sa.table("summary_fts", sa.column("rowid", sa.Integer))
 _FTS_NAME: Any = sa.literal_column("summary_fts")
@@ -31,8 +31,8 @@ _SUMMARY: sa.Table = Summary.__table__  # type: ignore[attr-defined]
 
 
 def fts5_phrase(text: str) -> str:
-    """One FTS5 string token: the words of `text` inside double quotes (quotes doubled)."""
-    return '"' + " ".join(words(text)).replace('"', '""') + '"'
+    """One FTS5 string: the words of `text` inside double quotes (quotes doubled)."""
+    return fts5_string(words(text))
 
 
 def fts5_part(text: str) -> str:
