@@ -112,10 +112,16 @@ class Database:
             yield session
 
     @asynccontextmanager
-    async def connect(self) -> AsyncIterator[AsyncConnection]:
-        """A transaction on a raw connection; failing to connect raises DatabaseUnavailable."""
+    async def connect(self, *, autocommit: bool = False) -> AsyncIterator[AsyncConnection]:
+        """A transaction on a raw connection; failing to connect raises DatabaseUnavailable.
+
+        `autocommit`: no transaction, each statement on its own (on PostgreSQL this saves the
+        BEGIN and ROLLBACK round trips of a read that needs no single view of the data).
+        """
         try:
             conn = await self.engine.connect()
+            if autocommit:
+                conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
         except (sa.exc.DBAPIError, OSError, TimeoutError) as exc:
             raise self._unavailable("cannot connect", exc) from exc
         try:
@@ -125,7 +131,12 @@ class Database:
             await conn.close()
 
     async def run_sync(
-        self, fn: Callable[..., T], *args: Any, write: bool = False, **kwargs: Any
+        self,
+        fn: Callable[..., T],
+        *args: Any,
+        write: bool = False,
+        snapshot: bool = True,
+        **kwargs: Any,
     ) -> T:
         """`fn(connection, *args, **kwargs)` on a synchronous Connection, as one unit of work.
 
@@ -136,10 +147,12 @@ class Database:
         SQLAlchemy's greenlet bridge on the asyncpg connection, which costs no thread at all.
         `write=True` commits at the end (rolls back if `fn` raises); otherwise the
         transaction is rolled back, so a read can never leave anything behind.
+        `snapshot=False` (a read whose statements need not see one state of the data): on
+        PostgreSQL no transaction at all, two round trips fewer (0.25 ms of a 4 ms search).
         """
         engine = self._sqlite_thread_engine()
         if engine is None:
-            async with self.connect() as conn:
+            async with self.connect(autocommit=not (snapshot or write)) as conn:
                 result = await conn.run_sync(fn, *args, **kwargs)
                 if not write:
                     await conn.rollback()

@@ -76,9 +76,11 @@ async def search_summaries(
     """Summaries matching `query`, best first (filter-only: newest issue first).
 
     The statements of a search run as one unit (Database.run_sync): on SQLite that is one
-    worker-thread hop instead of several per statement, most of a fast search's cost.
+    worker-thread hop instead of several per statement, most of a fast search's cost. They
+    need no single snapshot: a row deleted between the index walk and the page load is left
+    out (_load), a row added meanwhile may show on a later page.
     """
-    return await db.run_sync(search_on, query, limit=limit, offset=offset)
+    return await db.run_sync(search_on, query, limit=limit, offset=offset, snapshot=False)
 
 
 def search_on(
@@ -89,11 +91,7 @@ def search_on(
     searcher = _Postgres(connection) if postgres else _Sqlite(connection)
     if not query.has_text:
         return _filter_only(connection, searcher, query, limit=limit, offset=offset)
-    tier = "all"
-    found = searcher.newest(query, tier, limit=CANDIDATES + 1)
-    if not found and searcher.only_stopwords(query):
-        tier = "words"  # words the index leaves out (PostgreSQL stopwords): a text scan
-        found = searcher.newest(query, tier, limit=CANDIDATES + 1)
+    found = searcher.newest(query, limit=CANDIDATES + 1)
     estimate = len(found) > CANDIDATES
     candidates = found[:CANDIDATES]
     matcher = Matcher.for_query(query)
@@ -102,7 +100,7 @@ def search_on(
     page_ids = [id_ for id_, _ in ranked[offset : offset + limit]]
     if estimate and offset + limit > CANDIDATES:  # past the candidates: newest first
         skip = max(offset, CANDIDATES)
-        more = searcher.newest(query, tier, limit=offset + limit - skip, offset=skip)
+        more = searcher.newest(query, limit=offset + limit - skip, offset=skip)
         page_ids += [head[0] for head in more]
     hits = _load(connection, page_ids, scores, matcher)
     return SearchPage(
@@ -195,25 +193,18 @@ class _Searcher:
     def __init__(self, connection: sa.Connection) -> None:
         self.connection = connection
 
-    def newest(self, query: SearchQuery, tier: str, *, limit: int, offset: int = 0) -> list[Any]:
+    def newest(self, query: SearchQuery, *, limit: int, offset: int = 0) -> list[Any]:
         """(id, title, authors, summarizer) of matches that pass the filters, newest first:
-        the heads storage.relevance.order works from, read in the same walk.
-
-        `tier` is "all" (the index) or "words" (a text scan for words the index leaves out).
-        """
+        the heads storage.relevance.order works from, read in the same walk."""
         raise NotImplementedError
 
     def filter_index(self, query: SearchQuery) -> list[Any]:
         """Conditions that let the full-text index narrow a filter-only query's rows."""
         raise NotImplementedError
 
-    def only_stopwords(self, query: SearchQuery) -> bool:
-        """True when the index cannot hold any of the words (so a scan must look for them)."""
-        return False
-
 
 class _Sqlite(_Searcher):
-    def newest(self, query: SearchQuery, tier: str, *, limit: int, offset: int = 0) -> list[Any]:
+    def newest(self, query: SearchQuery, *, limit: int, offset: int = 0) -> list[Any]:
         expression = lite.match_expression(query)
         if limit <= 0 or expression is None:
             return []
@@ -225,17 +216,8 @@ class _Sqlite(_Searcher):
 
 
 class _Postgres(_Searcher):
-    def newest(self, query: SearchQuery, tier: str, *, limit: int, offset: int = 0) -> list[Any]:
-        if limit <= 0 or pg.positive_text(query) is None:
-            return []
-        params = pg.newest_params(query, limit=limit, offset=offset)
-        return list(self.connection.execute(pg.newest(query, tier), params).all())
+    def newest(self, query: SearchQuery, *, limit: int, offset: int = 0) -> list[Any]:
+        return pg.newest(self.connection, query, limit=limit, offset=offset)
 
     def filter_index(self, query: SearchQuery) -> list[Any]:
         return pg.filter_matches(query)
-
-    def only_stopwords(self, query: SearchQuery) -> bool:
-        positive = pg.positive_text(query)
-        if positive is None:
-            return False
-        return bool(self.connection.execute(pg.ONLY_STOPWORDS, {"positive": positive}).scalar())

@@ -1,7 +1,8 @@
 """Which database objects Alembic's model comparison ignores.
 
 The search structures (SQLite FTS5 table `summary_fts` and its shadow tables, PostgreSQL's
-generated `summary.search_vector` column and the GIN indexes of 0001-0003) live only in the
+generated `summary.search_keys` column (`search_vector` before 0006) and the GIN indexes of
+0001-0006) live only in the
 migrations: the SQLModel tables do not describe them, so the comparison must not report them as
 extra.
 """
@@ -12,8 +13,8 @@ from collections.abc import MutableMapping
 from typing import Any
 
 SEARCH_TABLE = "summary_fts"
-SEARCH_COLUMN = "search_vector"
-SEARCH_INDEX = "ix_summary_search_vector"
+SEARCH_COLUMNS = ("search_vector", "search_keys")  # before / from migration 0006
+SEARCH_INDEXES = ("ix_summary_search_vector", "ix_summary_search_keys")
 TITLE_SEARCH_INDEX = "ix_summary_title_tsv"  # migration 0002
 FILTER_SEARCH_INDEXES = (  # migration 0003
     "ix_summary_authors_tsv",
@@ -30,7 +31,7 @@ def include_name(
     if type_ == "table":
         return not name.startswith(SEARCH_TABLE)
     if type_ == "column":
-        return not (parent_names.get("table_name") == "summary" and name == SEARCH_COLUMN)
+        return not (parent_names.get("table_name") == "summary" and name in SEARCH_COLUMNS)
     if type_ == "index":
-        return name not in (SEARCH_INDEX, TITLE_SEARCH_INDEX, *FILTER_SEARCH_INDEXES)
+        return name not in (*SEARCH_INDEXES, TITLE_SEARCH_INDEX, *FILTER_SEARCH_INDEXES)
     return True

@@ -176,13 +176,26 @@ async def _downgrade(db: Database, revision: str) -> None:
         await conn.run_sync(run)
 
 
-async def test_postgres_phrases_stop_at_the_end_of_a_field(pg_db: Database) -> None:
-    """Migration 0005: without its gap, "generalize poorly" matched row 4, whose title ends in
-    "generalize" and whose summary starts with "Poorly"."""
+async def test_postgres_keys_keep_phrases_in_one_field_and_downgrade_to_0005(
+    pg_db: Database,
+) -> None:
+    """Migration 0006's keys pair words within one column: "generalize poorly" is not row 4,
+    whose title ends in "generalize" and whose summary starts with "Poorly" (0005 fixed the same
+    in search_vector). The downgrade gives 0005's vector back, the upgrade the keys again."""
     async with pg_db.connect() as conn:
         await conn.execute(sa.insert(SUMMARIES), ROWS)
     assert await _ids(pg_db, '"generalize poorly"') == {1, 2, 5}
-    await _downgrade(pg_db, "0004")
-    assert 4 in await _ids(pg_db, '"generalize poorly"')  # the old vector: title ran into text
+    # Stopwords are words here too ("in" was dropped by the english configuration).
+    assert await _ids(pg_db, '"only in distribution"') == {1, 2}
+    await _downgrade(pg_db, "0005")
+    async with pg_db.connect() as conn:
+        found = await conn.execute(
+            sa.text(
+                "SELECT id FROM summary"
+                " WHERE search_vector @@ phraseto_tsquery('english', 'generalize poorly')"
+            )
+        )
+        assert {row[0] for row in found} == {1, 2, 5}
     await pg_db.upgrade()
     assert await _ids(pg_db, '"generalize poorly"') == {1, 2, 5}
+    assert await _ids(pg_db, "scaling author:Steinh") == {9}
