@@ -300,9 +300,10 @@ def run(
     query_count: int = 200,
     postgres_url: str | None = PG_URL,
     like_sample: int = 50,
+    sqlite: bool = True,
 ) -> list[Result]:
     texts = queries(query_count)
-    results = asyncio.run(_sqlite(n, texts, like_sample))
+    results = asyncio.run(_sqlite(n, texts, like_sample)) if sqlite else []
     if postgres_url:
         results += asyncio.run(_postgres(n, texts, postgres_url, like_sample))
     return results
@@ -315,9 +316,11 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="5,000 summaries, 40 queries")
     parser.add_argument("--like-sample", type=int, default=50, help="queries the scan runs")
     parser.add_argument("--no-postgres", action="store_true")
+    parser.add_argument("--no-sqlite", action="store_true")
     args = parser.parse_args()
     n, count = (5_000, 40) if args.quick else (args.n, args.queries)
-    results = run(n, count, None if args.no_postgres else PG_URL, args.like_sample)
+    postgres = None if args.no_postgres else PG_URL
+    results = run(n, count, postgres, args.like_sample, sqlite=not args.no_sqlite)
     for r in results:
         print(f"{r.name}: {r.metric} = {r.ratio:.3f}× (target ≤ {r.target}); {r.note}")
 

@@ -43,11 +43,14 @@ LEVELS = range(10, 17)
 UNIT = 1 << LEVELS.start  # ids in the smallest block
 LARGEST = 1 << (LEVELS.stop - 1 - LEVELS.start)  # units in the largest block
 WINDOW_BLOCKS = 4  # blocks in one window at most: each is one more OR branch in every check
-GROWTH = 8  # a window covers at most this many times the ids seen before it
+# The first window: the block of 2**FIRST_LEVEL ids holding the newest id and the one before.
+FIRST_LEVEL = 10
+GROWTH = 8  # a window covers at most this many times the ids seen before it…
+SAMPLE = 10  # …until this many matches were seen
 # When the density seen so far expects at most this many matches in all the older rows, they
 # are fetched in one statement rather than another window (a heap row costs 1-5 µs).
-REST_AT_ONCE = 400
-SLACK = 1.3  # a sized window aims at this many times the rows still missing
+REST_AT_ONCE = 200
+SLACK = 1.1  # a sized window aims at this many times the rows still missing
 
 _CONFIG: Any = sa.literal_column("'anbot_words'::regconfig")
 _KEYS: Any = sa.literal_column("summary.search_keys")
@@ -123,13 +126,13 @@ def _first(shape: FilterShape, window: bool) -> Any:
     rows (base, top, id, title, authors, summarizer); one row of NULL heads when none match."""
     if not window:
         return sa.select(_START.c.base, _START.c.top)
-    newest_block = sa.cast(
-        sa.literal(f"'{_BLOCK_MARK}{LEVELS.start}:")
-        + sa.cast(_START.c.top.op(">>")(LEVELS.start), sa.Text())
-        + sa.literal("'"),
-        TSQUERY,
-    )
-    tsquery = _and(sa.cast(_START.c.base, TSQUERY), newest_block)
+    newest = _START.c.top.op(">>")(FIRST_LEVEL)
+    blocks = [
+        sa.literal(f"'{_BLOCK_MARK}{FIRST_LEVEL}:") + sa.cast(block, sa.Text()) + sa.literal("'")
+        for block in (newest, newest - 1)
+    ]
+    newest_blocks = sa.cast(blocks[0] + sa.literal(" | ") + blocks[1], TSQUERY)
+    tsquery = _and(sa.cast(_START.c.base, TSQUERY), newest_blocks)
     heads = sa.select(*_HEADS).where(_matches(tsquery), *filter_template(shape)).lateral("heads")
     return sa.select(_START.c.base, _START.c.top, heads).select_from(
         _START.outerjoin(heads, sa.true())
@@ -171,7 +174,8 @@ def newest(
         rows = connection.execute(_statement(shape, True, False), params).all()
         return sorted(rows, key=lambda row: row[0], reverse=True)[offset:need]
     found = sorted((row[2:] for row in first if row[2] is not None), reverse=True)
-    end = top >> LEVELS.start  # in units, exclusive: the next window ends below it
+    # In units, exclusive: the next window ends below the first one.
+    end = max((top >> FIRST_LEVEL) - 1, 0) << (FIRST_LEVEL - LEVELS.start)
     units = _next_units(len(found), top + 1 - end * UNIT, need - len(found))
     while len(found) < need and end > 0:
         seen = top + 1 - end * UNIT
@@ -221,10 +225,12 @@ def window_blocks(end: int, units: int) -> tuple[list[str], int]:
 
 
 def _next_units(found: int, seen: int, missing: int) -> int:
-    """Units the next window needs to hold `missing` more rows at the density seen so far,
-    at most GROWTH times the ids seen (a few matches make a rough density)."""
+    """Units the next window needs to hold `missing` more rows at the density seen so far;
+    under SAMPLE matches the density is too rough to trust, so at most GROWTH times the ids
+    seen (each window is a round trip, each needless row a heap visit: both cost)."""
     most = max(1, GROWTH * seen // UNIT)
     if found == 0:
         return most
     per_unit = found / seen * UNIT
-    return max(1, min(most, math.ceil(missing * SLACK / per_unit)))
+    wanted = max(1, math.ceil(missing * SLACK / per_unit))
+    return wanted if found >= SAMPLE else min(most, wanted)

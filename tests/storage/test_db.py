@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+import storage.db as db_module
 from storage.db import Database, DatabaseUnavailable
 
 
@@ -159,3 +160,40 @@ async def test_run_sync_unreachable_sqlite_is_unavailable(tmp_path: Path) -> Non
             await db.run_sync(_write_then_read, "x")
     finally:
         await db.dispose()
+
+
+def _backend_pid(conn: sa.Connection) -> int:
+    return int(conn.execute(sa.text("SELECT pg_backend_pid()")).scalar_one())
+
+
+async def _kill(db: Database, pid: int) -> None:
+    """Terminate a backend from another engine (the pool would hand back that very one)."""
+    other = Database(db.url.render_as_string(hide_password=False))
+    try:
+        async with other.connect() as conn:
+            await conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+    finally:
+        await other.dispose()
+
+
+async def test_an_idle_connection_is_pinged_and_replaced_when_dead(
+    pg_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a server restart does to the pool: the next unit of work gets a live connection."""
+    pid = await pg_db.run_sync(_backend_pid)
+    await _kill(pg_db, pid)
+    monkeypatch.setattr(db_module, "IDLE_PING_SECONDS", 0.0)  # every checkout counts as idle
+    assert await pg_db.run_sync(_backend_pid) != pid
+
+
+async def test_a_connection_used_just_now_is_not_pinged(
+    pg_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The cost of skipping the ping: a connection killed within IDLE_PING_SECONDS of its last
+    use fails the next statement, once; the pool then drops it and the retry works."""
+    monkeypatch.setattr(db_module, "IDLE_PING_SECONDS", 3600.0)
+    pid = await pg_db.run_sync(_backend_pid)
+    await _kill(pg_db, pid)
+    with pytest.raises(sa.exc.DBAPIError):
+        await pg_db.run_sync(_backend_pid)
+    assert await pg_db.run_sync(_backend_pid) != pid
