@@ -159,7 +159,7 @@ def _usable(word: str) -> bool:
 
 
 async def load(db: Database, issues: list[dict[str, Any]], summaries: list[dict[str, Any]]) -> None:
-    async with db.connect() as conn:
+    async with db.bulk_load(), db.connect() as conn:
         await conn.execute(sa.insert(ISSUES), issues)
         for i in range(0, len(summaries), INSERT_BATCH):
             await conn.execute(sa.insert(SUMMARIES), summaries[i : i + INSERT_BATCH])
@@ -224,7 +224,7 @@ async def measure(
     await db.upgrade()
     start = time.perf_counter()
     await load(db, issues, summaries)
-    await db.analyze()  # as `anbot import` does after its bulk load
+    await db.analyze()  # as `anbot import-database` does after its bulk load
     loaded = time.perf_counter() - start
     # The bot holds no corpus in memory: 100k row dicts left alive would make every garbage
     # collection during the timings walk them.

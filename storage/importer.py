@@ -132,7 +132,7 @@ async def import_database(
     """Load the CSV at `path` into `db`; safe to run again."""
     rows = await asyncio.to_thread(read_database_csv, path)
     report = ImportReport(rows=len(rows))
-    async with db.session() as session, session.begin():
+    async with db.bulk_load(), db.session() as session, session.begin():
         issues = await _issues_for(session, rows, report)
         keys = _keys_per_issue(rows)
         existing = await _existing_summaries(session)

@@ -118,3 +118,23 @@ async def test_import_refreshes_planner_statistics(db: Database, data_dir: Path)
                 sa.text("SELECT count(DISTINCT segid) FROM summary_fts_idx")
             )
         assert segments == 1
+
+
+async def test_postgres_import_leaves_no_pending_search_entries(
+    pg_db: Database, data_dir: Path
+) -> None:
+    """Database.bulk_load: the search index collects the import's entries in its pending list,
+    merges them at the end and stops collecting (a pending list is read by every search)."""
+    import sqlalchemy as sa
+
+    options = sa.text(
+        "SELECT reloptions FROM pg_class WHERE relname = 'ix_summary_search_keys' "
+        "AND relnamespace = current_schema()::regnamespace"
+    )
+    async with pg_db.bulk_load(), pg_db.connect() as conn:
+        assert "fastupdate=on" in (await conn.scalar(options))
+    await import_database(pg_db, data_dir / "an-summaries-database.csv")
+    async with pg_db.connect() as conn:
+        assert "fastupdate=off" in (await conn.scalar(options))
+        left = await conn.scalar(sa.text("SELECT gin_clean_pending_list('ix_summary_search_keys')"))
+    assert left == 0
