@@ -197,3 +197,16 @@ async def test_a_connection_used_just_now_is_not_pinged(
     with pytest.raises(sa.exc.DBAPIError):
         await pg_db.run_sync(_backend_pid)
     assert await pg_db.run_sync(_backend_pid) != pid
+
+
+def _statements_share_a_transaction(conn: sa.Connection) -> bool:
+    conn.execute(sa.text("SELECT pg_sleep(0.02)"))
+    # now() is the start of the transaction, statement_timestamp() that of this statement.
+    return bool(conn.execute(sa.text("SELECT now() < statement_timestamp()")).scalar_one())
+
+
+async def test_run_sync_without_snapshot_has_no_transaction(pg_db: Database) -> None:
+    assert await pg_db.run_sync(_statements_share_a_transaction)
+    assert not await pg_db.run_sync(_statements_share_a_transaction, snapshot=False)
+    # A write always gets its transaction (commit or roll back as a whole).
+    assert await pg_db.run_sync(_statements_share_a_transaction, write=True, snapshot=False)
