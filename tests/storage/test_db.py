@@ -200,9 +200,9 @@ async def test_a_connection_used_just_now_is_not_pinged(
 
 
 def _statements_share_a_transaction(conn: sa.Connection) -> bool:
-    conn.execute(sa.text("SELECT pg_sleep(0.02)"))
-    # now() is the start of the transaction, statement_timestamp() that of this statement.
-    return bool(conn.execute(sa.text("SELECT now() < statement_timestamp()")).scalar_one())
+    # SET LOCAL lasts until the end of the transaction: outside one it lasts not even that long.
+    conn.execute(sa.text("SET LOCAL statement_timeout = '4321ms'"))
+    return bool(conn.execute(sa.text("SHOW statement_timeout")).scalar_one() == "4321ms")
 
 
 async def test_run_sync_without_snapshot_has_no_transaction(pg_db: Database) -> None:
