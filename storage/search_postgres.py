@@ -108,8 +108,8 @@ def filter_matches(query: SearchQuery) -> list[Any]:
     return [_matches(_tsquery(_key_params(query, filters_only=True)))]
 
 
-# The query's tsquery as text, computed once per search (a plpgsql call costs about 0.4 ms),
-# and the newest id.
+# The query's tsquery as text, computed once per search (the windows after the first pass it
+# back as a constant the planner can read), and the newest id.
 _START: Any = sa.select(
     sa.cast(_tsquery({}), sa.Text()).label("base"),
     sa.select(sa.func.max(col(Summary.id))).scalar_subquery().label("top"),
@@ -124,8 +124,9 @@ def _and(a: Any, b: Any) -> Any:
 
 @lru_cache(maxsize=16)
 def _first(shape: FilterShape, window: bool) -> Any:
-    """_START and, in the same round trip, the matches in the newest block of ids (window), as
-    rows (base, top, id, title, authors, summarizer); one row of NULL heads when none match."""
+    """_START and, in the same round trip, the matches in the two newest blocks of ids (when
+    `window`), as rows (base, top, id, title, authors, summarizer); one row of NULL heads when
+    none match."""
     if not window:
         return sa.select(_START.c.base, _START.c.top)
     newest = _START.c.top.op(">>")(FIRST_LEVEL)
