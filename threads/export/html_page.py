@@ -16,10 +16,10 @@ from html import escape
 from importlib.resources import files
 
 from threads.export._common import (
-    CHUNK_CHARS,
     DELETED,
     MAX_VISUAL_DEPTH,
     attachment_label,
+    chunked,
     header_facts,
     is_web_url,
     iso_z,
@@ -188,31 +188,27 @@ def _render(
         f"<title>{title}</title><style>{stylesheet()}</style></head>\n"
         f"<body><header><h1>{title}</h1><p>{facts}{thread_link}</p></header><main>\n"
     )
+    yield from chunked(_body(walker))
+
+
+def _body(walker: Iterator[tuple[CommentNode, CommentNode | None]]) -> Iterator[str]:
+    """The comments as nested <article>s, then the closing tags of the page."""
     # Open <article>s, by visual level (strictly increasing, so at most MAX_VISUAL_DEPTH + 1),
     # each with whether its replies <div> is open yet.
     levels: list[int] = []
     replies_open: list[int] = []
-    parts: list[str] = []
-    size = 0
     article = _article
     for node, parent in walker:
         depth = node.depth
         level = depth if depth < MAX_VISUAL_DEPTH else MAX_VISUAL_DEPTH
         while levels and levels[-1] >= level:
             levels.pop()
-            parts.append(_CLOSE_ARTICLE[replies_open.pop()])
+            yield _CLOSE_ARTICLE[replies_open.pop()]
         if replies_open and not replies_open[-1]:
             replies_open[-1] = 1
-            parts.append('<div class="replies">')
+            yield '<div class="replies">'
         levels.append(level)
         replies_open.append(0)
-        html = article(node, parent)
-        parts.append(html)
-        size += len(html)
-        if size >= CHUNK_CHARS:
-            yield "".join(parts)
-            parts.clear()
-            size = 0
-    parts.extend(_CLOSE_ARTICLE[is_open] for is_open in reversed(replies_open))
-    parts.append("</main></body></html>\n")
-    yield "".join(parts)
+        yield article(node, parent)
+    yield from (_CLOSE_ARTICLE[is_open] for is_open in reversed(replies_open))
+    yield "</main></body></html>\n"
