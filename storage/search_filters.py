@@ -19,6 +19,7 @@ from storage.query import SearchQuery, words
 __all__ = [
     "FilterShape",
     "as_prefix",
+    "bound",
     "filter_conditions",
     "filter_params",
     "filter_shape",
@@ -59,7 +60,7 @@ def _filters(shape: FilterShape, values: dict[str, str]) -> tuple[Any, ...]:
     if author:
         out.append(_contains(col(Summary.authors), "f_author", values))
     if summarizer:
-        wanted = sa.func.lower(_bind("f_summarizer", values))
+        wanted = sa.func.lower(bound("f_summarizer", values))
         out.append(sa.func.lower(col(Summary.summarizer)) == wanted)
     return tuple(out)
 
@@ -80,15 +81,18 @@ def filter_conditions(query: SearchQuery) -> list[Any]:
     return list(_filters(filter_shape(query), filter_params(query)))
 
 
-def _bind(name: str, values: dict[str, str]) -> Any:
-    if name in values:  # a value in place: unique, so two such conditions never collide
-        return sa.bindparam(name, values[name], type_=sa.String(), unique=True)
-    return sa.bindparam(name, type_=sa.String())
+def bound(name: str, values: dict[str, Any], type_: Any = None) -> Any:
+    """A bind parameter `name`: with its value in place when `values` has one (unique, so two
+    such conditions never collide), else to be supplied at execution (a cached template)."""
+    type_ = sa.String() if type_ is None else type_
+    if name in values:
+        return sa.bindparam(name, values[name], type_=type_, unique=True)
+    return sa.bindparam(name, type_=type_)
 
 
 def _contains(column: Any, name: str, values: dict[str, str]) -> Any:
     # lower() on both sides, as SQLAlchemy's icontains does: the same folding either way.
-    return sa.func.lower(column).like(sa.func.lower(_bind(name, values)), escape=_ESCAPE)
+    return sa.func.lower(column).like(sa.func.lower(bound(name, values)), escape=_ESCAPE)
 
 
 def _pattern(text: str) -> str:

@@ -33,6 +33,7 @@ from storage.query import SearchQuery, words
 from storage.search_filters import (
     FilterShape,
     as_prefix,
+    bound,
     filter_params,
     filter_shape,
     filter_template,
@@ -67,20 +68,14 @@ def has_words(query: SearchQuery) -> bool:
 
 def _tsquery(values: dict[str, Any]) -> Any:
     """anbot_search_query(…) of the query's words and filters: bound, or `values` in place."""
-
-    def bind(name: str, type_: Any) -> Any:
-        if name in values:
-            return sa.bindparam(name, values[name], type_=type_, unique=True)
-        return sa.bindparam(name, type_=type_)
-
     return sa.func.anbot_search_query(
         _CONFIG,
-        bind("k_parts", _TEXTS),
-        bind("k_excluded", _TEXTS),
-        bind("k_section", sa.Text()),
-        bind("k_authors", sa.Text()),
-        bind("k_prefix", sa.Boolean()),
-        bind("k_summarizer", sa.Text()),
+        bound("k_parts", values, _TEXTS),
+        bound("k_excluded", values, _TEXTS),
+        bound("k_section", values, sa.Text()),
+        bound("k_authors", values, sa.Text()),
+        bound("k_prefix", values, sa.Boolean()),
+        bound("k_summarizer", values, sa.Text()),
     )
 
 

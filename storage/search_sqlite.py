@@ -19,6 +19,7 @@ from storage.models import Issue, Summary
 from storage.query import SearchQuery, words
 from storage.search_filters import (
     FilterShape,
+    bound,
     filter_params,
     filter_shape,
     filter_template,
@@ -151,6 +152,4 @@ def _issue_ids() -> Any:
 
 def _match(expression: str | None = None) -> Any:
     """`summary_fts MATCH :fts`; with `expression`, its value in place (a unique parameter)."""
-    if expression is None:
-        return _FTS_NAME.op("MATCH")(sa.bindparam("fts", type_=sa.String()))
-    return _FTS_NAME.op("MATCH")(sa.bindparam("fts", expression, sa.String(), unique=True))
+    return _FTS_NAME.op("MATCH")(bound("fts", {} if expression is None else {"fts": expression}))
