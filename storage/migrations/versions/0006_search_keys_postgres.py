@@ -49,7 +49,7 @@ depends_on: str | Sequence[str] | None = None
 # Lexeme marks: private-use characters storage.query refuses in input (as SQLite's keys, 0004).
 JOIN = "U&'\\E000'"
 TAGS = {"section": "U&'\\E002'", "authors": "U&'\\E003'", "summarizer": "U&'\\E004'"}
-BUCKET = "U&'\\E005'"
+BLOCK = "U&'\\E005'"
 # Each id is in one block of 2**level ids at every level: `10:97` holds ids 97*1024 to 98*1024-1.
 LEVELS = range(10, 17)  # storage.search_postgres.LEVELS
 
@@ -112,7 +112,7 @@ _FUNCTIONS = (
         || anbot_tags({TAGS["section"]}, section)
         || anbot_tags({TAGS["authors"]}, authors)
         || anbot_tags({TAGS["summarizer"]}, summarizer)
-        || ARRAY(SELECT {BUCKET} || level || ':' || (id >> level)
+        || ARRAY(SELECT {BLOCK} || level || ':' || (id >> level)
                  FROM generate_series({LEVELS.start}, {LEVELS.stop - 1}) AS level)
       )
       FROM (SELECT anbot_stems(cfg, title) AS t, anbot_stems(cfg, authors) AS a,
@@ -133,20 +133,19 @@ _FUNCTIONS = (
       IF cardinality(stems) > 1 THEN
         stems := anbot_pairs(stems);
       END IF;
-      RETURN anbot_lexemes(stems, ' & ', false);
+      RETURN anbot_and(stems, false);
     END
     $f$
     """,
-    # Lexemes (each quoted) joined by an operator (' & ', ' | '), the last a prefix when asked.
+    # AND of lexemes (each quoted), the last one a prefix when asked.
     """
-    CREATE FUNCTION anbot_lexemes(lexemes text[], operator text, prefix boolean)
-    RETURNS tsquery
+    CREATE FUNCTION anbot_and(lexemes text[], prefix boolean) RETURNS tsquery
     LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $f$
       SELECT CASE WHEN cardinality(lexemes) > 0 THEN (
         SELECT string_agg(
                  '''' || replace(replace(lexeme, '\\', '\\\\'), '''', '''''') || ''''
                  || CASE WHEN prefix AND i = cardinality(lexemes) THEN ':*' ELSE '' END,
-                 operator ORDER BY i)
+                 ' & ' ORDER BY i)
         FROM unnest(lexemes) WITH ORDINALITY AS t(lexeme, i))::tsquery
       END
     $f$
@@ -168,11 +167,11 @@ _FUNCTIONS = (
         result := anbot_both(result, anbot_part_query(cfg, part));
       END LOOP;
       result := anbot_both(
-        result, anbot_lexemes(anbot_tags({TAGS["section"]}, section), ' & ', false));
+        result, anbot_and(anbot_tags({TAGS["section"]}, section), false));
       result := anbot_both(
-        result, anbot_lexemes(anbot_tags({TAGS["authors"]}, authors), ' & ', author_prefix));
+        result, anbot_and(anbot_tags({TAGS["authors"]}, authors), author_prefix));
       result := anbot_both(
-        result, anbot_lexemes(anbot_tags({TAGS["summarizer"]}, summarizer), ' & ', false));
+        result, anbot_and(anbot_tags({TAGS["summarizer"]}, summarizer), false));
       IF result IS NULL THEN
         RETURN NULL;  -- nothing to look for: no row matches NULL
       END IF;
@@ -195,7 +194,7 @@ _FUNCTIONS = (
 _DROP_FUNCTIONS = (
     "anbot_search_query(regconfig, text[], text[], text, text, boolean, text)",
     "anbot_both(tsquery, tsquery)",
-    "anbot_lexemes(text[], text, boolean)",
+    "anbot_and(text[], boolean)",
     "anbot_part_query(regconfig, text)",
     "anbot_search_keys(regconfig, integer, text, text, text, text, text, jsonb)",
     "anbot_json_strings(jsonb)",
