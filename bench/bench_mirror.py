@@ -321,7 +321,7 @@ async def time_mirror_cog(path: Path, objects: Sequence[object]) -> float:
     try:
         async with aiohttp.ClientSession() as session:
             bot = AnBot(settings, db, session, extensions=())
-            await bot.load_extension("bot.cogs.mirror")  # cog_load: tracked threads, writer
+            await bot.load_extension("bot.mirror")  # cog_load: tracked threads, writer
             cog: Any = bot.get_cog("Mirror")
             handlers: dict[type, Callable[[Any], Any]] = {
                 discord.Message: cog.on_message,
@@ -337,7 +337,7 @@ async def time_mirror_cog(path: Path, objects: Sequence[object]) -> float:
                     await handlers[type(obj)](obj)
             await cog.writer.flush()
             seconds = time.perf_counter() - start
-            await bot.unload_extension("bot.cogs.mirror")
+            await bot.unload_extension("bot.mirror")
             return seconds
     finally:
         await db.dispose()

@@ -16,6 +16,7 @@ import discord
 from discord.ext import commands
 
 from bot.config import Settings
+from bot.discord_api import make_intents, point_discord_at
 from bot.errors import AnTree
 from bot.logging import get_logger, setup_logging
 from storage.db import Database
@@ -24,21 +25,11 @@ from storage.leader import LeaderLock
 log = get_logger(__name__)
 
 DEFAULT_EXTENSIONS: tuple[str, ...] = (
-    "bot.cogs.feeds",
-    "bot.cogs.publisher",
-    "bot.cogs.mirror",
-    "bot.cogs.commands",
+    "bot.feeds",
+    "bot.publish",
+    "bot.mirror",
+    "bot.commands",
 )
-
-
-def make_intents() -> discord.Intents:
-    """Guilds, guild messages with their content (privileged), reactions; no member list."""
-    intents = discord.Intents.none()
-    intents.guilds = True
-    intents.guild_messages = True
-    intents.message_content = True
-    intents.guild_reactions = True
-    return intents
 
 
 class AnBot(commands.Bot):
@@ -110,9 +101,7 @@ async def run_bot(settings: Settings) -> None:
     if settings.discord_api_base:
         if not settings.discord_gateway_url:
             raise ValueError("ANBOT_DISCORD_API_BASE is set but ANBOT_DISCORD_GATEWAY_URL is not")
-        # The one documented way to point discord.py at another Discord-compatible API.
-        from sandbox.connect import point_discord_at
-
+        # Another Discord-compatible API (the sandbox in a subprocess); see bot/discord_api.py.
         point_discord_at(settings.discord_api_base, settings.discord_gateway_url)
     async with Database(settings.database_url) as db, aiohttp.ClientSession() as session:
         await db.upgrade()

@@ -2,5 +2,5 @@
 discord.py client: used by the tests and by ``anbot sandbox``.
 
 Start here: ``sandbox.server.SandboxServer``, ``sandbox.demo.build_demo_world``,
-``sandbox.connect.point_discord_at``, ``sandbox.testing.running_client``.
+``bot.discord_api.point_discord_at``, ``sandbox.testing.running_client``.
 """

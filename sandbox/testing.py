@@ -9,7 +9,7 @@ from typing import TypeVar
 
 import discord
 
-from sandbox.connect import discord_pointed_at
+from bot.discord_api import discord_pointed_at
 from sandbox.server import SandboxServer
 
 ClientT = TypeVar("ClientT", bound=discord.Client)
@@ -44,13 +44,3 @@ async def running_client(
             await client.close()
             with contextlib.suppress(asyncio.CancelledError):
                 await asyncio.wait_for(task, 10)
-
-
-def default_intents() -> discord.Intents:
-    """What anbot asks for: guilds, guild messages, message content, reactions."""
-    intents = discord.Intents.none()
-    intents.guilds = True
-    intents.guild_messages = True
-    intents.message_content = True
-    intents.guild_reactions = True
-    return intents

@@ -16,8 +16,8 @@ RUN = "from bot.cli import app; app(['run'])"
 # restarts the bot many times keeps one such process warm, so a restart costs no import time
 # (only one process ever gets past readline at a time).
 WARM_RUN = (
-    "import sys; from bot.cli import app; import bot.app, bot.cogs.feeds, bot.cogs.publisher, "
-    "bot.cogs.mirror, bot.cogs.commands, storage.ingest, storage.migrations; "
+    "import sys; from bot.cli import app; import bot.app, bot.feeds, bot.publish, "
+    "bot.mirror, bot.commands, storage.ingest, storage.migrations; "
     "sys.stdin.readline() or sys.exit(0); app(['run'])"
 )
 

@@ -1,8 +1,8 @@
 """The `/an` slash-command group: search, summary, issue, latest, thread, track, untrack, export.
 
-Callbacks stay thin: storage functions answer, bot/lookup.py draws embeds, bot/views.py pages,
-bot/checks.py decides who may, and every failure is raised to bot/errors.AnTree, which answers
-ephemerally with a specific message.
+Callbacks stay thin: storage functions answer, lookup.py (beside this module) draws embeds,
+views.py pages, checks.py decides who may, and every failure is raised to bot/errors.AnTree,
+which answers ephemerally with a specific message.
 """
 
 from __future__ import annotations
@@ -17,12 +17,12 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
-from bot import lookup
-from bot.checks import require_moderator, require_readable
+from bot.commands import lookup
+from bot.commands.checks import require_moderator, require_readable
+from bot.commands.exporting import fit_to_limit, parse_since, parse_thread_ref
+from bot.commands.views import send_paged
 from bot.errors import CannotSeeThread, UserFacingError
-from bot.exporting import fit_to_limit, parse_since, parse_thread_ref
 from bot.logging import get_logger
-from bot.views import send_paged
 from storage.comments import records_for_thread, thread_stats
 from storage.issues import (
     get_issue,
@@ -46,7 +46,7 @@ from threads.model import ThreadInfo
 
 if TYPE_CHECKING:
     from bot.app import AnBot
-    from bot.cogs.mirror import Mirror
+    from bot.mirror._cog import Mirror
 
 log = get_logger(__name__)
 
@@ -392,7 +392,7 @@ class AnCommands(commands.Cog):
         member = interaction.user
         if interaction.guild is None or not isinstance(member, discord.Member):
             return []
-        from bot.checks import can_read
+        from bot.commands.checks import can_read
         from storage.threads import tracked_threads
 
         async with self.bot.db.session() as session:
@@ -423,7 +423,3 @@ class AnCommands(commands.Cog):
         if not isinstance(channel, discord.Thread):
             raise CannotSeeThread()
         return channel
-
-
-async def setup(bot: AnBot) -> None:
-    await bot.add_cog(AnCommands(bot))

@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 
 import discord
 
-from bot.render import cut, summary_body
+from bot.publish.render import cut, summary_body
 from feeds.markdown import split_message
 from storage.models import Issue, Summary
 from storage.search import SearchHit

@@ -84,7 +84,3 @@ class FeedsCog(commands.Cog):
     @poll.before_loop
     async def _before(self) -> None:
         await self.bot.wait_until_ready()
-
-
-async def setup(bot: AnBot) -> None:
-    await bot.add_cog(FeedsCog(bot))

@@ -236,7 +236,3 @@ class Mirror(commands.Cog):
 
 def _now() -> datetime:
     return datetime.now(UTC)
-
-
-async def setup(bot: AnBot) -> None:
-    await bot.add_cog(Mirror(bot))

@@ -61,7 +61,3 @@ class PublisherCog(commands.Cog):
                 break
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(wanted.wait(), timeout=self.bot.settings.poll_interval)
-
-
-async def setup(bot: AnBot) -> None:
-    await bot.add_cog(PublisherCog(bot))

@@ -14,7 +14,7 @@ import discord
 
 from bot.logging import get_logger
 from bot.publish.pacing import Pacer
-from bot.render import TAG_LIMIT
+from bot.publish.render import TAG_LIMIT
 
 log = get_logger(__name__)
 

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import discord
 
-from bot import render
 from bot.logging import get_logger
+from bot.publish import render
 from bot.publish.pacing import Pacer, is_permanent, is_transient, with_retries
 from bot.publish.poster import Poster
 from storage import publications as pubs

@@ -11,7 +11,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import hashlib
-import importlib.util
 import random
 from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -131,11 +130,6 @@ class BotEnv:
         await self.publish(timeout)
 
 
-def available_extensions(names: Sequence[str] = DEFAULT_EXTENSIONS) -> tuple[str, ...]:
-    """The default extensions that exist yet (the bot helpers add theirs in parallel)."""
-    return tuple(n for n in names if importlib.util.find_spec(n) is not None)
-
-
 def bot_settings(server: SandboxServer, demo: DemoGuild, db_url: str, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "DISCORD_TOKEN": server.token,
@@ -186,7 +180,8 @@ async def make_bot_env(
         )
         if prepare is not None:
             prepare(server, demo, feeds)
-        names = available_extensions(extensions or DEFAULT_EXTENSIONS)
+        # Exactly these: a missing extension fails AnBot.setup_hook (and so the test).
+        names = tuple(extensions or DEFAULT_EXTENSIONS)
         async with aiohttp.ClientSession() as session:
 
             def factory() -> AnBot:

@@ -3,25 +3,46 @@
 from __future__ import annotations
 
 import importlib
+import inspect
 import logging
+import pkgutil
 
 import aiohttp
 import discord
 import pytest
 
-from bot.app import DEFAULT_EXTENSIONS, AnBot, make_intents
+from bot.app import DEFAULT_EXTENSIONS, AnBot
 from bot.config import Settings
+from bot.discord_api import make_intents
 from bot.errors import AnTree
 from bot.logging import REDACTED, RedactingFilter, setup_logging
 from storage.db import Database
 from tests.bot.conftest import BotEnv
 
 
-@pytest.mark.parametrize("name", ["bot.cogs.feeds", "bot.cogs.publisher"])
+@pytest.mark.parametrize("name", ["bot.feeds", "bot.publish"])
 def test_extension_has_setup(name: str) -> None:
     assert name in DEFAULT_EXTENSIONS
     module = importlib.import_module(name)
     assert callable(module.setup)
+
+
+@pytest.mark.parametrize("name", DEFAULT_EXTENSIONS)
+def test_every_default_extension_imports_and_has_setup(name: str) -> None:
+    """A renamed or moved cog fails here (the bot fixtures load exactly DEFAULT_EXTENSIONS)."""
+    module = importlib.import_module(name)
+    assert inspect.iscoroutinefunction(getattr(module, "setup", None)), name
+
+
+def test_every_extension_package_is_a_default_extension() -> None:
+    """A feature package with `setup` that DEFAULT_EXTENSIONS forgot would never be loaded."""
+    import bot
+
+    found = set()
+    for info in pkgutil.iter_modules(bot.__path__, "bot."):
+        if info.ispkg and hasattr(importlib.import_module(info.name), "setup"):
+            found.add(info.name)
+    assert found == set(DEFAULT_EXTENSIONS)
 
 
 def test_intents_are_the_documented_ones() -> None:
@@ -51,7 +72,7 @@ async def test_connected_bot_loads_its_cogs(bot_env: BotEnv) -> None:
     assert bot_env.bot.get_cog("PublisherCog") is not None
     feeds_cog = bot_env.bot.get_cog("FeedsCog")
     assert feeds_cog.poll.is_running()  # type: ignore[union-attr]
-    await bot_env.bot.unload_extension("bot.cogs.feeds")
+    await bot_env.bot.unload_extension("bot.feeds")
     assert not feeds_cog.poll.is_running()  # type: ignore[union-attr]
 
 
@@ -116,7 +137,7 @@ async def test_a_shard_process_identifies_as_its_shard_and_gets_only_its_guilds(
                 feed=None,
                 server=server,
                 demo=demo,
-                extensions=("bot.cogs.commands",),
+                extensions=("bot.commands",),
                 shard_count=2,
                 shard_ids=[shard],
                 dev_guild_id=None,
@@ -125,3 +146,27 @@ async def test_a_shard_process_identifies_as_its_shard_and_gets_only_its_guilds(
                 assert [s.shard_id for s in server.sessions] == [shard]
                 has_guild = env.bot.get_guild(demo.guild_id) is not None
                 assert has_guild is (shard == owner)
+
+
+def test_production_bot_code_imports_nothing_from_the_sandbox() -> None:
+    """Only `anbot sandbox` (bot/cli/demo.py) starts the sandbox; the bot itself never needs it."""
+    import ast
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[2] / "bot"
+    offenders = []
+    for path in sorted(root.rglob("*.py")):
+        if path.relative_to(root).as_posix() == "cli/demo.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = (
+                [a.name for a in node.names]
+                if isinstance(node, ast.Import)
+                else [node.module or ""]
+                if isinstance(node, ast.ImportFrom)
+                else []
+            )
+            offenders += [
+                f"{path.relative_to(root)}: {n}" for n in names if n.split(".")[0] == "sandbox"
+            ]
+    assert offenders == []

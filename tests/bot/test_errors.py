@@ -8,8 +8,8 @@ import random
 import pytest
 from discord import app_commands
 
+from bot.commands.exporting import fit_to_limit, parse_since, parse_thread_ref
 from bot.errors import GENERIC_ERROR, CannotSeeThread, UserFacingError, describe
-from bot.exporting import fit_to_limit, parse_since, parse_thread_ref
 from storage.query import QuerySyntaxError
 
 

@@ -1,7 +1,7 @@
 """Bad input to `/an issue`, `/an summary`, `/an latest` and `/an export` (hypothesis, ~25
 examples each, plus the classic troublemakers): always a clear answer, ephemeral when it is an
 error, never a trace or the generic "something went wrong" text. (`/an search` is fuzzed in
-tests/bot/test_commands.py.)"""
+tests/bot/commands/test_commands.py.)"""
 
 from __future__ import annotations
 
@@ -16,9 +16,9 @@ from hypothesis import strategies as st
 from bot.errors import GENERIC_ERROR
 from storage.db import Database
 from storage.importer import import_database
+from tests.bot.commands.test_commands import text_of
 from tests.bot.conftest import BotEnv, make_bot_env
-from tests.bot.test_commands import text_of
-from tests.bot.test_mirror import EXTENSIONS, stored, tracked_post
+from tests.bot.mirror.test_mirror import EXTENSIONS, stored, tracked_post
 
 pytestmark = pytest.mark.slow
 

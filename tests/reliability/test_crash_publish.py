@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from bot import render
+from bot.publish import render
 from sandbox.demo import DemoGuild, build_demo_world
 from sandbox.server import SandboxServer
 from sandbox.state import Event, World

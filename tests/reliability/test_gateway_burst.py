@@ -13,7 +13,7 @@ import pytest
 
 from storage.db import Database
 from tests.bot.conftest import BotEnv, make_bot_env
-from tests.bot.test_mirror import EXTENSIONS, stored, tracked_post
+from tests.bot.mirror.test_mirror import EXTENSIONS, stored, tracked_post
 from tests.reliability.mirrortruth import shape, truth
 
 MEMBERS = ("alice", "bob", "carol", "dave", "eve")

@@ -16,7 +16,7 @@ from sandbox.server import SandboxServer
 from storage.comments import stored_votes
 from storage.db import Database
 from tests.bot.conftest import BotEnv, make_bot_env
-from tests.bot.test_mirror import EXTENSIONS, mirror, stored, tracked_post
+from tests.bot.mirror.test_mirror import EXTENSIONS, mirror, stored, tracked_post
 from tests.reliability.mirrortruth import shape, truth
 
 MEMBERS = ("alice", "bob", "carol", "dave", "eve")

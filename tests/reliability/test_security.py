@@ -14,9 +14,9 @@ from sandbox.permissions import P
 from sandbox.server import SandboxServer
 from storage import publications as pubs
 from storage.db import Database
+from tests.bot.commands.test_commands import text_of
 from tests.bot.conftest import BotEnv, FeedFiles, make_bot_env
-from tests.bot.test_commands import text_of
-from tests.bot.test_mirror import stored
+from tests.bot.mirror.test_mirror import stored
 from tests.reliability.feedgen import generic_rss
 
 SECRET_NAME = "Renamed: plans for the moderation purge"

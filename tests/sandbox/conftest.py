@@ -10,9 +10,9 @@ from typing import Any
 import discord
 import pytest
 
+from bot.discord_api import make_intents
 from sandbox.demo import DemoGuild, build_demo_world
 from sandbox.server import SandboxServer
-from sandbox.testing import default_intents
 
 
 @dataclass
@@ -55,7 +55,7 @@ class RecordingClient(discord.Client):
     """A plain discord.Client that records the gateway events it gets."""
 
     def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("intents", default_intents())
+        kwargs.setdefault("intents", make_intents())
         kwargs.setdefault("guild_ready_timeout", 0.1)
         super().__init__(**kwargs)
         self.seen = Seen()

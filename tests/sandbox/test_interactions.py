@@ -12,8 +12,9 @@ import pytest
 from discord import app_commands
 from discord.ext import commands
 
+from bot.discord_api import make_intents
 from sandbox.errors import ApiError
-from sandbox.testing import default_intents, running_client
+from sandbox.testing import running_client
 from tests.sandbox.conftest import Env
 
 TOPICS = ["interpretability", "reward learning", "robustness", "forecasting"]
@@ -33,7 +34,7 @@ class Pager(discord.ui.View):
 
 
 def make_bot(guild_id: int) -> commands.Bot:
-    bot = commands.Bot(command_prefix="!", intents=default_intents(), guild_ready_timeout=0.1)
+    bot = commands.Bot(command_prefix="!", intents=make_intents(), guild_ready_timeout=0.1)
     group = app_commands.Group(name="an", description="Alignment Newsletter")
 
     @group.command(name="search", description="Search summaries")

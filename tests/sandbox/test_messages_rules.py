@@ -8,10 +8,11 @@ import io
 import discord
 import pytest
 
+from bot.discord_api import make_intents
 from sandbox.demo import build_demo_world
 from sandbox.errors import ApiError
 from sandbox.server import SandboxServer
-from sandbox.testing import default_intents, running_client
+from sandbox.testing import running_client
 from tests.sandbox.conftest import Env, RecordingClient
 
 
@@ -99,7 +100,7 @@ async def test_two_shards_each_get_their_guild() -> None:
     world.add_member(other.id, world.bot_user_id)
     async with SandboxServer(world) as server:
         factory = lambda: discord.AutoShardedClient(  # noqa: E731
-            intents=default_intents(), shard_count=2, guild_ready_timeout=0.1
+            intents=make_intents(), shard_count=2, guild_ready_timeout=0.1
         )
         async with running_client(server, factory) as client:
             assert {s.shard_id for s in server.sessions} == {0, 1}

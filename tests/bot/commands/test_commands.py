@@ -15,7 +15,7 @@ from storage.comments import records_for_thread
 from storage.db import Database
 from storage.importer import import_database
 from tests.bot.conftest import BotEnv, make_bot_env
-from tests.bot.test_mirror import EXTENSIONS, stored, tracked_post
+from tests.bot.mirror.test_mirror import EXTENSIONS, stored, tracked_post
 from threads.export import export
 from threads.model import ThreadInfo
 

@@ -18,7 +18,7 @@ from tests.threads.seed_comments import SEED_COMMENTS
 from threads.export import export
 from threads.model import CommentRecord, ThreadInfo
 
-EXTENSIONS = ("bot.cogs.mirror", "bot.cogs.commands")
+EXTENSIONS = ("bot.mirror", "bot.commands")
 AUTHORS = ("alice", "bob", "carol", "dave", "eve")
 
 

@@ -15,7 +15,7 @@ from sandbox.server import SandboxServer
 from storage import publications as pubs
 from storage.db import Database
 from tests.bot.conftest import BotEnv, make_bot_env
-from tests.bot.test_publisher import thread_creates
+from tests.bot.publish.test_publisher import thread_creates
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from bot import render
+from bot.publish import render
 from storage.models import Issue, Summary
 
 

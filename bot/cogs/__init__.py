@@ -1,1 +1,0 @@
-"""discord.py extensions: each module has `async def setup(bot)` adding its cog."""

@@ -1,0 +1,1 @@
+"""Tests of bot/publish/ (the publisher cog, pacing, rendering, outbox cycle)."""
