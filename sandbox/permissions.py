@@ -8,10 +8,8 @@ parent channel's overwrites.
 from __future__ import annotations
 
 from enum import IntFlag
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from sandbox.state import Channel, Guild
+from sandbox.models import Channel, Guild
 
 
 class P(IntFlag):
