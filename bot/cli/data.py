@@ -258,17 +258,12 @@ async def _find_issue(session: AsyncSession, which: str) -> Issue:
 async def _poll(db: Database, url: str) -> PollReport:
     import aiohttp
 
-    from feeds.fetch import FeedFetcher
+    from bot.feeds.fetcher import fetcher_from_settings
     from storage.ingest import poll_feed
 
     settings = Settings()
     async with aiohttp.ClientSession() as http:
-        fetcher = FeedFetcher(
-            http,
-            timeout=settings.fetch_timeout,
-            max_bytes=settings.fetch_max_bytes,
-            max_redirects=5,
-        )
+        fetcher = fetcher_from_settings(settings, http)
         return await poll_feed(
             db, fetcher, url, backfill=settings.backfill, max_failures=settings.feed_max_failures
         )
