@@ -44,16 +44,15 @@ class Renderer(Protocol):
 class ExportFormat:
     name: Format
     extension: str  # without the dot
-    mime_type: str
     render: Renderer
 
 
 FORMAT_INFO: dict[Format, ExportFormat] = {
-    "markdown": ExportFormat("markdown", "md", "text/markdown; charset=utf-8", render_markdown),
-    "json": ExportFormat("json", "json", "application/json", render_json),
-    "jsonl": ExportFormat("jsonl", "jsonl", "application/jsonl", render_jsonl),
-    "html": ExportFormat("html", "html", "text/html; charset=utf-8", render_html),
-    "csv": ExportFormat("csv", "csv", "text/csv; charset=utf-8", render_csv),
+    "markdown": ExportFormat("markdown", "md", render_markdown),
+    "json": ExportFormat("json", "json", render_json),
+    "jsonl": ExportFormat("jsonl", "jsonl", render_jsonl),
+    "html": ExportFormat("html", "html", render_html),
+    "csv": ExportFormat("csv", "csv", render_csv),
 }
 
 
@@ -63,24 +62,11 @@ class UnknownFormatError(ValueError):
 
 
 def format_info(fmt: str) -> ExportFormat:
-    """The format's extension, MIME type and renderer; UnknownFormatError if there is none."""
+    """The format's file extension and renderer; UnknownFormatError if there is none."""
     try:
         return FORMAT_INFO[fmt]  # type: ignore[index]  # str narrowed by the lookup itself
     except KeyError:
         raise UnknownFormatError(fmt) from None
-
-
-def extension(fmt: str) -> str:
-    return format_info(fmt).extension
-
-
-def mime_type(fmt: str) -> str:
-    return format_info(fmt).mime_type
-
-
-def filename(info: ThreadInfo, fmt: str) -> str:
-    """A safe default file name: ``thread-<id>.<ext>``."""
-    return f"thread-{info.id}.{extension(fmt)}"
 
 
 def export(
@@ -112,10 +98,7 @@ __all__ = [
     "Renderer",
     "UnknownFormatError",
     "export",
-    "extension",
-    "filename",
     "format_info",
-    "mime_type",
     "render_csv",
     "render_html",
     "render_json",

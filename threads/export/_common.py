@@ -46,10 +46,6 @@ def iso_z(moment: datetime) -> str:
     return iso(moment) or ""  # never "": iso only returns None for None
 
 
-def visual_depth(node: CommentNode) -> int:
-    return min(node.depth, MAX_VISUAL_DEPTH)
-
-
 _NOT_IN_URLS = re.compile(r'[\x00-\x20\x7f-\x9f"<>`\\{}|^]')
 
 

@@ -38,10 +38,6 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _HEADER = ",".join(COLUMNS) + "\r\n"
 
 
-def guard_formula(text: str) -> str:
-    return "'" + text if text.startswith(_FORMULA_START) else text
-
-
 def text_cell(text: str) -> str:
     """A text cell: formula-guarded, then quoted as csv.writer's QUOTE_MINIMAL would."""
     if text.startswith(_FORMULA_START):
