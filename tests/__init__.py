@@ -1,0 +1,1 @@
+"""The test suite; its directories mirror the packages they test."""

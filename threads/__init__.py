@@ -1,0 +1,1 @@
+"""Comment threads, pure (no Discord, no SQL): records, the tree, orders, the export formats."""

@@ -1,0 +1,1 @@
+"""Tests that run each benchmark at a tiny size so its code cannot rot."""

@@ -1,0 +1,1 @@
+"""Tests of feeds/: fetching over real local HTTP, parsing, AN issue splitting."""

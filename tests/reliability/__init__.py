@@ -1,0 +1,1 @@
+"""Fault, crash, fuzz and security tests across the whole bot."""

@@ -1,0 +1,1 @@
+"""Tests of sandbox/, the Discord-compatible server, with the real discord.py client."""

@@ -1,0 +1,1 @@
+"""Tests of threads/: tree, orders and exports (property tests, escaping, a real browser)."""

@@ -1,3 +1,5 @@
+"""threads.order: the old / new / top orders of walk() and marking comments new since a time."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta

@@ -1,3 +1,5 @@
+"""threads.tree.build_tree and walk: nesting, orphans, cycles, duplicates, very deep chains."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
