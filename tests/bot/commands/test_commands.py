@@ -19,7 +19,7 @@ from tests.bot.mirror.test_mirror import EXTENSIONS, stored, tracked_post
 from threads.export import export
 from threads.model import ThreadInfo
 
-DATA = Path(__file__).resolve().parents[1] / "data"
+DATA = Path(__file__).resolve().parents[2] / "data"
 
 
 @pytest.fixture

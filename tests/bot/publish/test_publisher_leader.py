@@ -19,7 +19,7 @@ from tests.bot.publish.test_publisher import thread_creates
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
-AN_ATOM = (Path(__file__).resolve().parents[1] / "data" / "feeds" / "an.atom").read_text()
+AN_ATOM = (Path(__file__).resolve().parents[2] / "data" / "feeds" / "an.atom").read_text()
 HARK_PHRASE = "This paper focuses on the negative effects of Hypothesizing"
 
 

@@ -14,7 +14,7 @@ from storage.db import Database
 from tests.bot.conftest import BotEnv, FeedFiles, make_bot_env
 from tests.bot.publish.test_publisher import thread_creates
 
-AN_ATOM = (Path(__file__).resolve().parents[1] / "data" / "feeds" / "an.atom").read_text()
+AN_ATOM = (Path(__file__).resolve().parents[2] / "data" / "feeds" / "an.atom").read_text()
 HARK_PHRASE = "This paper focuses on the negative effects of Hypothesizing"
 
 
