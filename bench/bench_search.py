@@ -41,8 +41,9 @@ from bench.common import Result
 from storage.db import Database, DatabaseUnavailable
 from storage.importer import read_database_csv
 from storage.models import Issue, Summary
-from storage.query import SearchQuery, parse_query, words
-from storage.search import filter_conditions, search_summaries
+from storage.search import search_summaries
+from storage.search.filters import filter_conditions
+from storage.search.query import SearchQuery, parse_query, words
 
 CSV = Path(__file__).resolve().parents[1] / "tests" / "data" / "an-summaries-database.csv"
 PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"

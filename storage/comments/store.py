@@ -1,6 +1,6 @@
 """Mirrored Discord messages as a comment tree: idempotent writes keyed on Discord ids.
 
-The mirror turns gateway events into the small dataclasses of storage.comment_events;
+The mirror turns gateway events into the small dataclasses of storage.comments.events;
 `apply_events` (async, a session) or `write_events` (a synchronous connection, for
 Database.run_sync) writes a batch of them inside the caller's transaction. Every write is an upsert
 or a guarded update, so a replayed event (gateway RESUME, catch-up after downtime) changes
@@ -12,7 +12,7 @@ nothing twice:
 - a vote is the row (comment, user, emoji): adding twice or removing twice is harmless.
 
 A batch costs a fixed handful of statements whatever its size: one read of the rows it touches,
-then one executemany per kind of write (storage.comment_batch works out the end state).
+then one executemany per kind of write (storage.comments.batch works out the end state).
 """
 
 from __future__ import annotations
@@ -27,9 +27,9 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.comment_batch import BatchPlan, Row, plan_batch, touched_ids
-from storage.comment_events import CommentEvent
-from storage.executemany import executemany
+from storage.comments.batch import BatchPlan, Row, plan_batch, touched_ids
+from storage.comments.events import CommentEvent
+from storage.comments.executemany import executemany
 from storage.models import Comment, CommentRevision, Vote, utcnow
 from storage.threads import THREADS, run
 from threads.model import CommentRecord, Revision

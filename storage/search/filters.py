@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import col
 
 from storage.models import Summary
-from storage.query import SearchQuery, words
+from storage.search.query import SearchQuery, words
 
 __all__ = [
     "FilterShape",

@@ -13,7 +13,8 @@ So each summary also gets, in one more FTS5 column, tokens that are rare by cons
   so a filter reads only the rows whose section or authors hold the word.
 
 The joiner and the tags are private-use characters: unicode61 counts them as part of a token
-(category Co), and storage.query refuses them in user input, so no typed word looks like a key.
+(category Co), and storage.search.query refuses them in user input, so no typed word looks like
+a key.
 Index side and query side build keys with the same functions, so they agree whatever FTS5's
 porter tokenizer then does to a key (it sees both alike). Words are folded as unicode61 folds
 them (lower case, diacritics removed); pairs are of Porter stems, so a phrase matches the rows
@@ -26,8 +27,8 @@ import re
 import unicodedata
 from itertools import pairwise
 
-from storage.relevance import stem
-from storage.search_filters import MIN_PREFIX
+from storage.search.filters import MIN_PREFIX
+from storage.search.relevance import stem
 
 __all__ = [
     "FILTER_COLUMNS",

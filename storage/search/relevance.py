@@ -26,7 +26,7 @@ from typing import cast
 
 import snowballstemmer
 
-from storage.query import SearchQuery, words
+from storage.search.query import SearchQuery, words
 
 TITLE_WEIGHT = 10.0  # per word or phrase of the query found in the title
 PEOPLE_WEIGHT = 4.0  # ... found in the authors or the summarizer

@@ -10,7 +10,7 @@ from discord import app_commands
 
 from bot.errors import GENERIC_ERROR, CannotSeeThread, UserFacingError, describe
 from bot.exporting import fit_to_limit, parse_since, parse_thread_ref
-from storage.query import QuerySyntaxError
+from storage.search.query import QuerySyntaxError
 
 
 class Boom(Exception):

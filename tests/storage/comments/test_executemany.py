@@ -1,4 +1,4 @@
-"""storage.executemany: the fast SQLite path writes exactly what Connection.execute writes."""
+"""storage.comments.executemany: the fast SQLite path writes what Connection.execute writes."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 from sqlalchemy.dialects import sqlite
 
-import storage.executemany as fast
+import storage.comments.executemany as fast
 from storage.db import Database
 from storage.models import Comment, DiscordThread
 

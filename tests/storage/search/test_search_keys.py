@@ -1,4 +1,4 @@
-"""storage.search_keys (pure) and what it changes in search: phrases and filters exactly as before.
+"""storage.search.keys (pure) and what it changes in search: phrases and filters exactly as before.
 
 The keys column only makes phrases and filters cheaper; these tests pin that it does not make
 them looser (a phrase is its words side by side in one column, a filter is its column's words)
@@ -15,9 +15,8 @@ from alembic import command
 
 from storage.db import Database
 from storage.models import Summary
-from storage.query import parse_query
 from storage.search import search_summaries
-from storage.search_keys import (
+from storage.search.keys import (
     BREAK,
     FILTER_COLUMNS,
     JOIN,
@@ -27,6 +26,7 @@ from storage.search_keys import (
     phrase_key,
     stems,
 )
+from storage.search.query import parse_query
 
 SUMMARIES: sa.Table = Summary.__table__  # type: ignore[attr-defined]
 
