@@ -43,7 +43,8 @@ from storage.importer import read_database_csv
 from storage.models import Issue, Summary
 from storage.search import search_summaries
 from storage.search.filters import filter_conditions
-from storage.search.query import SearchQuery, parse_query, words
+from storage.search.query import SearchQuery, parse_query
+from storage.search.text import words
 
 CSV = Path(__file__).resolve().parents[1] / "tests" / "data" / "an-summaries-database.csv"
 PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"

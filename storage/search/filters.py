@@ -1,5 +1,9 @@
 """The author:, by: and section: filters as SQL, with bound values (shared by both backends).
 
+Values compare folded (storage.search.text.fold), through the SQL function FOLD: on SQLite the
+Python function itself (storage.search.index registers it), on PostgreSQL lower(unaccent())
+(migration 0011).
+
 Statements are built once per shape (which filters a query has) and cached: building a
 SQLAlchemy select costs about half a millisecond, a tenth of a search's budget. So the filters
 are templates with bind parameters, and `filter_params` supplies a query's values.
@@ -14,7 +18,8 @@ import sqlalchemy as sa
 from sqlmodel import col
 
 from storage.models import Summary
-from storage.search.query import SearchQuery, words
+from storage.search.query import SearchQuery
+from storage.search.text import words
 
 __all__ = [
     "FilterShape",
@@ -27,6 +32,7 @@ __all__ = [
 ]
 
 FilterShape = tuple[bool, bool, bool]  # has section, author, summarizer
+FOLD = "anbot_fold"
 _ESCAPE = "/"
 
 
@@ -60,8 +66,8 @@ def _filters(shape: FilterShape, values: dict[str, str]) -> tuple[Any, ...]:
     if author:
         out.append(_contains(col(Summary.authors), "f_author", values))
     if summarizer:
-        wanted = sa.func.lower(bound("f_summarizer", values))
-        out.append(sa.func.lower(col(Summary.summarizer)) == wanted)
+        wanted = _fold(bound("f_summarizer", values))
+        out.append(_fold(col(Summary.summarizer)) == wanted)
     return tuple(out)
 
 
@@ -91,8 +97,13 @@ def bound(name: str, values: dict[str, Any], type_: Any = None) -> Any:
 
 
 def _contains(column: Any, name: str, values: dict[str, str]) -> Any:
-    # lower() on both sides, as SQLAlchemy's icontains does: the same folding either way.
-    return sa.func.lower(column).like(sa.func.lower(bound(name, values)), escape=_ESCAPE)
+    return _fold(column).like(_fold(bound(name, values)), escape=_ESCAPE)
+
+
+def _fold(value: Any) -> Any:
+    """The SQL function FOLD of `value` on both sides of a comparison: casefolded, accents
+    removed, as storage.search.text.fold does (SQLite's lower() folds ASCII only)."""
+    return getattr(sa.func, FOLD)(value)
 
 
 def _pattern(text: str) -> str:

@@ -12,7 +12,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.asyncio import AsyncConnection
 
+from storage.search.filters import FOLD
 from storage.search.keys import SQL_FUNCTION, key_text
+from storage.search.text import fold
 
 __all__ = ["bulk_load_begin", "bulk_load_end", "compact", "prepare_sqlite"]
 
@@ -21,8 +23,15 @@ _POSTGRES_INDEX = "ix_summary_search_keys"  # migration 0006
 
 def prepare_sqlite(dbapi_connection: Any) -> None:
     """Register the SQL functions the summary_fts triggers call (migration 0004): every
-    connection that writes summaries needs them."""
+    connection that writes summaries needs them; and the folding the filters compare with."""
     dbapi_connection.create_function(SQL_FUNCTION, 6, key_text, deterministic=True)
+    dbapi_connection.create_function(FOLD, 1, _fold, deterministic=True)
+
+
+def _fold(value: object) -> str | None:
+    if value is None:
+        return None
+    return fold(value if isinstance(value, str) else str(value))
 
 
 async def bulk_load_begin(conn: AsyncConnection) -> None:

@@ -37,12 +37,12 @@ from storage.search.filters import (
     filter_shape,
     filter_template,
 )
-from storage.search.query import SearchQuery, words
+from storage.search.keys import BLOCK, LEVELS
+from storage.search.query import SearchQuery
+from storage.search.text import words
 
 __all__ = ["LEVELS", "filter_index", "has_words", "newest"]
 
-# Migration 0006 gives every row a lexeme for its block of 2**level ids at each of these levels.
-LEVELS = range(10, 17)
 UNIT = 1 << LEVELS.start  # ids in the smallest block
 LARGEST = 1 << (LEVELS.stop - 1 - LEVELS.start)  # units in the largest block
 WINDOW_BLOCKS = 4  # blocks in one window at most: each is one more OR branch in every check
@@ -59,7 +59,6 @@ _CONFIG: Any = sa.literal_column("'anbot_words'::regconfig")
 _KEYS: Any = sa.literal_column("summary.search_keys")
 _HEADS = (col(Summary.id), col(Summary.title), col(Summary.authors), col(Summary.summarizer))
 _TEXTS = ARRAY(sa.Text())
-_BLOCK_MARK = "\ue005"  # migration 0006: the block lexemes' first character
 
 
 def has_words(query: SearchQuery) -> bool:
@@ -126,7 +125,7 @@ def _first(shape: FilterShape, *, window: bool) -> Any:
         return sa.select(_START.c.base, _START.c.top)
     newest = _START.c.top.op(">>")(FIRST_LEVEL)
     blocks = [
-        sa.literal(f"'{_BLOCK_MARK}{FIRST_LEVEL}:") + sa.cast(block, sa.Text()) + sa.literal("'")
+        sa.literal(f"'{BLOCK}{FIRST_LEVEL}:") + sa.cast(block, sa.Text()) + sa.literal("'")
         for block in (newest, newest - 1)
     ]
     newest_blocks = sa.cast(blocks[0] + sa.literal(" | ") + blocks[1], TSQUERY)
@@ -187,7 +186,7 @@ def newest(
             end = 0
         else:
             blocks, end = window_blocks(end, units)
-            window = " | ".join(f"'{_BLOCK_MARK}{block}'" for block in blocks)
+            window = " | ".join(f"'{BLOCK}{block}'" for block in blocks)
             statement = _statement(shape, by_issue=False, window=True)
             rows = connection.execute(statement, {**params, "window": window}).all()
         found += sorted(rows, key=lambda row: row[0], reverse=True)

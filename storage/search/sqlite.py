@@ -24,7 +24,8 @@ from storage.search.filters import (
     filter_template,
 )
 from storage.search.keys import filter_key, fts5_string, phrase_key
-from storage.search.query import SearchQuery, words
+from storage.search.query import SearchQuery
+from storage.search.text import words
 
 _FTS = sa.table("summary_fts", sa.column("rowid", sa.Integer))
 _FTS_NAME: Any = sa.literal_column("summary_fts")

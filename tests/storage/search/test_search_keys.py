@@ -21,12 +21,12 @@ from storage.search.keys import (
     FILTER_COLUMNS,
     JOIN,
     filter_key,
-    folded,
     key_text,
     phrase_key,
-    stems,
 )
 from storage.search.query import parse_query
+from storage.search.text import folded_words as folded
+from storage.search.text import stems
 
 SUMMARIES: sa.Table = Summary.__table__  # type: ignore[attr-defined]
 
