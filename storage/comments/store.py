@@ -24,14 +24,14 @@ from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.comments.batch import BatchPlan, Row, plan_batch, touched_ids
 from storage.comments.events import CommentEvent
 from storage.comments.executemany import executemany
 from storage.models import Comment, CommentRevision, Vote, utcnow
-from storage.threads import THREADS, run
+from storage.sql import dialect_insert, run, table_of
+from storage.threads import THREADS
 from threads.model import CommentRecord, Revision
 
 __all__ = [
@@ -45,9 +45,9 @@ __all__ = [
     "write_events",
 ]
 
-COMMENTS: sa.Table = Comment.__table__  # type: ignore[attr-defined]
-REVISIONS: sa.Table = CommentRevision.__table__  # type: ignore[attr-defined]
-VOTES: sa.Table = Vote.__table__  # type: ignore[attr-defined]
+COMMENTS = table_of(Comment)
+REVISIONS = table_of(CommentRevision)
+VOTES = table_of(Vote)
 # Bound-parameter lists stay under every backend's limit (SQLite before 3.32 allowed 999).
 _IN_CHUNK = 900
 
@@ -120,9 +120,9 @@ class _Statements:
     """The batch's statements, built once per dialect with bound parameters (run executemany)."""
 
     def __init__(self, dialect: str) -> None:
-        insert: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
-        if insert is None:
-            raise RuntimeError(f"unsupported database dialect {dialect!r}")
+        def insert(table: sa.Table) -> Any:
+            return dialect_insert(dialect, table)
+
         ids: sa.BindParameter[list[int]] = sa.bindparam("ids", expanding=True)
         live = COMMENTS.c.deleted.is_(False)
         self.select_comments = sa.select(COMMENTS).where(COMMENTS.c.id.in_(ids))

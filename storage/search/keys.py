@@ -1,4 +1,6 @@
-"""The `keys` column of SQLite's summary_fts: tokens that make phrases and filters cheap. Pure.
+"""The index keys of both backends (markers, pairs, tags, id blocks) and SQLite's `keys`. Pure.
+
+SQLite: the `keys` column of summary_fts holds tokens that make phrases and filters cheap.
 
 FTS5 checks a phrase, or a word restricted to one column, by reading the positions of its words
 in every row that holds them. Measured at 100k summaries, that is what made slow searches slow:

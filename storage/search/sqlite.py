@@ -26,10 +26,11 @@ from storage.search.filters import (
 from storage.search.keys import filter_key, fts5_string, phrase_key
 from storage.search.query import SearchQuery
 from storage.search.text import words
+from storage.sql import table_of
 
 _FTS = sa.table("summary_fts", sa.column("rowid", sa.Integer))
 _FTS_NAME: Any = sa.literal_column("summary_fts")
-_SUMMARY: sa.Table = Summary.__table__  # type: ignore[attr-defined]
+_SUMMARY = table_of(Summary)
 
 
 def fts5_phrase(text: str) -> str:

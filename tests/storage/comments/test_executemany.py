@@ -14,9 +14,10 @@ from sqlalchemy.dialects import sqlite
 import storage.comments.executemany as fast
 from storage.db import Database
 from storage.models import Comment, DiscordThread
+from storage.sql import table_of
 
-COMMENTS: sa.Table = Comment.__table__  # type: ignore[attr-defined]
-THREADS: sa.Table = DiscordThread.__table__  # type: ignore[attr-defined]
+COMMENTS = table_of(Comment)
+THREADS = table_of(DiscordThread)
 UPSERT = sqlite.insert(COMMENTS).on_conflict_do_update(
     index_elements=[COMMENTS.c.id],
     set_={"content": sqlite.insert(COMMENTS).excluded.content},

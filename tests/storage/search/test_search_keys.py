@@ -27,8 +27,9 @@ from storage.search.keys import (
 from storage.search.query import parse_query
 from storage.search.text import folded_words as folded
 from storage.search.text import stems
+from storage.sql import table_of
 
-SUMMARIES: sa.Table = Summary.__table__  # type: ignore[attr-defined]
+SUMMARIES = table_of(Summary)
 
 
 def test_words_are_folded_as_fts5_folds_them() -> None:

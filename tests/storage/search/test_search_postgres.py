@@ -19,8 +19,9 @@ from storage.db import Database
 from storage.models import Summary
 from storage.search.postgres import LEVELS, UNIT, WINDOW_BLOCKS, newest, window_blocks
 from storage.search.query import SearchQuery, parse_query
+from storage.sql import table_of
 
-SUMMARIES: sa.Table = Summary.__table__  # type: ignore[attr-defined]
+SUMMARIES = table_of(Summary)
 SPACING = 37  # ids 37, 74, …: 3,000 rows reach id 111,000, past a block of 2**16 ids
 ROWS = 3_000
 
