@@ -1,89 +1,103 @@
-"""executemany without SQLAlchemy's per-row parameter handling, for SQLite batch writes.
+"""The bulk writes of a comment batch on SQLite: fixed SQL text run by sqlite3's executemany.
 
 Why: for a batch of a few hundred rows, `Connection.execute(statement, rows)` spends most of its
 time (measured: about 35 µs a row, two thirds of a mirror batch) building each row's parameters
-through the general machinery — defaults, extracted parameters, one dict per row. The statement
-never changes, so it is compiled once per dialect; each row becomes a tuple in the compiled
-statement's parameter order, its values passed through the same type processors SQLAlchemy uses
-(dates to text, JSON to text), and the driver's own executemany runs it.
-
-Only for what that covers: SQLite's positional ("qmark") parameters, no expanding IN lists, and
-rows that give every parameter (no column defaults to fill in). Anything else, and every other
-backend, takes the ordinary `Connection.execute` path.
+through the general machinery — defaults, extracted parameters, one dict per row. A batch's bulk
+statements never change, so on SQLite they are written out here as SQL text with named
+parameters, and each row is handed to the driver as it is, but for the values SQLAlchemy's
+types would convert: times are stored as UTC text and lists as JSON text, exactly as the Core
+statements store them (tests/storage/comments/test_executemany.py compares the bytes).
+PostgreSQL runs the Core statements (storage.comments.store).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+import json
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from operator import itemgetter
+from datetime import UTC, datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Dialect
-from sqlalchemy.sql.compiler import SQLCompiler
 
-Processor = Callable[[Any], Any] | None
+from storage.models import Comment
+from storage.sql import table_of
+
+__all__ = ["ADD_REVISION", "DROP_VOTES", "UPSERT_COMMENT", "UPSERT_THREAD", "VOTE", "FixedSql"]
 
 
 @dataclass(frozen=True, slots=True)
-class _Compiled:
+class FixedSql:
+    """SQL text with :named parameters, and which parameters need converting."""
+
     sql: str
-    names: tuple[str, ...]  # parameter name at each position (a name may repeat)
-    processors: tuple[Processor, ...]
+    times: tuple[str, ...] = ()  # aware datetimes, stored as SQLAlchemy stores them on SQLite
+    json: tuple[str, ...] = ()  # JSON values (lists), stored as text
 
 
-# Keyed on the statement itself: meant for statements built once and kept (storage.comments).
-_cache: dict[tuple[Any, str, frozenset[str]], _Compiled | None] = {}
-
-
-def executemany(conn: sa.Connection, statement: Any, rows: Sequence[Mapping[str, Any]]) -> None:
-    """`conn.execute(statement, rows)` with the same effect, faster on SQLite."""
+def executemany(conn: sa.Connection, fixed: FixedSql, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Run `fixed` once per row, in the connection's transaction."""
     if not rows:
         return
-    compiled = _compile(conn.dialect, statement, rows[0].keys())
-    params = None if compiled is None else _positional(compiled, rows)
-    if compiled is None or params is None:
-        conn.execute(statement, list(rows))
-    else:
-        conn.exec_driver_sql(compiled.sql, params)
+    if fixed.times or fixed.json:
+        rows = [_converted(fixed, row) for row in rows]
+    conn.exec_driver_sql(fixed.sql, list(rows))
 
 
-def _positional(compiled: _Compiled, rows: Sequence[Mapping[str, Any]]) -> list[Any] | None:
-    """Each row as a list in parameter order, processed; None if a row lacks a parameter."""
-    names = compiled.names
-    pick = itemgetter(*names) if len(names) > 1 else (lambda row: (row[names[0]],))
-    processed = [(i, p) for i, p in enumerate(compiled.processors) if p is not None]
-    out: list[Any] = []
-    try:
-        for row in rows:
-            values = list(pick(row))
-            for i, process in processed:
-                values[i] = process(values[i])
-            out.append(tuple(values))
-    except KeyError:
-        return None
+def _converted(fixed: FixedSql, row: Mapping[str, Any]) -> dict[str, Any]:
+    out = dict(row)
+    for name in fixed.times:
+        out[name] = _time(out[name])
+    for name in fixed.json:
+        out[name] = json.dumps(out[name])
     return out
 
 
-def _compile(dialect: Dialect, statement: Any, keys: Any) -> _Compiled | None:
-    key = (statement, dialect.name, frozenset(keys))
-    if key not in _cache:
-        _cache[key] = _build(dialect, statement, list(keys))
-    return _cache[key]
+def _time(value: datetime | None) -> str | None:
+    """As models.UTCDateTime then SQLite's DATETIME store it: UTC, microseconds, no zone."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given to a UTCDateTime column")
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-def _build(dialect: Dialect, statement: Any, keys: list[str]) -> _Compiled | None:
-    if dialect.paramstyle != "qmark":
-        return None
-    compiled = statement.compile(dialect=dialect, column_keys=keys)
-    if not isinstance(compiled, SQLCompiler) or compiled.positiontup is None:
-        return None
-    names = tuple(compiled.positiontup)
-    binds = compiled.binds
-    if any(binds[name].expanding for name in names) or not set(names) <= set(keys):
-        return None  # IN lists, or a parameter the rows don't give (a column default)
-    processors = tuple(
-        binds[name].type.dialect_impl(dialect).bind_processor(dialect) for name in names
-    )
-    return _Compiled(compiled.string, names, processors)
+_COMMENT_COLUMNS = [column.name for column in table_of(Comment).c]
+
+# Creates missing thread rows (name and tracked as the model's defaults) and moves each
+# catch-up position forward, never back.
+UPSERT_THREAD = FixedSql(
+    "INSERT INTO discord_thread (id, name, tracked, last_message_id, created_at)"
+    " VALUES (:id, '', :tracked, :last_message_id, :created_at)"
+    " ON CONFLICT (id) DO UPDATE SET last_message_id = excluded.last_message_id"
+    " WHERE excluded.last_message_id IS NOT NULL AND (discord_thread.last_message_id IS NULL"
+    " OR discord_thread.last_message_id < excluded.last_message_id)",
+    times=("created_at",),
+)
+# A whole comment row; a tombstone is never written over.
+UPSERT_COMMENT = FixedSql(
+    f"INSERT INTO comment ({', '.join(_COMMENT_COLUMNS)})"
+    f" VALUES ({', '.join(':' + name for name in _COMMENT_COLUMNS)})"
+    " ON CONFLICT (id) DO UPDATE SET "
+    + ", ".join(f"{name} = excluded.{name}" for name in _COMMENT_COLUMNS if name != "id")
+    + " WHERE comment.deleted IS 0",
+    times=("created_at", "edited_at", "deleted_at"),
+    json=("attachments",),
+)
+ADD_REVISION = FixedSql(
+    "INSERT INTO comment_revision (comment_id, content, replaced_at)"
+    " VALUES (:comment_id, :content, :replaced_at)"
+    " ON CONFLICT (comment_id, replaced_at) DO NOTHING",
+    times=("replaced_at",),
+)
+# One shape for every removal: a vote (c, u, e), one emoji (u NULL) or all (both NULL).
+DROP_VOTES = FixedSql(
+    "DELETE FROM vote WHERE comment_id = :c AND (:u IS NULL OR user_id = :u)"
+    " AND (:e IS NULL OR emoji = :e)"
+)
+# Guarded by EXISTS: only votes on live messages, even if another connection deleted one.
+VOTE = FixedSql(
+    "INSERT INTO vote (comment_id, user_id, emoji) SELECT :c, :u, :e"
+    " WHERE EXISTS (SELECT 1 FROM comment WHERE id = :c AND deleted IS 0)"
+    " ON CONFLICT DO NOTHING"
+)

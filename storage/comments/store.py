@@ -26,9 +26,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.comments import executemany as fixed
 from storage.comments.batch import BatchPlan, Row, plan_batch, touched_ids
 from storage.comments.events import CommentEvent
-from storage.comments.executemany import executemany
 from storage.models import Comment, CommentRevision, Vote, utcnow
 from storage.sql import dialect_insert, run, table_of
 from storage.threads import THREADS
@@ -72,8 +72,8 @@ def write_events(conn: sa.Connection, events: Sequence[CommentEvent]) -> None:
         for row in conn.execute(sql.select_comments, {"ids": chunk}):
             stored[row.id] = dict(row._mapping)
     for statement, params in write_steps(sql, plan_batch(events, stored)):
-        if isinstance(params, list):
-            executemany(conn, statement, params)
+        if isinstance(statement, fixed.FixedSql):
+            fixed.executemany(conn, statement, params)
         else:
             conn.execute(statement, params)
 
@@ -117,9 +117,19 @@ def write_steps(sql: _Statements, plan: BatchPlan) -> Iterator[Step]:
 
 
 class _Statements:
-    """The batch's statements, built once per dialect with bound parameters (run executemany)."""
+    """The batch's statements, built once per dialect with bound parameters (run executemany).
 
-    def __init__(self, dialect: str) -> None:
+    With `fixed_sql` (SQLite), the bulk ones are the same writes as fixed SQL text
+    (storage.comments.executemany), which skips SQLAlchemy's per-row parameter handling.
+    """
+
+    upsert_thread: Any
+    upsert_comment: Any
+    add_revision: Any
+    drop_votes: Any
+    vote: Any
+
+    def __init__(self, dialect: str, *, fixed_sql: bool) -> None:
         def insert(table: sa.Table) -> Any:
             return dialect_insert(dialect, table)
 
@@ -162,11 +172,17 @@ class _Statements:
             .from_select(["comment_id", "user_id", "emoji"], source)
             .on_conflict_do_nothing()
         )
+        if fixed_sql:
+            self.upsert_thread = fixed.UPSERT_THREAD
+            self.upsert_comment = fixed.UPSERT_COMMENT
+            self.add_revision = fixed.ADD_REVISION
+            self.drop_votes = fixed.DROP_VOTES
+            self.vote = fixed.VOTE
 
 
 @cache
 def _statements_for(dialect: str) -> _Statements:
-    return _Statements(dialect)
+    return _Statements(dialect, fixed_sql=dialect == "sqlite")
 
 
 # --- reads -----------------------------------------------------------------------------------

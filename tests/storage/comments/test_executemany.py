@@ -9,19 +9,16 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from sqlalchemy.dialects import sqlite
 
 import storage.comments.executemany as fast
+from storage.comments.store import _Statements, _statements_for
 from storage.db import Database
 from storage.models import Comment, DiscordThread
 from storage.sql import table_of
 
 COMMENTS = table_of(Comment)
 THREADS = table_of(DiscordThread)
-UPSERT = sqlite.insert(COMMENTS).on_conflict_do_update(
-    index_elements=[COMMENTS.c.id],
-    set_={"content": sqlite.insert(COMMENTS).excluded.content},
-)
+CORE = _Statements("sqlite", fixed_sql=False)  # the same writes as Core statements
 PLUS_TWO = timezone(timedelta(hours=2))
 
 
@@ -53,13 +50,31 @@ async def _write(path: Path, how: str, rows: list[dict[str, Any]]) -> dict[str, 
     await db.upgrade()
 
     def work(conn: sa.Connection) -> None:
-        conn.execute(sa.insert(THREADS), {"id": 1, "name": "t", "created_at": datetime.now(UTC)})
+        stamp = datetime(2024, 3, 1, tzinfo=UTC)  # the same in both files
+        conn.execute(sa.insert(THREADS), {"id": 1, "name": "t", "created_at": stamp})
+        again = [{**r, "content": "again"} for r in rows[:2]]
+        threads = [{"id": 2, "tracked": True, "created_at": rows[0]["created_at"]}]
+        threads[0]["last_message_id"] = 11
+        revisions = [{"comment_id": 10, "content": "old ✓", "replaced_at": rows[1]["created_at"]}]
+        votes = [
+            {"c": 10, "u": 5, "e": "👍"},
+            {"c": 12, "u": 5, "e": "👍"},
+            {"c": 11, "u": 6, "e": "x"},
+        ]
         if how == "fast":
-            fast.executemany(conn, UPSERT, rows)
-            fast.executemany(conn, UPSERT, [{**r, "content": "again"} for r in rows[:2]])
+            fast.executemany(conn, fast.UPSERT_COMMENT, rows)
+            fast.executemany(conn, fast.UPSERT_COMMENT, again)
+            fast.executemany(conn, fast.UPSERT_THREAD, threads)
+            fast.executemany(conn, fast.ADD_REVISION, revisions)
+            fast.executemany(conn, fast.VOTE, votes)
+            fast.executemany(conn, fast.DROP_VOTES, [{"c": 11, "u": None, "e": None}])
         else:
-            conn.execute(UPSERT, rows)
-            conn.execute(UPSERT, [{**r, "content": "again"} for r in rows[:2]])
+            conn.execute(CORE.upsert_comment, rows)
+            conn.execute(CORE.upsert_comment, again)
+            conn.execute(CORE.upsert_thread, threads)
+            conn.execute(CORE.add_revision, revisions)
+            conn.execute(CORE.vote, votes)
+            conn.execute(CORE.drop_votes, [{"c": 11, "u": None, "e": None}])
 
     try:
         await db.run_sync(work, write=True)
@@ -67,7 +82,8 @@ async def _write(path: Path, how: str, rows: list[dict[str, Any]]) -> dict[str, 
         await db.dispose()
     with sqlite3.connect(path) as raw:  # the stored text itself, not what SQLAlchemy reads back
         return {
-            "comment": raw.execute("SELECT * FROM comment ORDER BY id").fetchall(),
+            table: raw.execute(f"SELECT * FROM {table} ORDER BY 1, 2").fetchall()
+            for table in ("comment", "discord_thread", "comment_revision", "vote")
         }
 
 
@@ -77,6 +93,8 @@ async def test_fast_path_stores_the_same_bytes(tmp_path: Path) -> None:
     assert fast_rows == plain_rows
     assert len(fast_rows["comment"]) == 5
     assert fast_rows["comment"][0][6] == "again"  # the upsert's update ran
+    assert len(fast_rows["discord_thread"]) == 2 and len(fast_rows["comment_revision"]) == 1
+    assert len(fast_rows["vote"]) == 1  # a vote on the tombstone (12) is refused, 11's dropped
 
 
 async def test_fast_path_is_used_on_sqlite(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -89,44 +107,32 @@ async def test_fast_path_is_used_on_sqlite(tmp_path: Path, monkeypatch: pytest.M
 
     monkeypatch.setattr(sa.Connection, "exec_driver_sql", spy)
     await _write(tmp_path / "fast.db", "fast", _rows())
-    assert sum(sql.startswith("INSERT INTO comment") for sql in calls) == 2
+    assert sum(sql.startswith("INSERT INTO comment (") for sql in calls) == 2
 
 
-async def test_column_defaults_and_ragged_rows_take_the_ordinary_path(tmp_path: Path) -> None:
+async def test_a_row_missing_a_value_fails_and_writes_nothing(tmp_path: Path) -> None:
     db = Database(f"sqlite+aiosqlite:///{tmp_path / 'x.db'}")
     await db.upgrade()
-    stamp = datetime(2024, 1, 1, tzinfo=UTC)
-    # No row gives `tracked`, so its column default must come from SQLAlchemy; the second row
-    # also lacks `name`, which Connection.execute reports (not a KeyError, not a silent NULL).
-    rows = [
-        {"id": 1, "name": "one", "created_at": stamp},
-        {"id": 2, "created_at": stamp},
-    ]
+    rows = _rows()
+    del rows[1]["content"]
 
-    def work(conn: sa.Connection) -> list[Any]:
-        fast.executemany(conn, sa.insert(THREADS), rows)
-        return list(conn.execute(sa.select(THREADS.c.id, THREADS.c.name).order_by(THREADS.c.id)))
+    def work(conn: sa.Connection) -> None:
+        conn.execute(sa.insert(THREADS), {"id": 1, "name": "t", "created_at": datetime.now(UTC)})
+        fast.executemany(conn, fast.UPSERT_COMMENT, rows)
 
     try:
         with pytest.raises(sa.exc.StatementError):
             await db.run_sync(work, write=True)
-        rows[1]["name"] = "two"
-        stored = await db.run_sync(work, write=True)
-        tracked = await db.run_sync(
-            lambda conn: list(conn.execute(sa.select(THREADS.c.tracked)).scalars())
+        count = await db.run_sync(
+            lambda conn: conn.execute(sa.select(sa.func.count()).select_from(COMMENTS)).scalar()
         )
     finally:
         await db.dispose()
-    assert [tuple(r) for r in stored] == [(1, "one"), (2, "two")]
-    assert tracked == [True, True]
+    assert count == 0
 
 
-async def test_other_backends_use_connection_execute(db: Database) -> None:
-    stamp = datetime(2024, 1, 1, tzinfo=UTC)
-    rows = [{"id": i, "name": f"t{i}", "created_at": stamp} for i in (1, 2, 3)]
-
-    def work(conn: sa.Connection) -> list[Any]:
-        fast.executemany(conn, sa.insert(THREADS), rows)
-        return list(conn.execute(sa.select(THREADS.c.name).order_by(THREADS.c.id)).scalars())
-
-    assert await db.run_sync(work, write=True) == ["t1", "t2", "t3"]
+def test_fixed_sql_on_sqlite_only() -> None:
+    sqlite_steps, postgres_steps = _statements_for("sqlite"), _statements_for("postgresql")
+    for name in ("upsert_thread", "upsert_comment", "add_revision", "drop_votes", "vote"):
+        assert isinstance(getattr(sqlite_steps, name), fast.FixedSql)
+        assert not isinstance(getattr(postgres_steps, name), fast.FixedSql)
