@@ -15,6 +15,8 @@ from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
 from sqlmodel import col
 
 from storage.models import Summary
@@ -67,7 +69,7 @@ def _filters(shape: FilterShape, values: dict[str, str]) -> tuple[Any, ...]:
         out.append(_contains(col(Summary.authors), "f_author", values))
     if summarizer:
         wanted = _fold(bound("f_summarizer", values))
-        out.append(_fold(col(Summary.summarizer)) == wanted)
+        out.append(_FoldColumn(col(Summary.summarizer)) == wanted)
     return tuple(out)
 
 
@@ -97,13 +99,38 @@ def bound(name: str, values: dict[str, Any], type_: Any = None) -> Any:
 
 
 def _contains(column: Any, name: str, values: dict[str, str]) -> Any:
-    return _fold(column).like(_fold(bound(name, values)), escape=_ESCAPE)
+    return _FoldColumn(column).like(_fold(bound(name, values)), escape=_ESCAPE)
 
 
 def _fold(value: Any) -> Any:
-    """The SQL function FOLD of `value` on both sides of a comparison: casefolded, accents
-    removed, as storage.search.text.fold does (SQLite's lower() folds ASCII only)."""
+    """The SQL function FOLD of `value`: casefolded, accents removed, as
+    storage.search.text.fold does (SQLite's lower() folds ASCII only)."""
     return getattr(sa.func, FOLD)(value)
+
+
+class _FoldColumn(FunctionElement[str]):
+    """FOLD of a column, compared on every row a filter checks."""
+
+    name = FOLD
+    type = sa.String()
+    inherit_cache = True
+
+
+@compiles(_FoldColumn)
+def _fold_column(element: _FoldColumn, compiler: Any, **kw: Any) -> str:
+    return f"{FOLD}({compiler.process(element.clauses, **kw)})"
+
+
+@compiles(_FoldColumn, "sqlite")
+def _fold_column_sqlite(element: _FoldColumn, compiler: Any, **kw: Any) -> str:
+    """An ASCII value (as many characters as bytes) folds with the built-in lower(): calling
+    the Python function for every row cost 3.3x lower()'s time over 60k rows (by:Rohin), the
+    test that skips it for ASCII 1.6x."""
+    value = compiler.process(element.clauses, **kw)
+    return (
+        f"(CASE WHEN length({value}) = length(CAST({value} AS BLOB)) THEN lower({value})"
+        f" ELSE {FOLD}({value}) END)"
+    )
 
 
 def _pattern(text: str) -> str:
