@@ -6,7 +6,7 @@ discord.py objects (Message, RawMessageUpdateEvent, …) before the clock starts
 
 Measured (each on its own fresh, migrated SQLite file in WAL mode, best of `repeat`):
 - writer: the comment events (from bot.mirror.convert.to_upsert and the raw payloads) submitted
-  to bot.writer.CommentWriter, then `flush()`;
+  to storage.comments.writer.CommentWriter, then `flush()`;
 - mirror handler: the discord.py objects handed to the Mirror cog's listeners (the cog loaded
   into a real, unconnected AnBot) which submit to its writer;
 - baseline: the same events written with stdlib sqlite3 `executemany`, one statement kind per
@@ -40,14 +40,14 @@ from bench.common import Result
 from bot.app import AnBot
 from bot.config import Settings
 from bot.mirror.convert import to_upsert
-from bot.writer import CommentWriter
-from storage.comment_events import (
+from storage.comments.events import (
     CommentEvent,
     MessageDelete,
     MessageUpsert,
     ReactionAdd,
     ReactionRemove,
 )
+from storage.comments.writer import CommentWriter
 from storage.db import Database
 from storage.threads import upsert_thread
 

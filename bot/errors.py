@@ -13,7 +13,7 @@ from typing import Any
 import discord
 from discord import app_commands
 
-from storage.query import QuerySyntaxError
+from storage.search.query import QuerySyntaxError
 
 log = logging.getLogger(__name__)
 

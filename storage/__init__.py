@@ -1,0 +1,1 @@
+"""The storage layer: tables, migrations and every database read and write (no Discord)."""

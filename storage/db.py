@@ -27,11 +27,10 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 import storage.models  # noqa: F401  (registers every table on SQLModel.metadata)
 from storage.migrations.filters import include_name
-from storage.search_keys import SQL_FUNCTION, key_text
+from storage.search import index as search_index
 
 DEFAULT_URL = "sqlite+aiosqlite:///anbot.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
-_SEARCH_INDEX = "ix_summary_search_keys"  # PostgreSQL, migration 0006
 # Two-int advisory lock key: several processes starting at once upgrade one after another.
 _UPGRADE_LOCK = 0x616E
 
@@ -62,8 +61,7 @@ class DatabaseUnavailable(RuntimeError):
 
 
 def _prepare_sqlite(dbapi_connection: Any, _record: Any) -> None:
-    # The summary_fts triggers call it: every connection that writes summaries needs it.
-    dbapi_connection.create_function(SQL_FUNCTION, 6, key_text, deterministic=True)
+    search_index.prepare_sqlite(dbapi_connection)
     cursor = dbapi_connection.cursor()
     try:
         for pragma in _SQLITE_PRAGMAS:
@@ -239,41 +237,22 @@ class Database:
 
     @asynccontextmanager
     async def bulk_load(self) -> AsyncIterator[None]:
-        """Around a load of many summaries: on PostgreSQL the search index (GIN, built with
-        fastupdate off so that no search reads a pending list) collects the new entries in its
-        pending list meanwhile and merges them in one sorted pass at the end, instead of one
-        tree insertion per word of every row. On SQLite: nothing.
-        """
-        if self.dialect != "postgresql":
-            yield
-            return
-        await self._search_index_fastupdate(True)
+        """Around a load of many summaries: the search index is built the way a bulk load
+        wants (storage.search.index.bulk_load_begin / bulk_load_end)."""
+        async with self.connect() as conn:
+            await search_index.bulk_load_begin(conn)
         try:
             yield
         finally:
-            await self._search_index_fastupdate(False)
-
-    async def _search_index_fastupdate(self, on: bool) -> None:
-        async with self.connect() as conn:
-            if not on:  # merge what was collected, then stop collecting
-                await conn.execute(sa.text(f"SELECT gin_clean_pending_list({_SEARCH_INDEX!r})"))
-            await conn.execute(
-                sa.text(f"ALTER INDEX {_SEARCH_INDEX} SET (fastupdate = {'on' if on else 'off'})")
-            )
+            async with self.connect() as conn:
+                await search_index.bulk_load_end(conn)
 
     async def analyze(self) -> None:
-        """After a bulk load: refresh the planner's statistics (query plans depend on them) and,
-        on SQLite, merge the search index into one segment.
-
-        FTS5 writes each transaction's rows as a new segment and merges them only now and then;
-        a word then has one doclist per segment, which a search reads one after another.
-        """
+        """After a bulk load: refresh the planner's statistics (query plans depend on them) and
+        compact the search index (storage.search.index.compact)."""
         async with self.connect() as conn:
             await conn.execute(sa.text("ANALYZE"))
-            if self.dialect == "sqlite":
-                await conn.execute(
-                    sa.text("INSERT INTO summary_fts(summary_fts) VALUES ('optimize')")
-                )
+            await search_index.compact(conn)
 
     async def ping(self) -> None:
         """Raise DatabaseUnavailable unless a trivial query succeeds."""

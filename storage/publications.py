@@ -22,6 +22,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import Issue, Publication, Summary, utcnow
+from storage.sql import dialect_insert, table_of
 
 PENDING, POSTING, POSTED, FAILED = "pending", "posting", "posted", "failed"
 MODES = ("forum", "thread")
@@ -42,15 +43,10 @@ class Target:
 
 
 def _insert_ignore(session: AsyncSession, rows: list[dict[str, object]]) -> UpdateBase:
-    table = Publication.__table__  # type: ignore[attr-defined]
-    name = session.get_bind().dialect.name
-    if name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as pg_insert
-
-        return pg_insert(table).values(rows).on_conflict_do_nothing()
-    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
-
-    return sqlite_insert(table).values(rows).on_conflict_do_nothing()
+    insert: UpdateBase = (
+        dialect_insert(session, table_of(Publication)).values(rows).on_conflict_do_nothing()
+    )
+    return insert
 
 
 async def enqueue_pending(
@@ -101,7 +97,7 @@ async def enqueue_pending(
 
 async def _adopt_issue_threads(session: AsyncSession, *, channel_id: int) -> None:
     """A summary added to an already posted thread-mode issue goes into that issue's thread."""
-    issue_row = Publication.__table__.alias("issue_row")  # type: ignore[attr-defined]
+    issue_row = table_of(Publication).alias("issue_row")
     thread_of_issue = (
         select(issue_row.c.thread_id)
         .where(

@@ -8,9 +8,6 @@ import re
 import unicodedata
 from typing import Any
 
-from sqlmodel import col, select
-from sqlmodel.ext.asyncio.session import AsyncSession
-
 from feeds.types import ParsedSummary
 from storage.models import Summary, utcnow
 
@@ -93,16 +90,3 @@ def apply_fields(summary: Summary, values: dict[str, Any]) -> bool:
     if changed:
         summary.updated_at = utcnow()
     return changed
-
-
-async def get_summary(session: AsyncSession, summary_id: int) -> Summary | None:
-    return await session.get(Summary, summary_id)
-
-
-async def summaries_by_ids(session: AsyncSession, ids: list[int]) -> list[Summary]:
-    """The summaries with these ids, in the order of `ids` (missing ids are skipped)."""
-    if not ids:
-        return []
-    rows = (await session.exec(select(Summary).where(col(Summary.id).in_(ids)))).all()
-    by_id = {row.id: row for row in rows}
-    return [by_id[i] for i in ids if i in by_id]

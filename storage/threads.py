@@ -8,34 +8,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.models import DiscordThread, Publication, ThreadVisit, utcnow
+from storage.sql import dialect_insert, run, table_of
 
-THREADS: sa.Table = DiscordThread.__table__  # type: ignore[attr-defined]
-VISITS: sa.Table = ThreadVisit.__table__  # type: ignore[attr-defined]
-PUBLICATIONS: sa.Table = Publication.__table__  # type: ignore[attr-defined]
-
-
-async def run(session: AsyncSession, statement: Any, params: Any = None) -> sa.CursorResult[Any]:
-    """Execute a Core statement in the session's transaction (typed, no ORM row wrapping)."""
-    conn = await session.connection()
-    return await conn.execute(statement, params)
-
-
-def dialect_insert(session: AsyncSession, table: Any) -> Any:
-    """An INSERT that supports `.on_conflict_do_update/nothing` on the session's backend."""
-    name = session.get_bind().dialect.name
-    if name == "postgresql":
-        return postgresql.insert(table)
-    if name == "sqlite":
-        return sqlite.insert(table)
-    raise RuntimeError(f"unsupported database dialect {name!r}")
+THREADS = table_of(DiscordThread)
+VISITS = table_of(ThreadVisit)
+PUBLICATIONS = table_of(Publication)
 
 
 async def upsert_thread(
@@ -71,13 +54,6 @@ async def upsert_thread(
         },
     )
     await run(session, stmt)
-
-
-async def ensure_thread(session: AsyncSession, *, thread_id: int, tracked: bool = True) -> None:
-    """Make sure a row exists for `thread_id` without touching an existing one (for comments)."""
-    table = THREADS
-    stmt = dialect_insert(session, table).values(id=thread_id, tracked=tracked, created_at=utcnow())
-    await run(session, stmt.on_conflict_do_nothing(index_elements=[table.c.id]))
 
 
 async def set_tracked(session: AsyncSession, *, thread_id: int, tracked: bool) -> bool:

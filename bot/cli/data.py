@@ -22,8 +22,8 @@ from storage.db import Database, DatabaseUnavailable
 from storage.importer import DatabaseFileError, import_database
 from storage.issues import get_issue_by_number, issue_number_range, latest_issues, summaries_of
 from storage.models import Issue, Summary
-from storage.query import QuerySyntaxError, SearchQuery, parse_query
 from storage.search import SearchHit, search_summaries
+from storage.search.query import QuerySyntaxError, SearchQuery, parse_query
 
 if TYPE_CHECKING:  # the feed pipeline is imported only by `anbot ingest`
     from storage.ingest import PollReport

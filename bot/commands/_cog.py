@@ -32,8 +32,8 @@ from storage.issues import (
     summaries_of,
 )
 from storage.models import Summary
-from storage.query import QuerySyntaxError, SearchQuery, parse_query
 from storage.search import search_summaries
+from storage.search.query import QuerySyntaxError, SearchQuery, parse_query
 from storage.threads import (
     get_thread,
     last_visit,

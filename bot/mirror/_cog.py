@@ -22,8 +22,7 @@ from discord.ext import commands
 from bot.logging import get_logger
 from bot.mirror.catchup import CatchUpResult, catch_up_thread, resolve_thread
 from bot.mirror.convert import to_upsert
-from bot.writer import CommentWriter
-from storage.comment_events import (
+from storage.comments.events import (
     BulkDelete,
     CommentEvent,
     MessageDelete,
@@ -31,6 +30,7 @@ from storage.comment_events import (
     ReactionClear,
     ReactionRemove,
 )
+from storage.comments.writer import CommentWriter
 from storage.threads import set_tracked, tracked_threads, upsert_thread
 
 if TYPE_CHECKING:

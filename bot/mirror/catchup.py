@@ -22,9 +22,9 @@ from datetime import UTC, datetime
 import discord
 
 from bot.mirror.convert import to_upsert
-from bot.writer import CommentWriter
-from storage.comment_events import MessageDelete, ReactionAdd, ReactionRemove
 from storage.comments import recent_comments, stored_votes
+from storage.comments.events import MessageDelete, ReactionAdd, ReactionRemove
+from storage.comments.writer import CommentWriter
 from storage.db import Database
 from storage.threads import get_thread
 

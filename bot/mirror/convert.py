@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import discord
 
-from storage.comment_events import MessageUpsert
+from storage.comments.events import MessageUpsert
 
 # Only what members write becomes a comment; joins, pins, "thread created" notices and the
 # type-21 stub that points at a text-channel thread's starter do not (the starter itself is

@@ -5,7 +5,7 @@ from __future__ import annotations
 from discord import app_commands
 
 from bot.errors import GENERIC_ERROR, CannotSeeThread, UserFacingError, describe
-from storage.query import QuerySyntaxError
+from storage.search.query import QuerySyntaxError
 
 
 class Boom(Exception):

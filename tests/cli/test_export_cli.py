@@ -10,8 +10,8 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
-from storage.comment_events import MessageUpsert, ReactionAdd
 from storage.comments import apply_events, records_for_thread
+from storage.comments.events import MessageUpsert, ReactionAdd
 from storage.db import Database
 from storage.threads import upsert_thread
 from threads.export import export

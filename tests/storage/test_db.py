@@ -37,7 +37,7 @@ async def test_sqlite_pragmas_on_every_connection(sqlite_db: Database) -> None:
             busy = (await conn.execute(sa.text("PRAGMA busy_timeout"))).scalar()
             sync = (await conn.execute(sa.text("PRAGMA synchronous"))).scalar()
             cache = (await conn.execute(sa.text("PRAGMA cache_size"))).scalar()
-            # The function the summary_fts triggers call (storage.search_keys).
+            # The function the summary_fts triggers call (storage.search.keys).
             keys = (
                 await conn.execute(sa.text("SELECT anbot_search_keys('a b', '', '', '', '', '')"))
             ).scalar()

@@ -3,8 +3,8 @@
 A phrase of common words ("generalize but") cost FTS5 2-4 ms at 100k summaries, a section or
 author filter with a common word 2-10 ms: FTS5 reads the positions of the words in every row
 holding them. The new column holds, for each row, every pair of adjacent words as one token and
-the words of its section, authors and summarizer tagged with their column (storage.search_keys);
-storage.search_sqlite asks it for a phrase's pairs and a filter's tagged words instead.
+the words of its section, authors and summarizer tagged with their column (storage.search.keys);
+storage.search.sqlite asks it for a phrase's pairs and a filter's tagged words instead.
 
 FTS5 cannot add a column, so the table is built again from `summary` (the text is FTS5's own
 copy; nothing else is lost), and the triggers with it. They compute the keys with the SQL
@@ -24,7 +24,7 @@ from collections.abc import Sequence
 
 from alembic import op
 
-from storage.search_keys import SQL_FUNCTION
+from storage.search.keys import SQL_FUNCTION
 
 revision: str = "0004"
 down_revision: str | None = "0003"

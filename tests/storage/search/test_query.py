@@ -1,4 +1,4 @@
-"""storage.query: the search-box grammar, and that any text parses or fails cleanly."""
+"""storage.search.query: the search-box grammar, and that any text parses or fails cleanly."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from storage.query import MAX_QUERY_LENGTH, QuerySyntaxError, SearchQuery, parse_query
+from storage.search.query import MAX_QUERY_LENGTH, QuerySyntaxError, SearchQuery, parse_query
 
 
 def test_terms_phrases_filters_and_exclusions() -> None:

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from storage.db import Database
-from storage.query import parse_query, words
 from storage.search import CANDIDATES, SearchPage, search_summaries
+from storage.search.query import parse_query
+from storage.search.text import words
 
 
 async def _search(db: Database, text: str, **kw: int) -> SearchPage:

@@ -1,4 +1,4 @@
-"""bot.writer.CommentWriter against real databases: batching, flush, drain, poison events."""
+"""storage.comments.writer.CommentWriter on real databases: batching, flush, drain, poison."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from bot.writer import CommentWriter
-from storage.comment_events import MessageUpsert, ReactionAdd
 from storage.comments import records_for_thread
+from storage.comments.events import MessageUpsert, ReactionAdd
+from storage.comments.writer import CommentWriter
 from storage.db import Database
 
 T0 = datetime(2024, 5, 1, tzinfo=UTC)

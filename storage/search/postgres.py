@@ -15,7 +15,7 @@ blocks of 1,024 ids) rides in the statement that builds the tsquery; the matches
 give the query's density, and the next window is sized to hold what is still missing; when few
 rows are left to find, the rest comes at once. The parameters below come from replaying the
 bench's 200 queries: each statement costs about as much as 200 heap rows.
-Ordering and snippets are done in Python (storage.relevance), as on SQLite.
+Ordering and snippets are done in Python (storage.search.relevance), as on SQLite.
 """
 
 from __future__ import annotations
@@ -29,8 +29,7 @@ from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY
 from sqlmodel import col
 
 from storage.models import Issue, Summary
-from storage.query import SearchQuery, words
-from storage.search_filters import (
+from storage.search.filters import (
     FilterShape,
     as_prefix,
     bound,
@@ -38,11 +37,12 @@ from storage.search_filters import (
     filter_shape,
     filter_template,
 )
+from storage.search.keys import BLOCK, LEVELS
+from storage.search.query import SearchQuery
+from storage.search.text import words
 
-__all__ = ["LEVELS", "filter_matches", "has_words", "newest"]
+__all__ = ["LEVELS", "filter_index", "has_words", "newest"]
 
-# Migration 0006 gives every row a lexeme for its block of 2**level ids at each of these levels.
-LEVELS = range(10, 17)
 UNIT = 1 << LEVELS.start  # ids in the smallest block
 LARGEST = 1 << (LEVELS.stop - 1 - LEVELS.start)  # units in the largest block
 WINDOW_BLOCKS = 4  # blocks in one window at most: each is one more OR branch in every check
@@ -59,7 +59,6 @@ _CONFIG: Any = sa.literal_column("'anbot_words'::regconfig")
 _KEYS: Any = sa.literal_column("summary.search_keys")
 _HEADS = (col(Summary.id), col(Summary.title), col(Summary.authors), col(Summary.summarizer))
 _TEXTS = ARRAY(sa.Text())
-_BLOCK_MARK = "\ue005"  # migration 0006: the block lexemes' first character
 
 
 def has_words(query: SearchQuery) -> bool:
@@ -95,7 +94,7 @@ def _key_params(query: SearchQuery, *, filters_only: bool = False) -> dict[str, 
     }
 
 
-def filter_matches(query: SearchQuery) -> list[Any]:
+def filter_index(query: SearchQuery) -> list[Any]:
     """The index condition for a filter-only query's author:, by: and section: (values in place),
     or none when no filter has a word to look up (its SQL filter still applies)."""
     if not any(words(v or "") for v in (query.section, query.author, query.summarizer)):
@@ -118,7 +117,7 @@ def _and(a: Any, b: Any) -> Any:
 
 
 @lru_cache(maxsize=16)
-def _first(shape: FilterShape, window: bool) -> Any:
+def _first(shape: FilterShape, *, window: bool) -> Any:
     """_START and, in the same round trip, the matches in the two newest blocks of ids (when
     `window`), as rows (base, top, id, title, authors, summarizer); one row of NULL heads when
     none match."""
@@ -126,7 +125,7 @@ def _first(shape: FilterShape, window: bool) -> Any:
         return sa.select(_START.c.base, _START.c.top)
     newest = _START.c.top.op(">>")(FIRST_LEVEL)
     blocks = [
-        sa.literal(f"'{_BLOCK_MARK}{FIRST_LEVEL}:") + sa.cast(block, sa.Text()) + sa.literal("'")
+        sa.literal(f"'{BLOCK}{FIRST_LEVEL}:") + sa.cast(block, sa.Text()) + sa.literal("'")
         for block in (newest, newest - 1)
     ]
     newest_blocks = sa.cast(blocks[0] + sa.literal(" | ") + blocks[1], TSQUERY)
@@ -138,10 +137,10 @@ def _first(shape: FilterShape, window: bool) -> Any:
 
 
 @lru_cache(maxsize=32)
-def _statement(shape: FilterShape, issue: bool, window: bool) -> Any:
+def _statement(shape: FilterShape, *, by_issue: bool, window: bool) -> Any:
     tsquery = _and(_BASE, _WINDOW) if window else _BASE
     select = sa.select(*_HEADS).where(_matches(tsquery), *filter_template(shape))
-    if issue:
+    if by_issue:
         issues = sa.select(col(Issue.id)).where(col(Issue.number) == sa.bindparam("issue"))
         select = select.where(col(Summary.issue_id).in_(issues))
     return select
@@ -162,14 +161,14 @@ def newest(
     shape = filter_shape(query)
     windowed = query.issue is None
     params: dict[str, Any] = {**_key_params(query), **filter_params(query)}
-    first = connection.execute(_first(shape, windowed), params).all()
+    first = connection.execute(_first(shape, window=windowed), params).all()
     base, top = first[0][0], first[0][1]
     if base is None or top is None:
         return []
     params["base"] = base
     if not windowed:
         params["issue"] = query.issue
-        rows = connection.execute(_statement(shape, True, False), params).all()
+        rows = connection.execute(_statement(shape, by_issue=True, window=False), params).all()
         return sorted(rows, key=lambda row: row[0], reverse=True)[offset:need]
     found = sorted((row[2:] for row in first if row[2] is not None), reverse=True)
     # In units, exclusive: the next window ends below the first one.
@@ -182,13 +181,13 @@ def newest(
             # and are dropped here: `id < …` in the statement would let the planner AND a
             # primary key range scan of most of the table into the bitmap.)
             below = end * UNIT
-            rows = connection.execute(_statement(shape, False, False), params).all()
+            rows = connection.execute(_statement(shape, by_issue=False, window=False), params).all()
             rows = [row for row in rows if row[0] < below]
             end = 0
         else:
             blocks, end = window_blocks(end, units)
-            window = " | ".join(f"'{_BLOCK_MARK}{block}'" for block in blocks)
-            statement = _statement(shape, False, True)
+            window = " | ".join(f"'{BLOCK}{block}'" for block in blocks)
+            statement = _statement(shape, by_issue=False, window=True)
             rows = connection.execute(statement, {**params, "window": window}).all()
         found += sorted(rows, key=lambda row: row[0], reverse=True)
         units = _next_units(len(found), top + 1 - end * UNIT, need - len(found))

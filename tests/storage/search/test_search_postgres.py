@@ -1,4 +1,4 @@
-"""storage.search_postgres: the window walk finds exactly the newest matches, whatever their spread.
+"""storage.search.postgres: the window walk finds exactly the newest matches, whatever their spread.
 
 The walk asks the index for the matches among blocks of ids (migration 0006), sizing each
 window from the density seen so far; these tests compare it with the plain answer (every match,
@@ -17,10 +17,11 @@ import sqlalchemy as sa
 
 from storage.db import Database
 from storage.models import Summary
-from storage.query import SearchQuery, parse_query
-from storage.search_postgres import LEVELS, UNIT, WINDOW_BLOCKS, newest, window_blocks
+from storage.search.postgres import LEVELS, UNIT, WINDOW_BLOCKS, newest, window_blocks
+from storage.search.query import SearchQuery, parse_query
+from storage.sql import table_of
 
-SUMMARIES: sa.Table = Summary.__table__  # type: ignore[attr-defined]
+SUMMARIES = table_of(Summary)
 SPACING = 37  # ids 37, 74, …: 3,000 rows reach id 111,000, past a block of 2**16 ids
 ROWS = 3_000
 

@@ -16,7 +16,6 @@ so "HARKing" counts "HARK". A phrase is its words' stems in a row.
 from __future__ import annotations
 
 import re
-import threading
 from bisect import bisect_right
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
@@ -24,33 +23,17 @@ from functools import lru_cache
 from itertools import accumulate, islice
 from typing import cast
 
-import snowballstemmer
-
-from storage.query import SearchQuery, words
+from storage.search.query import SearchQuery
+from storage.search.text import TOKEN as _TOKEN
+from storage.search.text import stem, words
 
 TITLE_WEIGHT = 10.0  # per word or phrase of the query found in the title
 PEOPLE_WEIGHT = 4.0  # ... found in the authors or the summarizer
 SNIPPET_WORDS = 24
 SNIPPET_BEFORE = 6  # words of context shown before the first match
 
-_TOKEN = re.compile(r"[^\W_]+")
 _NON_SPACE = re.compile(r"\S+")
 _REACH = 64  # characters a word of a phrase may take, to look around an anchor
-_lock = threading.Lock()
-_stemmer = snowballstemmer.stemmer("porter")
-
-
-@lru_cache(maxsize=100_000)
-def stem(word: str) -> str:
-    """The Porter stem of one lower-case word (cached: the stemmer is pure Python).
-
-    Words under 3 or over 64 characters stay as they are, as in FTS5's porter tokenizer ("s"
-    would otherwise stem to nothing).
-    """
-    if not 3 <= len(word) <= 64:
-        return word
-    with _lock:  # a snowball stemmer keeps state while it works: one thread at a time
-        return str(_stemmer.stemWord(word))
 
 
 @dataclass(frozen=True, slots=True)

@@ -27,8 +27,8 @@ from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from storage.comment_events import CommentEvent
 from storage.comments import write_events
+from storage.comments.events import CommentEvent
 from storage.db import Database
 
 __all__ = [

@@ -7,43 +7,34 @@ with LIKE wildcards escaped.
 Work is bounded by design (measured at 100k summaries, see bench/bench_search.py):
 - one index walk takes the newest CANDIDATES + 1 matches, newest first, and stops there: the
   count is exact up to CANDIDATES, then "CANDIDATES+" (`total_is_estimate`);
-- the candidates are ordered by storage.relevance from their titles and people (title matches
+- the candidates are ordered by storage.search.relevance from their titles and people (title matches
   first, then author/summarizer matches, newest first within each): a database rank (bm25,
   ts_rank) costs milliseconds per common word whatever the number of matches;
 - pages past the candidates continue newest first, so paging still reaches every match;
 - the snippet is cut from the shown rows' text in Python, not by the database.
-Filters (author:, by:, section:) are also handed to the index (storage.search_sqlite /
-storage.search_postgres), so a selective filter does not mean checking every row of a common
+Filters (author:, by:, section:) are also handed to the index (storage.search.sqlite /
+storage.search.postgres), so a selective filter does not mean checking every row of a common
 word.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import sqlalchemy as sa
 from sqlmodel import Session, col
 
-from storage import search_postgres as pg
-from storage import search_sqlite as lite
-from storage.db import Database
 from storage.models import Issue, Summary
-from storage.query import SearchQuery
-from storage.relevance import Matcher, lead, order, snippet
-from storage.search_filters import filter_conditions
-from storage.search_sqlite import fts5_expression, fts5_phrase
+from storage.search import postgres, sqlite
+from storage.search.filters import filter_conditions
+from storage.search.query import SearchQuery
+from storage.search.relevance import Matcher, lead, order, snippet
 
-__all__ = [
-    "CANDIDATES",
-    "SearchHit",
-    "SearchPage",
-    "filter_conditions",
-    "fts5_expression",
-    "fts5_phrase",
-    "search_on",
-    "search_summaries",
-]
+if TYPE_CHECKING:  # storage.db calls storage.search.index: no import at run time, no circle
+    from storage.db import Database
+
+__all__ = ["CANDIDATES", "SearchHit", "SearchPage", "search_on", "search_summaries"]
 
 CANDIDATES = 200
 
@@ -52,7 +43,7 @@ CANDIDATES = 200
 class SearchHit:
     summary: Summary
     issue_label: str | None
-    rank: float  # higher is better (storage.relevance.order); 0.0 for a text-only match
+    rank: float  # higher is better (storage.search.relevance.order); 0.0 for a text-only match
     snippet: str  # a short excerpt, matches in **bold** when there were words to match
     issue_number: int | None = None
 
@@ -87,11 +78,10 @@ def search_on(
     connection: sa.Connection, query: SearchQuery, *, limit: int = 5, offset: int = 0
 ) -> SearchPage:
     """`search_summaries` on a synchronous connection, inside its transaction."""
-    postgres = connection.dialect.name == "postgresql"
-    searcher = _Postgres(connection) if postgres else _Sqlite(connection)
+    backend = _backend(connection)
     if not query.has_text:
-        return _filter_only(connection, searcher, query, limit=limit, offset=offset)
-    found = searcher.newest(query, limit=CANDIDATES + 1)
+        return _filter_only(connection, backend, query, limit=limit, offset=offset)
+    found = backend.newest(connection, query, limit=CANDIDATES + 1)
     estimate = len(found) > CANDIDATES
     candidates = found[:CANDIDATES]
     matcher = Matcher.for_query(query)
@@ -100,7 +90,7 @@ def search_on(
     page_ids = [id_ for id_, _ in ranked[offset : offset + limit]]
     if estimate and offset + limit > CANDIDATES:  # past the candidates: newest first
         skip = max(offset, CANDIDATES)
-        more = searcher.newest(query, limit=offset + limit - skip, offset=skip)
+        more = backend.newest(connection, query, limit=offset + limit - skip, offset=skip)
         page_ids += [head[0] for head in more]
     hits = _load(connection, page_ids, scores, matcher)
     return SearchPage(
@@ -143,7 +133,7 @@ def _load(
 
 def _filter_only(
     connection: sa.Connection,
-    searcher: _Searcher,
+    backend: _Backend,
     query: SearchQuery,
     *,
     limit: int,
@@ -154,7 +144,7 @@ def _filter_only(
     The count stays exact here: ordering by issue already visits every filtered row, so a
     capped count would save nothing. The full-text index narrows the rows first.
     """
-    where = [*searcher.filter_index(query), *filter_conditions(query)]
+    where = [*backend.filter_index(query), *filter_conditions(query)]
     if query.issue is not None:
         where.append(col(Issue.number) == query.issue)
 
@@ -187,37 +177,20 @@ def _filter_only(
     return SearchPage(total=total, hits=hits, ranked=False)
 
 
-class _Searcher:
-    """What a backend answers, each one statement."""
+class _Backend(Protocol):
+    """What each backend module (storage.search.sqlite, storage.search.postgres) answers."""
 
-    def __init__(self, connection: sa.Connection) -> None:
-        self.connection = connection
-
-    def newest(self, query: SearchQuery, *, limit: int, offset: int = 0) -> list[Any]:
+    def newest(
+        self, connection: sa.Connection, query: SearchQuery, *, limit: int, offset: int = 0
+    ) -> list[Any]:
         """(id, title, authors, summarizer) of matches that pass the filters, newest first:
-        the heads storage.relevance.order works from, read in the same walk."""
-        raise NotImplementedError
+        the heads storage.search.relevance.order works from, read in the same walk."""
+        ...
 
     def filter_index(self, query: SearchQuery) -> list[Any]:
         """Conditions that let the full-text index narrow a filter-only query's rows."""
-        raise NotImplementedError
+        ...
 
 
-class _Sqlite(_Searcher):
-    def newest(self, query: SearchQuery, *, limit: int, offset: int = 0) -> list[Any]:
-        expression = lite.match_expression(query)
-        if limit <= 0 or expression is None:
-            return []
-        params = lite.newest_params(query, expression, limit=limit, offset=offset)
-        return list(self.connection.execute(lite.newest(query), params).all())
-
-    def filter_index(self, query: SearchQuery) -> list[Any]:
-        return lite.filter_index(query)
-
-
-class _Postgres(_Searcher):
-    def newest(self, query: SearchQuery, *, limit: int, offset: int = 0) -> list[Any]:
-        return pg.newest(self.connection, query, limit=limit, offset=offset)
-
-    def filter_index(self, query: SearchQuery) -> list[Any]:
-        return pg.filter_matches(query)
+def _backend(connection: sa.Connection) -> _Backend:
+    return postgres if connection.dialect.name == "postgresql" else sqlite

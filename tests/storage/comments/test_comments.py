@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from storage.comment_events import (
+from storage.comments import apply_events, recent_comments, records_for_thread, thread_stats
+from storage.comments.events import (
     BulkDelete,
     CommentEvent,
     MessageDelete,
@@ -14,7 +15,6 @@ from storage.comment_events import (
     ReactionClear,
     ReactionRemove,
 )
-from storage.comments import apply_events, recent_comments, records_for_thread, thread_stats
 from storage.db import Database
 from storage.threads import get_thread, upsert_thread
 

@@ -4,7 +4,7 @@ Why the work is shaped this way (measured at 100k summaries): walking the FTS5 d
 order and stopping after N ids costs well under a millisecond even for a word in half of the
 rows, so storage.search asks for the newest matches only. bm25() and snippet() are not used:
 bm25() first counts every row holding each phrase (its IDF), 3-12 ms for a common word, and
-snippet() re-runs the match for every row shown (storage.relevance does both jobs in Python).
+snippet() re-runs the match for every row shown (storage.search.relevance does both jobs in Python).
 """
 
 from __future__ import annotations
@@ -16,19 +16,21 @@ import sqlalchemy as sa
 from sqlmodel import col
 
 from storage.models import Issue, Summary
-from storage.query import SearchQuery, words
-from storage.search_filters import (
+from storage.search.filters import (
     FilterShape,
     bound,
     filter_params,
     filter_shape,
     filter_template,
 )
-from storage.search_keys import filter_key, fts5_string, phrase_key
+from storage.search.keys import filter_key, fts5_string, phrase_key
+from storage.search.query import SearchQuery
+from storage.search.text import words
+from storage.sql import table_of
 
 _FTS = sa.table("summary_fts", sa.column("rowid", sa.Integer))
 _FTS_NAME: Any = sa.literal_column("summary_fts")
-_SUMMARY: sa.Table = Summary.__table__  # type: ignore[attr-defined]
+_SUMMARY = table_of(Summary)
 
 
 def fts5_phrase(text: str) -> str:
@@ -40,7 +42,7 @@ def fts5_part(text: str) -> str:
     """One word of a query, or a phrase as its word pairs in the `keys` column.
 
     A phrase read from its words' positions costs 2-4 ms when the words are common; its pairs
-    are rare tokens (storage.search_keys, migration 0004).
+    are rare tokens (storage.search.keys, migration 0004).
     """
     pairs = phrase_key(text)
     return f"({{keys}} : {pairs})" if pairs else fts5_phrase(text)
@@ -57,7 +59,7 @@ def filter_expression(query: SearchQuery) -> str | None:
 
     They let the index intersect a word's rows with a filter's instead of checking the filter
     on every row holding the word; the SQL filters still decide exactly, on far fewer rows.
-    The words are the column's tagged keys (storage.search_keys): `{section} : "deep learning"`
+    The words are the column's tagged keys (storage.search.keys): `{section} : "deep learning"`
     read the positions of every row holding "learning" anywhere. Author words match as
     prefixes ("Steinh" finds Steinhardt); section and summarizer words match whole.
     """
@@ -99,29 +101,28 @@ def match_expression(query: SearchQuery) -> str | None:
     return f"({expression}) AND ({columns})" if columns else expression
 
 
-def newest(query: SearchQuery) -> Any:
+def newest(
+    connection: sa.Connection, query: SearchQuery, *, limit: int, offset: int = 0
+) -> list[Any]:
     """(id, title, authors, summarizer) of rows matching the query's MATCH text and filters,
-    newest (highest id) first.
-
-    Bind parameters: fts, limit, offset, the filters' (storage.search_filters) and issue.
-    Built once per shape of query and cached.
-    """
-    return _newest(filter_shape(query), query.issue is not None)
-
-
-def newest_params(
-    query: SearchQuery, expression: str, *, limit: int, offset: int = 0
-) -> dict[str, Any]:
+    newest (highest id) first: rows offset to offset + limit of that order. One statement,
+    built once per shape of query and cached."""
+    expression = match_expression(query)
+    if limit <= 0 or expression is None:
+        return []
     params: dict[str, Any] = {"fts": expression, "limit": limit, "offset": offset}
     params.update(filter_params(query))
     if query.issue is not None:
         params["issue"] = query.issue
-    return params
+    statement = _newest(filter_shape(query), by_issue=query.issue is not None)
+    return list(connection.execute(statement, params).all())
 
 
 @lru_cache(maxsize=32)
-def _newest(shape: FilterShape, issue: bool) -> Any:
-    """FTS5 hands out rowids in order, so ORDER BY rowid DESC LIMIT n stops after n hits.
+def _newest(shape: FilterShape, *, by_issue: bool) -> Any:
+    """Bind parameters: fts, limit, offset, the filters' (storage.search.filters) and issue.
+
+    FTS5 hands out rowids in order, so ORDER BY rowid DESC LIMIT n stops after n hits.
 
     The summary row is joined by id for its heads and the filters. The issue filter is its
     ids: a plain `rowid IN (…)` would make FTS5 restart the match once per id, so FTS5 gets
@@ -132,7 +133,7 @@ def _newest(shape: FilterShape, issue: bool) -> Any:
     heads = (col(Summary.title), col(Summary.authors), col(Summary.summarizer))
     source = _FTS.join(_SUMMARY, col(Summary.id) == rowid)
     select = sa.select(rowid, *heads).select_from(source).where(_match(), *filter_template(shape))
-    if issue:
+    if by_issue:
         ids = _issue_ids()
         low = sa.select(sa.func.min(ids.c.id)).scalar_subquery()
         high = sa.select(sa.func.max(ids.c.id)).scalar_subquery()

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from storage.comment_events import (
+from storage.comments.events import (
     BulkDelete,
     CommentEvent,
     MessageDelete,

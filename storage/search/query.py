@@ -9,7 +9,8 @@ Grammar (whitespace separated):
     by:Cody                summarized by (exact, case-insensitive)
     issue:56 / issue:"AN #56"         in that issue
 
-Terms keep only their letters and digits: punctuation never reaches the search engine, so no
+Terms keep only their letters and digits (storage.search.text.words; `_` separates words as it
+does in the index): punctuation never reaches the search engine, so no
 input can produce a syntax error there. A word with inner punctuation ("state-of-the-art",
 "don't") becomes a phrase of its parts.
 """
@@ -20,10 +21,11 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from storage.search.text import words
+
 MAX_QUERY_LENGTH = 500
 MAX_ISSUE_NUMBER = 1_000_000
 FILTERS = {"section": "section", "author": "author", "by": "summarizer", "issue": "issue"}
-_WORD = re.compile(r"\w+")
 _FILTER = re.compile(r"([A-Za-z_]+):")
 _ISSUE = re.compile(r"(?:[A-Za-z]+\s*)?#?\s*(\d+)")
 _HELP = 'filters are section:"…", author:…, by:…, issue:56'
@@ -51,11 +53,6 @@ class SearchQuery:
     @property
     def has_filters(self) -> bool:
         return any(v is not None for v in (self.section, self.author, self.summarizer, self.issue))
-
-
-def words(text: str) -> list[str]:
-    """The letters-and-digits runs of `text`: what a term or phrase is made of."""
-    return _WORD.findall(text)
 
 
 def parse_query(text: str) -> SearchQuery:

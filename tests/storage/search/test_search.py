@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from storage.db import Database
-from storage.query import QuerySyntaxError, parse_query
-from storage.search import SearchPage, fts5_expression, search_summaries
+from storage.search import SearchPage, search_summaries
+from storage.search.query import QuerySyntaxError, parse_query
+from storage.search.sqlite import fts5_expression
 
 NASTY = [
     '"',
@@ -108,6 +109,6 @@ async def test_empty_database(db: Database) -> None:
 
 def test_fts5_expression_quotes_every_word() -> None:
     query = parse_query('NEAR( "a b" c')
-    # A phrase is its word pairs in the keys column (storage.search_keys), joined by a
+    # A phrase is its word pairs in the keys column (storage.search.keys), joined by a
     # private-use character.
     assert fts5_expression(query) == '"NEAR" AND "c" AND ({keys} : "a\ue000b")'

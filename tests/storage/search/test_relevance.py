@@ -1,12 +1,12 @@
-"""storage.relevance: stem matching, the order of candidates, snippets. Pure, no database."""
+"""storage.search.relevance: stem matching, the order of candidates, snippets. Pure, no database."""
 
 from __future__ import annotations
 
 from hypothesis import given
 from hypothesis import strategies as st
 
-from storage.query import parse_query
-from storage.relevance import SNIPPET_WORDS, Matcher, lead, order, snippet
+from storage.search.query import parse_query
+from storage.search.relevance import SNIPPET_WORDS, Matcher, lead, order, snippet
 
 
 def _matcher(text: str) -> Matcher:

@@ -1,4 +1,4 @@
-"""storage.search_keys (pure) and what it changes in search: phrases and filters exactly as before.
+"""storage.search.keys (pure) and what it changes in search: phrases and filters exactly as before.
 
 The keys column only makes phrases and filters cheaper; these tests pin that it does not make
 them looser (a phrase is its words side by side in one column, a filter is its column's words)
@@ -15,20 +15,21 @@ from alembic import command
 
 from storage.db import Database
 from storage.models import Summary
-from storage.query import parse_query
 from storage.search import search_summaries
-from storage.search_keys import (
+from storage.search.keys import (
     BREAK,
     FILTER_COLUMNS,
     JOIN,
     filter_key,
-    folded,
     key_text,
     phrase_key,
-    stems,
 )
+from storage.search.query import parse_query
+from storage.search.text import folded_words as folded
+from storage.search.text import stems
+from storage.sql import table_of
 
-SUMMARIES: sa.Table = Summary.__table__  # type: ignore[attr-defined]
+SUMMARIES = table_of(Summary)
 
 
 def test_words_are_folded_as_fts5_folds_them() -> None:

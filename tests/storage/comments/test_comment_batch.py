@@ -7,8 +7,9 @@ import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
-from storage.comment_batch import plan_batch
-from storage.comment_events import (
+from storage.comments import apply_events, records_for_thread
+from storage.comments.batch import plan_batch
+from storage.comments.events import (
     BulkDelete,
     CommentEvent,
     MessageDelete,
@@ -18,7 +19,6 @@ from storage.comment_events import (
     ReactionClear,
     ReactionRemove,
 )
-from storage.comments import apply_events, records_for_thread
 from storage.db import Database
 from storage.threads import get_thread
 from threads.model import CommentRecord

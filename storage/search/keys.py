@@ -1,4 +1,6 @@
-"""The `keys` column of SQLite's summary_fts: tokens that make phrases and filters cheap. Pure.
+"""The index keys of both backends (markers, pairs, tags, id blocks) and SQLite's `keys`. Pure.
+
+SQLite: the `keys` column of summary_fts holds tokens that make phrases and filters cheap.
 
 FTS5 checks a phrase, or a word restricted to one column, by reading the positions of its words
 in every row that holds them. Measured at 100k summaries, that is what made slow searches slow:
@@ -13,24 +15,31 @@ So each summary also gets, in one more FTS5 column, tokens that are rare by cons
   so a filter reads only the rows whose section or authors hold the word.
 
 The joiner and the tags are private-use characters: unicode61 counts them as part of a token
-(category Co), and storage.query refuses them in user input, so no typed word looks like a key.
+(category Co), and storage.search.query refuses them in user input, so no typed word looks like
+a key.
 Index side and query side build keys with the same functions, so they agree whatever FTS5's
 porter tokenizer then does to a key (it sees both alike). Words are folded as unicode61 folds
-them (lower case, diacritics removed); pairs are of Porter stems, so a phrase matches the rows
-an FTS5 phrase did.
+them, and further (storage.search.text.fold: casefolded, diacritics removed); pairs are of
+Porter stems, so a phrase matches the rows an FTS5 phrase did.
+
+Every marker of a key lives here, for both backends: migrations 0004 (SQLite) and 0006
+(PostgreSQL) hold snapshot copies, and tests/storage/search/test_keys_markers.py pins that they
+agree.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from itertools import pairwise
 
-from storage.relevance import stem
-from storage.search_filters import MIN_PREFIX
+from storage.search.filters import MIN_PREFIX
+from storage.search.text import folded_words, stems
 
 __all__ = [
+    "BLOCK",
+    "BREAK",
     "FILTER_COLUMNS",
+    "JOIN",
+    "LEVELS",
     "SQL_FUNCTION",
     "filter_key",
     "fts5_string",
@@ -45,25 +54,12 @@ SQL_FUNCTION = "anbot_search_keys"
 JOIN = "\ue000"
 BREAK = "\ue001"  # between two columns' keys: a phrase never runs from one column into the next
 FILTER_COLUMNS = {"section": "\ue002", "authors": "\ue003", "summarizer": "\ue004"}
+# PostgreSQL only (migration 0006): every row has a lexeme BLOCK + "level:index" for the block of
+# 2**level ids holding its id, at each of these levels (storage.search.postgres walks by them).
+BLOCK = "\ue005"
+LEVELS = range(10, 17)
 # summary_fts's text columns, in order: the arguments of key_text.
 _COLUMNS = ("title", "authors", "summarizer", "section", "summary", "opinions")
-_TOKEN = re.compile(r"[^\W_]+")
-# Combining marks left by NFKD: the diacritics unicode61's remove_diacritics drops. Python's \w
-# does not count them as word characters, so "naïve" would split into "nai" and "ve".
-_MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
-
-
-def folded(text: str) -> list[str]:
-    """The words of `text` as FTS5's unicode61 tokenizer sees them: lower case, no diacritics."""
-    lower = text.lower()
-    if not lower.isascii():
-        lower = _MARKS.sub("", unicodedata.normalize("NFKD", lower))
-    return _TOKEN.findall(lower)
-
-
-def stems(text: str) -> list[str]:
-    """The Porter stems of `text`'s words."""
-    return [stem(word) for word in folded(text)]
 
 
 def _pairs(text: str) -> list[str]:
@@ -88,7 +84,7 @@ def key_text(
     texts = {column: _as_text(value) for column, value in zip(_COLUMNS, values, strict=True)}
     groups = [" ".join(_pairs(text)) for text in texts.values()]
     for column, tag in FILTER_COLUMNS.items():
-        groups.append(" ".join(tag + word for word in folded(texts[column])))
+        groups.append(" ".join(tag + word for word in folded_words(texts[column])))
     return f" {BREAK} ".join(group for group in groups if group)
 
 
@@ -106,7 +102,7 @@ def filter_key(column: str, text: str, *, prefix: bool = False) -> str | None:
     With `prefix`, a last word of at least MIN_PREFIX letters matches as a prefix ("Steinh"
     finds Steinhardt).
     """
-    found = folded(text)
+    found = folded_words(text)
     if not found:
         return None
     tag = FILTER_COLUMNS[column]

@@ -1,6 +1,6 @@
 """Mirrored Discord messages as a comment tree: idempotent writes keyed on Discord ids.
 
-The mirror turns gateway events into the small dataclasses of storage.comment_events;
+The mirror turns gateway events into the small dataclasses of storage.comments.events;
 `apply_events` (async, a session) or `write_events` (a synchronous connection, for
 Database.run_sync) writes a batch of them inside the caller's transaction. Every write is an upsert
 or a guarded update, so a replayed event (gateway RESUME, catch-up after downtime) changes
@@ -12,7 +12,7 @@ nothing twice:
 - a vote is the row (comment, user, emoji): adding twice or removing twice is harmless.
 
 A batch costs a fixed handful of statements whatever its size: one read of the rows it touches,
-then one executemany per kind of write (storage.comment_batch works out the end state).
+then one executemany per kind of write (storage.comments.batch works out the end state).
 """
 
 from __future__ import annotations
@@ -24,14 +24,14 @@ from functools import cache
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.comment_batch import BatchPlan, Row, plan_batch, touched_ids
-from storage.comment_events import CommentEvent
-from storage.executemany import executemany
+from storage.comments import executemany as fixed
+from storage.comments.batch import BatchPlan, Row, plan_batch, touched_ids
+from storage.comments.events import CommentEvent
 from storage.models import Comment, CommentRevision, Vote, utcnow
-from storage.threads import THREADS, run
+from storage.sql import dialect_insert, run, table_of
+from storage.threads import THREADS
 from threads.model import CommentRecord, Revision
 
 __all__ = [
@@ -45,9 +45,9 @@ __all__ = [
     "write_events",
 ]
 
-COMMENTS: sa.Table = Comment.__table__  # type: ignore[attr-defined]
-REVISIONS: sa.Table = CommentRevision.__table__  # type: ignore[attr-defined]
-VOTES: sa.Table = Vote.__table__  # type: ignore[attr-defined]
+COMMENTS = table_of(Comment)
+REVISIONS = table_of(CommentRevision)
+VOTES = table_of(Vote)
 # Bound-parameter lists stay under every backend's limit (SQLite before 3.32 allowed 999).
 _IN_CHUNK = 900
 
@@ -72,8 +72,8 @@ def write_events(conn: sa.Connection, events: Sequence[CommentEvent]) -> None:
         for row in conn.execute(sql.select_comments, {"ids": chunk}):
             stored[row.id] = dict(row._mapping)
     for statement, params in write_steps(sql, plan_batch(events, stored)):
-        if isinstance(params, list):
-            executemany(conn, statement, params)
+        if isinstance(statement, fixed.FixedSql):
+            fixed.executemany(conn, statement, params)
         else:
             conn.execute(statement, params)
 
@@ -117,12 +117,22 @@ def write_steps(sql: _Statements, plan: BatchPlan) -> Iterator[Step]:
 
 
 class _Statements:
-    """The batch's statements, built once per dialect with bound parameters (run executemany)."""
+    """The batch's statements, built once per dialect with bound parameters (run executemany).
 
-    def __init__(self, dialect: str) -> None:
-        insert: Any = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}.get(dialect)
-        if insert is None:
-            raise RuntimeError(f"unsupported database dialect {dialect!r}")
+    With `fixed_sql` (SQLite), the bulk ones are the same writes as fixed SQL text
+    (storage.comments.executemany), which skips SQLAlchemy's per-row parameter handling.
+    """
+
+    upsert_thread: Any
+    upsert_comment: Any
+    add_revision: Any
+    drop_votes: Any
+    vote: Any
+
+    def __init__(self, dialect: str, *, fixed_sql: bool) -> None:
+        def insert(table: sa.Table) -> Any:
+            return dialect_insert(dialect, table)
+
         ids: sa.BindParameter[list[int]] = sa.bindparam("ids", expanding=True)
         live = COMMENTS.c.deleted.is_(False)
         self.select_comments = sa.select(COMMENTS).where(COMMENTS.c.id.in_(ids))
@@ -162,11 +172,17 @@ class _Statements:
             .from_select(["comment_id", "user_id", "emoji"], source)
             .on_conflict_do_nothing()
         )
+        if fixed_sql:
+            self.upsert_thread = fixed.UPSERT_THREAD
+            self.upsert_comment = fixed.UPSERT_COMMENT
+            self.add_revision = fixed.ADD_REVISION
+            self.drop_votes = fixed.DROP_VOTES
+            self.vote = fixed.VOTE
 
 
 @cache
 def _statements_for(dialect: str) -> _Statements:
-    return _Statements(dialect)
+    return _Statements(dialect, fixed_sql=dialect == "sqlite")
 
 
 # --- reads -----------------------------------------------------------------------------------

@@ -1,0 +1,60 @@
+"""Upkeep of the search index that the database layer runs: connection set-up and bulk loads.
+
+storage.db calls these without knowing what the index holds: every new SQLite connection gets
+the SQL functions the summary_fts triggers call, and a bulk load of summaries is bracketed so
+that the index is built efficiently and compacted afterwards.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from storage.search.filters import FOLD
+from storage.search.keys import SQL_FUNCTION, key_text
+from storage.search.text import fold
+
+__all__ = ["bulk_load_begin", "bulk_load_end", "compact", "prepare_sqlite"]
+
+_POSTGRES_INDEX = "ix_summary_search_keys"  # migration 0006
+
+
+def prepare_sqlite(dbapi_connection: Any) -> None:
+    """Register the SQL functions the summary_fts triggers call (migration 0004): every
+    connection that writes summaries needs them; and the folding the filters compare with."""
+    dbapi_connection.create_function(SQL_FUNCTION, 6, key_text, deterministic=True)
+    dbapi_connection.create_function(FOLD, 1, _fold, deterministic=True)
+
+
+def _fold(value: object) -> str | None:
+    if value is None:
+        return None
+    return fold(value if isinstance(value, str) else str(value))
+
+
+async def bulk_load_begin(conn: AsyncConnection) -> None:
+    """Before a load of many summaries. On PostgreSQL the GIN index (fastupdate off, so that no
+    search reads a pending list) collects the new entries in its pending list meanwhile and
+    merges them in one sorted pass at the end, instead of one tree insertion per word of every
+    row. On SQLite: nothing."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(sa.text(f"ALTER INDEX {_POSTGRES_INDEX} SET (fastupdate = on)"))
+
+
+async def bulk_load_end(conn: AsyncConnection) -> None:
+    """After the load: merge what was collected, then stop collecting (PostgreSQL)."""
+    if conn.dialect.name == "postgresql":
+        await conn.execute(sa.text(f"SELECT gin_clean_pending_list({_POSTGRES_INDEX!r})"))
+        await conn.execute(sa.text(f"ALTER INDEX {_POSTGRES_INDEX} SET (fastupdate = off)"))
+
+
+async def compact(conn: AsyncConnection) -> None:
+    """On SQLite, merge the FTS5 index into one segment (PostgreSQL: nothing).
+
+    FTS5 writes each transaction's rows as a new segment and merges them only now and then;
+    a word then has one doclist per segment, which a search reads one after another.
+    """
+    if conn.dialect.name == "sqlite":
+        await conn.execute(sa.text("INSERT INTO summary_fts(summary_fts) VALUES ('optimize')"))

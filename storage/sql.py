@@ -1,0 +1,38 @@
+"""SQL helpers every storage module shares: a model's table, the backend's INSERT, running a
+Core statement in a session's transaction."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlmodel import SQLModel
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+__all__ = ["dialect_insert", "run", "table_of"]
+
+
+def table_of(model: type[SQLModel]) -> sa.Table:
+    """The table of a `table=True` model (SQLModel sets `__table__`, which its types omit)."""
+    table = sa.inspect(model).local_table
+    if not isinstance(table, sa.Table):
+        raise TypeError(f"{model.__name__} is not mapped to a table")
+    return table
+
+
+def dialect_insert(backend: AsyncSession | str, table: sa.Table) -> Any:
+    """An INSERT that supports `.on_conflict_do_update/nothing` (and `.excluded`) on the
+    backend of a session, or of a dialect name ("sqlite", "postgresql")."""
+    name = backend if isinstance(backend, str) else backend.get_bind().dialect.name
+    if name == "postgresql":
+        return postgresql.insert(table)
+    if name == "sqlite":
+        return sqlite.insert(table)
+    raise RuntimeError(f"unsupported database dialect {name!r}")
+
+
+async def run(session: AsyncSession, statement: Any, params: Any = None) -> sa.CursorResult[Any]:
+    """Execute a Core statement in the session's transaction (typed, no ORM row wrapping)."""
+    conn = await session.connection()
+    return await conn.execute(statement, params)
