@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import asyncio
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import ValidationError
 
-from bot.config import Settings
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 NO_TOKEN_HELP = """\
 DISCORD_TOKEN is not set, so there is no Discord bot to run.
@@ -30,6 +30,10 @@ No account? Try `anbot sandbox`: the whole bot against a local Discord-compatibl
 
 
 def load_settings() -> Settings:
+    from pydantic import ValidationError
+
+    from bot.config import Settings
+
     try:
         return Settings()
     except ValidationError as exc:

@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING
 from discord.ext import commands, tasks
 
 from bot.logging import get_logger
-from feeds.fetch import FeedFetcher
 from storage.ingest import poll_feed
 
 if TYPE_CHECKING:
@@ -58,11 +57,7 @@ class FeedsCog(commands.Cog):
         if not await self.bot.leader.acquire():
             log.debug("another process is the leader; not polling")
             return
-        fetcher = FeedFetcher(
-            self.bot.http_session,
-            timeout=settings.fetch_timeout,
-            max_bytes=settings.fetch_max_bytes,
-        )
+        fetcher = settings.feed_fetcher(self.bot.http_session)
         for url in settings.feeds:
             try:
                 report = await poll_feed(
