@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
+import os
+import resource
+import signal
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -14,9 +21,11 @@ from storage.comment_events import MessageUpsert, ReactionAdd
 from storage.comments import apply_events, records_for_thread
 from storage.db import Database
 from storage.threads import upsert_thread
+from tests.bot.cli.outcome import one_line_error
 from threads.export import export
 from threads.model import ThreadInfo
 
+CLI = "import sys; from bot.cli import app; app(sys.argv[1:])"
 THREAD = 777
 T0 = datetime(2024, 5, 1, tzinfo=UTC)
 
@@ -80,6 +89,110 @@ async def test_unknown_thread_is_one_line(stored: str, tmp_path: Path) -> None:
 async def test_bad_since(stored: str) -> None:
     result = await _invoke(["export", str(THREAD), "--since", "yesterday"])
     assert result.exit_code == 1 and "--since 'yesterday'" in result.stderr
+
+
+def test_bad_values_are_one_line(stored: str, tmp_path: Path) -> None:
+    (tmp_path / "folder").mkdir()
+    cases = {
+        ("99999999999999999999",): "error: 99999999999999999999 is not a Discord thread id",
+        ("0",): "error: 0 is not a Discord thread id",
+        (str(THREAD), "--since", "9999-12-31T23:59:59-23:59"): (
+            "error: --since '9999-12-31T23:59:59-23:59' is out of range"
+        ),
+        (str(THREAD), "--since", "0001-01-01T00:00:00+14:00"): "is out of range",
+        (str(THREAD), "--out", str(tmp_path / "missing" / "x.md")): (
+            f"directory {tmp_path / 'missing'} does not exist"
+        ),
+        (str(THREAD), "--out", str(tmp_path / "folder")): "is a directory",
+        (str(THREAD), "--out", "/dev/full"): "error: --out /dev/full is not a regular file",
+        (str(THREAD), "--out", "/dev/full", "--force"): "is not a regular file",
+    }
+    for args, message in cases.items():
+        line = one_line_error(CliRunner().invoke(app, ["export", *args]))
+        assert message in line, (args, line)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["anbot.db", "folder"]
+    assert list((tmp_path / "folder").iterdir()) == []
+
+
+def test_existing_file_is_kept_unless_forced(stored: str, tmp_path: Path) -> None:
+    out = tmp_path / "thread.md"
+    out.write_text("keep me\n")
+    out.chmod(0o640)
+    refused = CliRunner().invoke(app, ["export", str(THREAD), "--out", str(out)])
+    assert one_line_error(refused) == f"error: --out {out} exists; add --force to replace it"
+    assert out.read_text() == "keep me\n"
+
+    forced = CliRunner().invoke(app, ["export", str(THREAD), "--out", str(out), "--force"])
+    assert forced.exit_code == 0, forced.output
+    assert out.read_text(encoding="utf-8") == asyncio.run(expected(stored, "markdown", "old"))
+    assert out.stat().st_mode & 0o777 == 0o640  # the replaced file keeps its permissions
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["anbot.db", "thread.md"]
+
+
+def test_new_file_gets_the_usual_permissions(stored: str, tmp_path: Path) -> None:
+    out = tmp_path / "new.md"
+    assert CliRunner().invoke(app, ["export", str(THREAD), "-o", str(out)]).exit_code == 0
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+@pytest.fixture
+async def big_thread(sqlite_url: str) -> str:
+    """A thread whose Markdown export is about 200 KB."""
+    db = Database(sqlite_url)
+    await db.upgrade()
+    async with db.session() as s:
+        await upsert_thread(s, thread_id=THREAD, guild_id=5, channel_id=6, name="Big")
+        text = "a long comment " * 40
+        events = [
+            MessageUpsert(m, THREAD, 1, "ann", f"{m} {text}", T0 + timedelta(seconds=m))
+            for m in range(1000, 1300)
+        ]
+        await apply_events(s, events)
+        await s.commit()
+    await db.dispose()
+    return sqlite_url
+
+
+def _limited_files(limit: int) -> None:
+    # In the child before exec: files may grow to `limit` bytes, and writing past it fails with
+    # EFBIG instead of killing the process (SIGXFSZ ignored) — a disk that fills up mid-write.
+    resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+    signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+
+def test_a_failed_write_leaves_the_old_file(big_thread: str, tmp_path: Path) -> None:
+    out = tmp_path / "thread.md"
+    out.write_text("the old export\n")
+    done = subprocess.run(
+        [sys.executable, "-c", CLI, "export", str(THREAD), "--out", str(out), "--force"],
+        env={**os.environ, "ANBOT_DATABASE_URL": big_thread, "XDG_STATE_HOME": str(tmp_path)},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        preexec_fn=partial(_limited_files, 100_000),  # SQLite's 32 KiB -shm file still fits
+    )
+    assert done.returncode == 1, done.stderr
+    assert done.stderr.strip() == f"error: cannot write {out}: File too large"
+    assert out.read_text() == "the old export\n"
+    assert sorted(p.name for p in tmp_path.iterdir() if "thread" in p.name) == ["thread.md"]
+
+
+def test_full_standard_output_is_one_line(big_thread: str, tmp_path: Path) -> None:
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-c", CLI, "export", str(THREAD)],
+            env={**os.environ, "ANBOT_DATABASE_URL": big_thread},
+            cwd=tmp_path,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+        )
+    assert done.returncode == 1
+    assert done.stderr.strip() == "error: cannot write to standard output: No space left on device"
 
 
 async def _invoke(args: list[str]):  # type: ignore[no-untyped-def]
