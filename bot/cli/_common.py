@@ -49,6 +49,17 @@ def fail(message: str) -> typer.Exit:
     return typer.Exit(code=1)
 
 
+def require_file(path: Path, hint: str = "") -> None:
+    """CliError unless `path` is a file this process can see (a name too long, a loop of links
+    or a missing directory all say so in one line)."""
+    try:
+        if path.is_file():
+            return
+    except OSError as exc:  # is_file() only swallows "does not exist"
+        raise CliError(f"{path}: {exc.strerror or exc}") from None
+    raise CliError(f"{path}: no such file{hint}")
+
+
 def run(work: Callable[[], Awaitable[T]]) -> T:
     """Run a command's async work on a fresh event loop; its errors reach the boundary."""
 

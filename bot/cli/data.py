@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from bot.cli._common import CliError, database, fail, one_line, run
+from bot.cli._common import CliError, database, fail, one_line, require_file, run
 
 if TYPE_CHECKING:
     from sqlmodel.ext.asyncio.session import AsyncSession
@@ -55,8 +55,7 @@ def import_database_command(
     csv_path: Annotated[Path, typer.Argument(help="CSV export of the summaries database")],
 ) -> None:
     """Import the summaries database CSV (safe to run again)."""
-    if not csv_path.is_file():
-        raise fail(f"{csv_path}: no such file")
+    require_file(csv_path)
     from rich.progress import (
         BarColumn,
         MofNCompleteColumn,
@@ -150,8 +149,8 @@ def ingest_command(
     issue_number = None if number is None else parse_issue_number(number)
     is_url = source.startswith(("http://", "https://"))
     path = Path(source)
-    if not is_url and not path.is_file():
-        raise fail(f"{source}: no such file (or give an http(s) URL)")
+    if not is_url:
+        require_file(path, " (or give an http(s) URL)")
 
     async def work() -> PollReport:
         from storage.ingest import ingest_file

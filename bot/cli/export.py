@@ -108,6 +108,13 @@ async def render_thread(
 
 def check_target(out: Path, *, force: bool) -> None:
     """Refuse an --out that cannot or must not be written, with the reason."""
+    try:
+        _check_target(out, force=force)
+    except OSError as exc:  # a name too long, a loop of links: what stat() said
+        raise ExportError(f"--out {out}: {exc.strerror or exc}") from None
+
+
+def _check_target(out: Path, *, force: bool) -> None:
     if out.is_dir():
         raise ExportError(f"--out {out} is a directory; name a file in it")
     if not out.parent.is_dir():
