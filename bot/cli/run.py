@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from typing import TYPE_CHECKING, Annotated
 
@@ -47,6 +46,8 @@ def run_command() -> None:
     if settings.discord_token is None or not settings.discord_token.get_secret_value().strip():
         typer.echo(NO_TOKEN_HELP, err=True)
         raise typer.Exit(2)
+    import asyncio
+
     from bot.app import run_bot
     from storage.db import DatabaseUnavailable
 
@@ -81,6 +82,8 @@ def sandbox_command(
     ] = False,
 ) -> None:
     """The whole bot against a local Discord-compatible server, fed the AN #56 issue."""
+    import asyncio
+
     from bot.cli.demo import run_demo
 
     try:
