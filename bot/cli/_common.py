@@ -69,13 +69,25 @@ def run(work: Callable[[], Awaitable[T]]) -> T:
     return asyncio.run(call())
 
 
+def database_url() -> str:
+    """ANBOT_DATABASE_URL as Settings reads it. The environment variable wins over a .env file
+    and the default there too, so when it is set it is the answer without building Settings
+    (pydantic-settings, dotenv and the model: 0.1 s of a command's start); otherwise Settings
+    decides (and reports invalid settings)."""
+    from_env = os.environ.get("ANBOT_DATABASE_URL", "")
+    if from_env.strip():
+        return from_env
+    from bot.config import Settings
+
+    return Settings().database_url
+
+
 @asynccontextmanager
 async def database() -> AsyncIterator[Database]:
     """The configured database (ANBOT_DATABASE_URL), migrated to the latest schema."""
-    from bot.config import Settings
     from storage.db import Database
 
-    db = Database(Settings().database_url)
+    db = Database(database_url())
     try:
         await db.upgrade()
         yield db

@@ -61,6 +61,7 @@ def test_an_unwritable_state_dir_logs_to_a_temp_file(
 
 
 def test_invalid_settings_are_one_line(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("ANBOT_DATABASE_URL")  # so Settings is built (from the environment)
     monkeypatch.setenv("ANBOT_POLL_INTERVAL", "soon")
     line = one_line_error(runner.invoke(app, ["issue", "56"]))
     assert line.startswith("error: invalid settings: poll_interval: Input should be a valid number")
