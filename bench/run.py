@@ -57,6 +57,9 @@ def main(argv: list[str]) -> int:
         console.print(f"  wrote {path.relative_to(BENCH_DIR.parent)}")
         every.extend(results)
     console.print(table(every))
+    for r in every:  # what a ratio does not say: counts, the slowest queries, import times
+        if r.note:
+            console.print(f"{r.name}: {r.note}", highlight=False)
     return 1 if any(r.passed is False for r in every) else 0
 
 

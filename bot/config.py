@@ -6,10 +6,15 @@ tutorial uses, and is a SecretStr so it never appears in logs or reprs.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AliasChoices, Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+if TYPE_CHECKING:
+    import aiohttp
+
+    from feeds.fetch import FeedFetcher
 
 PublishMode = Literal["forum", "thread"]
 
@@ -118,6 +123,12 @@ class Settings(BaseSettings):
     def shard_id(self) -> int:
         """This process's shard (0 when unset)."""
         return self.shard_ids[0] if self.shard_ids else 0
+
+    def feed_fetcher(self, http: aiohttp.ClientSession) -> FeedFetcher:
+        """The one way to build the feed fetcher from these settings (poller and CLI alike)."""
+        from feeds.fetch import FeedFetcher  # aiohttp: only for the commands that fetch
+
+        return FeedFetcher(http, timeout=self.fetch_timeout, max_bytes=self.fetch_max_bytes)
 
     def channel_modes(self) -> list[tuple[int, PublishMode]]:
         out: list[tuple[int, PublishMode]] = []

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from bs4 import BeautifulSoup, NavigableString, Tag
 
+from feeds.issue_numbers import issue_label
 from feeds.markdown import html_to_markdown
 from feeds.types import FeedItem, Opinion, ParsedIssue, ParsedSummary
 
@@ -100,12 +101,12 @@ def issue_number(title: str, text: str = "") -> tuple[int | None, str | None]:
     for pattern in _ISSUE_IN_TITLE:
         m = pattern.search(title or "")
         if m:
-            return int(m.group(1)), f"AN #{int(m.group(1))}"
+            return int(m.group(1)), issue_label(int(m.group(1)))
     head = (text or "")[:2000]
     for pattern in _ISSUE_IN_TEXT:
         m = pattern.search(head)
         if m:
-            return int(m.group(1)), f"AN #{int(m.group(1))}"
+            return int(m.group(1)), issue_label(int(m.group(1)))
     return None, None
 
 

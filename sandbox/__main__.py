@@ -13,7 +13,11 @@ from sandbox.server import SandboxServer
 
 async def serve(host: str, port: int, token: str) -> None:
     world, demo = build_demo_world()
-    async with SandboxServer(world, token=token) as server:
+    server = SandboxServer(world, token=token)
+    # Not `async with SandboxServer(...)`: entering it starts on a free port of 127.0.0.1 (what
+    # tests want), not on the --host and --port asked for here.
+    await server.start(host, port)
+    try:
         print(f"ANBOT_DISCORD_API_BASE={server.api_base}")
         print(f"ANBOT_DISCORD_GATEWAY_URL={server.gateway_url}")
         print(f"DISCORD_TOKEN={server.token}")
@@ -22,6 +26,8 @@ async def serve(host: str, port: int, token: str) -> None:
             flush=True,
         )
         await asyncio.Event().wait()
+    finally:
+        await server.stop()
 
 
 def main() -> None:

@@ -75,8 +75,9 @@ class SandboxServer:
         server = site._server
         assert isinstance(server, asyncio.base_events.Server)
         bound = server.sockets[0].getsockname()[1]
-        self._info.base_url = f"http://{host}:{bound}"
-        self._info.gateway_url = f"ws://{host}:{bound}/gateway"
+        where = f"[{host}]:{bound}" if ":" in host else f"{host}:{bound}"  # an IPv6 address
+        self._info.base_url = f"http://{where}"
+        self._info.gateway_url = f"ws://{where}/gateway"
         self.world.base_url = self._info.base_url
 
     async def stop(self) -> None:

@@ -16,6 +16,7 @@ from pathlib import Path
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from feeds.fetch import FeedFetcher, FetchError, backoff_delay
+from feeds.issue_numbers import issue_label
 from feeds.newsletter import issue_number, parse_issue, parse_issue_text
 from feeds.parse import FeedParseError, parse_feed
 from feeds.types import FeedItem, ParsedIssue
@@ -199,7 +200,7 @@ async def ingest_file(
         first_line = next((line.strip() for line in text.splitlines() if line.strip()), "")
         found, label = issue_number(title or path.stem, text)
         number = number if number is not None else found
-        label = f"AN #{number}" if number is not None and label is None else label
+        label = issue_label(number) if number is not None and label is None else label
         feed_title = title or label or path.stem
         parsed = parse_issue_text(text, title=feed_title, link=None)
         parsed.number = number if number is not None else parsed.number

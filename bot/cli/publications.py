@@ -6,8 +6,9 @@ from typing import Annotated
 
 import typer
 
-from bot.cli.data import _database, _run
-from storage import publications as pubs
+from bot.cli._common import database, run
+
+MAX_DISCORD_ID = 2**63 - 1  # Discord ids are 64-bit snowflakes (a BIGINT column holds them)
 
 
 def register(app: typer.Typer) -> None:
@@ -19,12 +20,15 @@ def publications(
         bool,
         typer.Option("--retry-failed", help="Put failed posts back in line (after a fix)."),
     ] = False,
-    channel: Annotated[int | None, typer.Option(help="Only this Discord channel id.")] = None,
+    channel: Annotated[
+        int | None, typer.Option(min=0, max=MAX_DISCORD_ID, help="Only this Discord channel id.")
+    ] = None,
 ) -> None:
     """Count the outbox rows by status and list the failed ones with their reason."""
+    from storage import publications as pubs
 
     async def work() -> None:
-        async with _database() as db, db.session() as session:
+        async with database() as db, db.session() as session:
             if retry_failed:
                 n = await pubs.retry_failed(session, channel_id=channel)
                 await session.commit()
@@ -37,4 +41,4 @@ def publications(
             if row.status == "failed":
                 typer.echo(f"failed #{row.id} → channel {row.channel_id}: {row.error}")
 
-    _run(work)
+    run(work)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-from pydantic import ValidationError
 
-from bot.config import Settings
+if TYPE_CHECKING:
+    from bot.config import Settings
 
 NO_TOKEN_HELP = """\
 DISCORD_TOKEN is not set, so there is no Discord bot to run.
@@ -30,6 +29,10 @@ No account? Try `anbot sandbox`: the whole bot against a local Discord-compatibl
 
 
 def load_settings() -> Settings:
+    from pydantic import ValidationError
+
+    from bot.config import Settings
+
     try:
         return Settings()
     except ValidationError as exc:
@@ -43,6 +46,8 @@ def run_command() -> None:
     if settings.discord_token is None or not settings.discord_token.get_secret_value().strip():
         typer.echo(NO_TOKEN_HELP, err=True)
         raise typer.Exit(2)
+    import asyncio
+
     from bot.app import run_bot
     from storage.db import DatabaseUnavailable
 
@@ -77,6 +82,8 @@ def sandbox_command(
     ] = False,
 ) -> None:
     """The whole bot against a local Discord-compatible server, fed the AN #56 issue."""
+    import asyncio
+
     from bot.cli.demo import run_demo
 
     try:

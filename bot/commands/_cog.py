@@ -23,6 +23,7 @@ from bot.commands.exporting import fit_to_limit, parse_since, parse_thread_ref
 from bot.commands.views import send_paged
 from bot.errors import CannotSeeThread, UserFacingError
 from bot.logging import get_logger
+from feeds.issue_numbers import IssueNumberError, IssueNumberOutOfRange, parse_issue_number
 from storage.comments import records_for_thread, thread_stats
 from storage.issues import (
     get_issue,
@@ -212,26 +213,31 @@ class AnCommands(commands.Cog):
     @an.command(name="issue", description="List an issue's summaries with links to their threads")
     @app_commands.describe(number="The issue number, or `latest`")
     async def issue(self, interaction: Interaction, number: app_commands.Range[str, 1, 20]) -> None:
-        text = number.strip().lower().removeprefix("an").strip().lstrip("#").strip()
         async with self.bot.db.session() as session:
-            if text == "latest":
+            if number.strip().lower() == "latest":
                 newest = await latest_issues(session, limit=1)
                 found = newest[0] if newest else None
                 if found is None:
                     raise UserFacingError("No issues are stored yet.")
-            elif text.isdecimal():  # not isdigit(): "²" is a digit that int() refuses
-                wanted = int(text)
-                found = await get_issue_by_number(session, wanted) if wanted <= MAX_DB_INT else None
+            else:
+                try:
+                    wanted = parse_issue_number(number)
+                    shown = str(wanted)
+                except IssueNumberOutOfRange:
+                    # A number no stored issue can have: answered like any unknown number.
+                    wanted, shown = None, number.strip().upper().removeprefix("AN").strip(" #")
+                except IssueNumberError:
+                    raise UserFacingError(
+                        f"`{number[:20]}` is not an issue number: give a number like 56, or "
+                        "`latest`."
+                    ) from None
+                found = await get_issue_by_number(session, wanted) if wanted else None
                 if found is None:
                     known = await issue_number_range(session)
                     if known is None:
-                        raise UserFacingError(f"No AN #{wanted} — no issues are stored yet.")
+                        raise UserFacingError(f"No AN #{shown} — no issues are stored yet.")
                     low, high = known
-                    raise UserFacingError(f"No AN #{wanted} — issues #{low}–#{high} are known.")
-            else:
-                raise UserFacingError(
-                    f"`{number[:20]}` is not an issue number: give a number like 56, or `latest`."
-                )
+                    raise UserFacingError(f"No AN #{shown} — issues #{low}–#{high} are known.")
             summaries = await summaries_of(session, found.id or 0)
             threads = await threads_for_summaries(session, [s.id for s in summaries if s.id])
             issue_thread = (await threads_for_issues(session, [found.id or 0])).get(found.id or 0)

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 from discord.ext import commands, tasks
 
-from bot.feeds.fetcher import fetcher_from_settings
 from bot.logging import get_logger
 from storage.ingest import poll_feed
 
@@ -58,7 +57,7 @@ class FeedsCog(commands.Cog):
         if not await self.bot.leader.acquire():
             log.debug("another process is the leader; not polling")
             return
-        fetcher = fetcher_from_settings(settings, self.bot.http_session)
+        fetcher = settings.feed_fetcher(self.bot.http_session)
         for url in settings.feeds:
             try:
                 report = await poll_feed(

@@ -21,13 +21,12 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
+from feeds.issue_numbers import IssueNumberError, IssueNumberOutOfRange, parse_issue_number
 from storage.search.text import words
 
 MAX_QUERY_LENGTH = 500
-MAX_ISSUE_NUMBER = 1_000_000
 FILTERS = {"section": "section", "author": "author", "by": "summarizer", "issue": "issue"}
 _FILTER = re.compile(r"([A-Za-z_]+):")
-_ISSUE = re.compile(r"(?:[A-Za-z]+\s*)?#?\s*(\d+)")
 _HELP = 'filters are section:"…", author:…, by:…, issue:56'
 
 
@@ -166,12 +165,11 @@ class _Parser:
 
 
 def _issue_number(value: str) -> int:
-    match = _ISSUE.fullmatch(value.strip())
-    if not match:
+    try:
+        return parse_issue_number(value)
+    except IssueNumberOutOfRange as exc:
+        raise QuerySyntaxError(str(exc)) from None
+    except IssueNumberError:
         raise QuerySyntaxError(
             f'issue: wants a number like issue:56 or issue:"AN #56", not {value!r}'
-        )
-    number = int(match.group(1))
-    if not 0 < number < MAX_ISSUE_NUMBER:
-        raise QuerySyntaxError(f"issue number {number} is out of range")
-    return number
+        ) from None

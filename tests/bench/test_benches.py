@@ -6,7 +6,7 @@ import asyncio
 import math
 import re
 
-from bench import bench_mirror, bench_publish, bench_search
+from bench import bench_cli, bench_mirror, bench_publish, bench_search
 from bench.common import Result
 from storage.db import Database
 
@@ -116,3 +116,20 @@ def test_publish_feed_has_the_issues_asked() -> None:
     body = bench_publish.feed_xml([(1, 2), (2, 5)]).decode()
     assert body.count("<entry>") == 2
     assert body.count("summarized by Rohin") == 7
+
+
+def test_cli_bench_runs_every_command_as_a_process() -> None:
+    results = bench_cli.run(runs=1, comments=30, summaries_csv=None)
+    check(results)
+    assert [r.name for r in results] == [
+        "anbot --help",
+        "anbot search HARKing",
+        "anbot issue 56",
+        "anbot export 30-comment thread",
+    ]
+    assert [r.target for r in results] == [10.0, 20.0, 20.0, 25.0]
+    for r in results:
+        assert r.note.startswith("CPU time ") and r.note.count(" ms") == 6, r.note
+    # The import-time list is real: the database commands load SQLAlchemy, --help does not.
+    assert "sqlalchemy" not in results[0].note
+    assert all("sqlalchemy" in r.note for r in results[1:])

@@ -210,3 +210,21 @@ async def test_run_sync_without_snapshot_has_no_transaction(pg_db: Database) -> 
     assert not await pg_db.run_sync(_statements_share_a_transaction, snapshot=False)
     # A write always gets its transaction (commit or roll back as a whole).
     assert await pg_db.run_sync(_statements_share_a_transaction, write=True, snapshot=False)
+
+
+def test_head_read_from_the_files_is_alembics() -> None:
+    from alembic.script import ScriptDirectory
+
+    from storage.db import MIGRATIONS, head_revisions
+
+    assert head_revisions() == frozenset(ScriptDirectory(str(MIGRATIONS)).get_heads())
+
+
+@pytest.mark.parametrize(
+    "url", ["garbage", "sqlite:///sync-driver.db", "nosuchdialect://x", "postgresql://h/db"]
+)
+def test_a_bad_url_is_one_line_without_the_url(url: str) -> None:
+    with pytest.raises(DatabaseUnavailable) as caught:
+        Database(url)
+    message = str(caught.value)
+    assert "\n" not in message and "postgresql+asyncpg://user:pw@host/db" in message

@@ -1,4 +1,4 @@
-"""bot.feeds.fetcher: the FeedFetcher the cog and `anbot ingest` build keeps the configured
+"""Settings.feed_fetcher: the FeedFetcher the cog and `anbot ingest` build keeps the configured
 limits (against a real HTTP server on 127.0.0.1; no Discord)."""
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import pytest
 from aiohttp import web
 
 from bot.config import Settings
-from bot.feeds.fetcher import fetcher_from_settings
 from feeds.fetch import FetchError
 from feeds.localserve import serve_app
 
@@ -48,14 +47,14 @@ def settings(**values: Any) -> Settings:
 async def test_defaults_fetch_a_feed(server: tuple[str, asyncio.Event]) -> None:
     base, _ = server
     async with aiohttp.ClientSession() as session:
-        result = await fetcher_from_settings(settings(), session).fetch(f"{base}/feed")
+        result = await settings().feed_fetcher(session).fetch(f"{base}/feed")
     assert result.status == "ok" and result.body == BODY
 
 
 async def test_size_cap_comes_from_settings(server: tuple[str, asyncio.Event]) -> None:
     base, _ = server
     async with aiohttp.ClientSession() as session:
-        fetcher = fetcher_from_settings(settings(fetch_max_bytes=len(BODY) - 1), session)
+        fetcher = settings(fetch_max_bytes=len(BODY) - 1).feed_fetcher(session)
         with pytest.raises(FetchError) as caught:
             await fetcher.fetch(f"{base}/feed")
     assert str(caught.value) == f"body larger than {len(BODY) - 1:,} bytes from {base}/feed"
@@ -64,7 +63,7 @@ async def test_size_cap_comes_from_settings(server: tuple[str, asyncio.Event]) -
 async def test_timeout_comes_from_settings(server: tuple[str, asyncio.Event]) -> None:
     base, release = server
     async with aiohttp.ClientSession() as session:
-        fetcher = fetcher_from_settings(settings(fetch_timeout=0.2), session)
+        fetcher = settings(fetch_timeout=0.2).feed_fetcher(session)
         with pytest.raises(FetchError) as caught:
             await fetcher.fetch(f"{base}/slow")
         release.set()

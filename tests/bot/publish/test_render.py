@@ -1,4 +1,4 @@
-"""bot.render: titles, starter messages, tags and cross-reference links (pure functions)."""
+"""bot.publish.render: titles, starter messages, tags and cross-reference links (pure functions)."""
 
 from __future__ import annotations
 

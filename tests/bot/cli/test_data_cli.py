@@ -8,6 +8,7 @@ import pytest
 from typer.testing import CliRunner
 
 from bot.cli import app
+from tests.bot.cli.outcome import one_line_error
 
 
 @pytest.fixture
@@ -80,3 +81,59 @@ def test_db_upgrade_and_ingest_file(runner: CliRunner, data_dir: Path) -> None:
     assert "1 new" in ingested.output
     issue = runner.invoke(app, ["issue", "56"])
     assert "HARK Side of Deep Learning" in issue.output
+
+
+@pytest.mark.parametrize(
+    ("which", "message"),
+    [
+        ("²", "'²' is not an issue number; give one like 56 or AN #56"),
+        ("99999999999999999999", "issue number 99999999999999999999 is out of range"),
+        ("9" * 5000, "is out of range (1 to 2147483647)"),
+        ("0", "issue number 0 is out of range"),
+        ("AN #999", "no issue #999; no numbered issues are stored yet"),
+    ],
+)
+def test_issue_numbers_fail_in_one_line(runner: CliRunner, which: str, message: str) -> None:
+    assert message in one_line_error(runner.invoke(app, ["issue", which]))
+
+
+def test_issue_label_forms(runner: CliRunner, data_dir: Path) -> None:
+    seed = str(data_dir / "seed-issue-with-comments.txt")
+    assert runner.invoke(app, ["ingest", seed, "--number", "AN #56"]).exit_code == 0
+    for which in ("56", "#56", "AN #56", "an 56"):
+        result = runner.invoke(app, ["issue", which])
+        assert result.exit_code == 0 and "HARK Side of Deep Learning" in result.output, which
+
+
+@pytest.mark.postgres
+def test_issue_number_beyond_int32_on_postgres(pg_cli_url: str) -> None:
+    env = {"ANBOT_DATABASE_URL": pg_cli_url}
+    for which in ("3000000000", "2147483648"):
+        result = CliRunner().invoke(app, ["issue", which], env=env)
+        assert one_line_error(result) == (
+            f"error: issue number {which} is out of range (1 to 2147483647)"
+        )
+    found = CliRunner().invoke(app, ["issue", "2147483647"], env=env)
+    assert one_line_error(found) == (
+        "error: no issue #2147483647; no numbered issues are stored yet"
+    )
+
+
+def test_search_offset_beyond_any_result(runner: CliRunner) -> None:
+    result = runner.invoke(app, ["search", "x", "--offset", "99999999999999999999"])
+    # Typer's range check: usage error (exit 2), named option, no traceback, nothing ran.
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output and "--offset" in result.output
+    assert not Path("cli.db").exists()
+
+
+def test_garbage_database_url(runner: CliRunner, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ANBOT_DATABASE_URL", "garbage")
+    assert one_line_error(runner.invoke(app, ["search", "anything"])) == (
+        "error: database URL is not valid: ArgumentError: Could not parse SQLAlchemy URL from "
+        "given URL string (e.g. sqlite+aiosqlite:///anbot.db or "
+        "postgresql+asyncpg://user:pw@host/db)"
+    )
+    monkeypatch.setenv("ANBOT_DATABASE_URL", "sqlite:///sync-driver.db")
+    line = one_line_error(runner.invoke(app, ["issue", "56"]))
+    assert "not async" in line and "unexpectedly" not in line

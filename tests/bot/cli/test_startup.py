@@ -1,0 +1,90 @@
+"""What starting `anbot` costs: --help and shell completion load no database or Discord library,
+and a command on an up-to-date database does not load Alembic (subprocesses: a fresh
+interpreter's sys.modules is the only honest answer)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from storage.db import Database
+
+# Not pydantic: Typer (0.2x) itself converts a command's parameters with pydantic TypeAdapters,
+# so a subcommand's --help loads it whatever anbot does.
+HEAVY = ("discord", "sqlalchemy", "sqlmodel", "alembic", "aiohttp", "asyncpg", "aiosqlite", "rich")
+PROBE = """
+import json, sys
+from bot.cli import app
+try:
+    app(sys.argv[1:], prog_name="anbot")
+except SystemExit:
+    pass
+loaded = sorted({name.split(".")[0] for name in sys.modules} & set(json.loads(sys.argv[0])))
+print("LOADED " + json.dumps(loaded), file=sys.stderr)
+"""
+
+
+def _start(
+    args: list[str], tmp_path: Path, *, heavy: tuple[str, ...] = HEAVY, **env: str
+) -> tuple[str, list[str]]:
+    """(the output, the heavy packages the process imported) of `anbot ARGS`."""
+    done = subprocess.run(
+        # sys.argv[0] of `python -c` is "-c"; the probe reads the package list from it instead.
+        [sys.executable, "-c", PROBE.replace("sys.argv[0]", repr(json.dumps(heavy))), *args],
+        env={**os.environ, "XDG_STATE_HOME": str(tmp_path), **env},
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    marker = done.stderr.rsplit("LOADED ", 1)
+    assert len(marker) == 2, done.stderr
+    return done.stdout + marker[0], json.loads(marker[1])  # no arguments: help on stderr
+
+
+@pytest.mark.parametrize("args", [["--help"], ["search", "--help"], ["export", "--help"], []])
+def test_help_imports_no_database_or_discord_library(args: list[str], tmp_path: Path) -> None:
+    out, loaded = _start(args, tmp_path)
+    assert loaded == []
+    assert ("import-database" in out) if args in ([], ["--help"]) else ("--help" in out)
+
+
+def test_completion_imports_no_database_or_discord_library(tmp_path: Path) -> None:
+    out, loaded = _start(
+        [], tmp_path, _ANBOT_COMPLETE="complete_bash", COMP_WORDS="anbot se", COMP_CWORD="1"
+    )
+    assert loaded == []
+    assert "search" in out.split()
+
+
+def test_a_command_on_an_up_to_date_database_loads_no_alembic(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    # First start: a new database, so Alembic runs the migrations.
+    out, loaded = _start(["db", "upgrade"], tmp_path, heavy=("alembic",), ANBOT_DATABASE_URL=url)
+    assert out.startswith("database at revision ") and loaded == ["alembic"]
+    _, loaded = _start(["issue", "latest"], tmp_path, heavy=("alembic",), ANBOT_DATABASE_URL=url)
+    assert loaded == []
+
+
+def test_an_older_schema_is_still_upgraded(tmp_path: Path) -> None:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
+
+    async def at(revision: str) -> str | None:
+        db = Database(url)
+        try:
+            await db.upgrade(revision)
+            return await db.current_revision()
+        finally:
+            await db.dispose()
+
+    assert asyncio.run(at("0005")) == "0005"
+    out, loaded = _start(["db", "upgrade"], tmp_path, heavy=("alembic",), ANBOT_DATABASE_URL=url)
+    assert loaded == ["alembic"]
+    assert out.strip() != "database at revision 0005"
+    assert asyncio.run(at("head")) == out.strip().rsplit(" ", 1)[1]
