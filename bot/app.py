@@ -18,6 +18,7 @@ from discord.ext import commands
 from bot.config import Settings
 from bot.errors import AnTree
 from bot.logging import get_logger, setup_logging
+from feeds.fetch import feed_session
 from storage.db import Database
 from storage.leader import LeaderLock
 
@@ -114,7 +115,8 @@ async def run_bot(settings: Settings) -> None:
         from sandbox.connect import point_discord_at
 
         point_discord_at(settings.discord_api_base, settings.discord_gateway_url)
-    async with Database(settings.database_url) as db, aiohttp.ClientSession() as session:
+    session_factory = feed_session(allow_private=settings.allow_private_feeds)
+    async with Database(settings.database_url) as db, session_factory as session:
         await db.upgrade()
         async with AnBot(settings, db, session) as bot:
             await bot.start(token)

@@ -38,6 +38,10 @@ class Settings(BaseSettings):
     # A failing feed is next fetched after about base·2^(failures-1) seconds (jittered, at most
     # 6 h), not at every poll; 0 turns the backoff off.
     feed_backoff_base: float = 60.0
+    # Feeds (and their redirects) may reach loopback, private, link-local, multicast and
+    # reserved addresses only when this is on: a hostile feed host could otherwise make the
+    # bot read internal services. Tests and feeds served on this machine turn it on.
+    allow_private_feeds: bool = False
 
     # Publishing: "CHANNEL_ID:forum" (a post per summary) or "CHANNEL_ID:thread" (a thread per
     # issue, summaries as follow-up messages), comma separated.

@@ -256,18 +256,17 @@ async def _find_issue(session: AsyncSession, which: str) -> Issue:
 
 
 async def _poll(db: Database, url: str) -> PollReport:
-    import aiohttp
-
-    from feeds.fetch import FeedFetcher
+    from feeds.fetch import FeedFetcher, feed_session
     from storage.ingest import poll_feed
 
     settings = Settings()
-    async with aiohttp.ClientSession() as http:
+    async with feed_session(allow_private=settings.allow_private_feeds) as http:
         fetcher = FeedFetcher(
             http,
             timeout=settings.fetch_timeout,
             max_bytes=settings.fetch_max_bytes,
             max_redirects=5,
+            allow_private=settings.allow_private_feeds,
         )
         return await poll_feed(
             db, fetcher, url, backfill=settings.backfill, max_failures=settings.feed_max_failures

@@ -62,6 +62,7 @@ class FeedsCog(commands.Cog):
             self.bot.http_session,
             timeout=settings.fetch_timeout,
             max_bytes=settings.fetch_max_bytes,
+            allow_private=settings.allow_private_feeds,
         )
         for url in settings.feeds:
             try:

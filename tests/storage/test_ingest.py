@@ -55,7 +55,9 @@ async def feed_server(data_dir: Path) -> AsyncIterator[FeedServer]:
 @pytest.fixture
 async def fetcher() -> AsyncIterator[FeedFetcher]:
     async with aiohttp.ClientSession() as session:
-        yield FeedFetcher(session, timeout=5, max_bytes=5_000_000, max_redirects=3)
+        yield FeedFetcher(
+            session, allow_private=True, timeout=5, max_bytes=5_000_000, max_redirects=3
+        )
 
 
 async def test_first_poll_backfill_then_304_then_update(
