@@ -19,10 +19,11 @@ import sqlalchemy as sa
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from feeds.newsletter import cross_references
+from feeds.newsletter import MAX_ISSUE_DIGITS, cross_references, issue_number
 from storage.db import Database
 from storage.models import Issue, Summary, utcnow
 from storage.summaries import apply_fields, content_hash, unique_keys
+from storage.text import clean
 
 COLUMNS = (
     "Category",
@@ -68,19 +69,43 @@ class _Row:
 
 
 def read_database_csv(path: Path) -> list[_Row]:
-    """Parse the CSV into rows (cells may hold newlines: the csv module handles them)."""
+    """Parse the CSV into rows (cells may hold newlines: the csv module handles them).
+
+    The whole file is read and checked before anything is written, so a damaged one is refused
+    whole: strict quoting (a quote left open by a cut file is an error, not a cell running to
+    the end) and every row exactly as many cells as the header (a row cut short is an error,
+    not a summary without its opinion and link). The message names the line."""
+    reader: Any = None
     try:
         with path.open(newline="", encoding="utf-8-sig") as handle:
-            reader = csv.DictReader(handle)
-            missing = [c for c in COLUMNS if c not in (reader.fieldnames or [])]
+            reader = csv.reader(handle, strict=True)
+            header: list[str] = next(reader, [])
+            missing = [c for c in COLUMNS if c not in header]
             if missing:
                 raise DatabaseFileError(
                     f"{path}: not a summaries database, missing columns {', '.join(missing)}"
                 )
-            return [_row(record) for record in reader if (record.get("Title") or "").strip()]
+            rows = []
+            for cells in reader:
+                if not cells:
+                    continue  # a blank line
+                if len(cells) != len(header):
+                    raise DatabaseFileError(
+                        f"{path}: line {reader.line_num}: {len(cells)} cells where the header "
+                        f"has {len(header)}; the file is damaged or cut, nothing imported"
+                    )
+                record = dict(zip(header, cells, strict=True))
+                if (record.get("Title") or "").strip():
+                    rows.append(_row(clean(record), path, reader.line_num))
+            return rows
     except FileNotFoundError as exc:
         raise DatabaseFileError(f"{path}: no such file") from exc
-    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+    except csv.Error as exc:
+        line = f"line {reader.line_num}: " if reader is not None else ""
+        raise DatabaseFileError(
+            f"{path}: {line}{exc}; the file is damaged or cut, nothing imported"
+        ) from exc
+    except (OSError, UnicodeDecodeError) as exc:
         raise DatabaseFileError(f"{path}: cannot read: {exc}") from exc
 
 
@@ -89,9 +114,16 @@ def _cell(record: dict[str, str | None], name: str) -> str | None:
     return value or None
 
 
-def _row(record: dict[str, str | None]) -> _Row:
+def _row(record: dict[str, str | None], path: Path, line: int) -> _Row:
     label = _cell(record, "Email")
-    match = _AN_LABEL.fullmatch(label or "")
+    number = None
+    if _AN_LABEL.fullmatch(label or ""):
+        number, _ = issue_number(label or "")
+        if number is None:
+            raise DatabaseFileError(
+                f"{path}: line {line}: issue label {label!r}: the number is out of range "
+                f"(at most {MAX_ISSUE_DIGITS} digits); nothing imported"
+            )
     summarizer = _cell(record, "Summarizer")
     opinion = _cell(record, "My opinion")
     values: dict[str, Any] = {
@@ -112,7 +144,7 @@ def _row(record: dict[str, str | None]) -> _Row:
         values["summary"], opinion, values["prerequisites"], values["read_more"]
     )
     values["content_hash"] = content_hash(values)
-    return _Row(label=label, number=int(match.group(1)) if match else None, values=values)
+    return _Row(label=label, number=number, values=values)
 
 
 def _enrichment(row: Summary, values: dict[str, Any]) -> dict[str, Any]:

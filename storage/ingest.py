@@ -15,7 +15,6 @@ import asyncio
 import codecs
 import logging
 import random
-import re
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
@@ -115,20 +114,21 @@ async def _record_failure(
     return await _transaction(db, feed.url, work)
 
 
-async def _record_success(
-    db: Database,
-    feed: Feed,
+Finish = Callable[[AsyncSession, Feed], Awaitable[None]]
+
+
+def _success(
     *,
     etag: str | None,
     last_modified: str | None,
     content_hash: str | None,
     title: str | None = None,
-    skipped: list[tuple[str, str]] | None = None,
+    report: PollReport | None = None,
     first_poll_done: bool = False,
-) -> None:
-    async def work(session: AsyncSession) -> None:
-        row = await session.get(Feed, feed.id)
-        assert row is not None
+) -> Finish:
+    """What a successful poll writes on the feed row, as a step of a transaction."""
+
+    async def finish(session: AsyncSession, row: Feed) -> None:
         if first_poll_done:
             row.first_poll_done = True
         await record_poll_success(
@@ -138,8 +138,17 @@ async def _record_success(
             last_modified=last_modified,
             content_hash=content_hash,
             title=title,
-            skipped=skipped,
+            skipped=report.skipped if report is not None else None,
         )
+
+    return finish
+
+
+async def _record_success(db: Database, feed: Feed, finish: Finish) -> None:
+    async def work(session: AsyncSession) -> None:
+        row = await session.get(Feed, feed.id)
+        assert row is not None
+        await finish(session, row)
 
     await _transaction(db, feed.url, work)
 
@@ -175,26 +184,26 @@ async def poll_feed(
             await _record_success(
                 db,
                 feed,
-                etag=result.etag or feed.etag,
-                last_modified=result.last_modified or feed.last_modified,
-                content_hash=result.content_hash,
+                _success(
+                    etag=result.etag or feed.etag,
+                    last_modified=result.last_modified or feed.last_modified,
+                    content_hash=result.content_hash,
+                ),
             )
             report.not_modified = True
             return report
         parsed = await parse_feed(
             result.body or b"", url=result.url, content_type=result.content_type
         )
-        await _store_items(db, feed, parsed.items, backfill=backfill, report=report)
-        await _record_success(
-            db,
-            feed,
+        finish = _success(
             etag=result.etag,
             last_modified=result.last_modified,
             content_hash=result.content_hash,
             title=parsed.title,
-            skipped=report.skipped,
+            report=report,
             first_poll_done=True,
         )
+        await _store_items(db, feed, parsed.items, backfill=backfill, report=report, finish=finish)
     except Exception as exc:  # any failure of this feed is this feed's failure, counted on it
         permanent = isinstance(exc, FetchError | FeedParseError) and exc.permanent
         if isinstance(exc, FetchError | FeedParseError):
@@ -221,7 +230,13 @@ def _backoff_until(feed: Feed, base: float) -> datetime | None:
 
 
 async def _store_items(
-    db: Database, feed: Feed, items: list[FeedItem], *, backfill: int, report: PollReport
+    db: Database,
+    feed: Feed,
+    items: list[FeedItem],
+    *,
+    backfill: int,
+    report: PollReport,
+    finish: Finish,
 ) -> None:
     ordered = _chronological(items)
     # On the first poll only the newest `backfill` entries are published; the rest are history.
@@ -240,24 +255,34 @@ async def _store_items(
             parsed = None
         if parsed is not None:
             pairs.append((item, parsed, index >= publish_from))
-    await store_entries(db, feed, [(i, p, pub) for i, p, pub in pairs if p], report)
+    await store_entries(db, feed.url, [(i, p, pub) for i, p, pub in pairs if p], report, finish)
 
 
 async def store_entries(
     db: Database,
-    feed: Feed,
+    url: str,
     entries: Sequence[tuple[FeedItem, ParsedIssue, bool]],
     report: PollReport,
+    finish: Finish,
 ) -> None:
-    """Upsert (item, parsed, publish) entries in short transactions, each entry in a savepoint
-    so that one the database refuses is skipped (with its reason) and the rest stored."""
+    """Upsert (item, parsed, publish) entries of the feed at `url` in short transactions, each
+    entry in a savepoint so that one the database refuses is skipped (with its reason) and the
+    rest stored; `finish` runs in the last one (a small feed is one transaction in all)."""
     start = 0
-    while start < len(entries):
+    while True:
 
         async def batch(session: AsyncSession, first: int = start) -> int:
-            return await _store_batch(session, feed, entries, first, report)
+            feed = await get_or_create_feed(session, url=url)
+            await lock_feed(session, feed)
+            done = await _store_batch(session, feed, entries, first, report)
+            if first + done >= len(entries):
+                await session.refresh(feed)
+                await finish(session, feed)
+            return done
 
-        start += await _transaction(db, feed.url, batch)
+        start += await _transaction(db, url, batch)
+        if start >= len(entries):
+            return
 
 
 async def _store_batch(
@@ -316,9 +341,6 @@ _BOMS = (
     (codecs.BOM_UTF16_LE, "utf-16"),
     (codecs.BOM_UTF16_BE, "utf-16"),
 )
-# What may stand before a document's root element: XML declaration, comments, processing
-# instructions, a DOCTYPE (with an internal subset).
-_PROLOG = re.compile(r"\A(?:\s+|<\?.*?\?>|<!--.*?-->|<!DOCTYPE(?:[^\[>]|\[.*?\])*>)*", re.S | re.I)
 
 
 def _decode(body: bytes) -> str:
@@ -333,9 +355,9 @@ def _decode(body: bytes) -> str:
 
 
 def _is_markup(text: str) -> bool:
-    """The text is an XML or HTML document (its root element follows the prolog)."""
-    rest = text[_PROLOG.match(text).end() :] if _PROLOG.match(text) else text  # type: ignore[union-attr]
-    return rest.startswith("<")
+    """The text is XML or HTML (a prolog, a comment, a DOCTYPE or an element comes first): a
+    file feedparser could not read as a feed is then refused, never stored as plain text."""
+    return text.lstrip("\ufeff \t\r\n").startswith("<")
 
 
 async def ingest_file(
@@ -359,6 +381,9 @@ async def ingest_file(
     uri = (await asyncio.to_thread(path.resolve)).as_uri()
     report = PollReport(url=uri)
     text = _decode(body)
+    if not text.strip("\ufeff \t\r\n"):
+        report.error = f"{path}: empty file, nothing to ingest"
+        return report
     try:
         parsed_feed = await parse_feed(body, url=uri, content_type=None)
     except FeedParseError as exc:
@@ -393,16 +418,13 @@ async def ingest_file(
             content_html=text,
         )
         entries.append((item, parsed, publish))
-    feed = await _feed_row(db, uri)
-    await store_entries(db, feed, entries, report)
-    await _record_success(
-        db,
-        feed,
+    finish = _success(
         etag=None,
         last_modified=None,
         content_hash=None,
         title=feed_title,
-        skipped=report.skipped,
+        report=report,
         first_poll_done=True,
     )
+    await store_entries(db, uri, entries, report, finish)
     return report
