@@ -59,6 +59,10 @@ class Settings(BaseSettings):
     # Mirror
     writer_flush_ms: int = 50
     writer_batch: int = 500
+    # Where comment events wait while the database refuses writes (another process holds the
+    # SQLite lock, PostgreSQL restarts); replayed on start. Unset: beside an SQLite file
+    # ("anbot.db.comments-journal"), else "anbot-comments[.shardN].journal" here.
+    writer_journal: str | None = None
     # Catch-up re-compares this many newest stored comments per thread with Discord's history
     # to find edits and deletes made while the bot was offline (older ones are not re-checked).
     mirror_recheck: int = 200

@@ -22,7 +22,7 @@ from discord.ext import commands
 from bot.logging import get_logger
 from bot.mirror.catchup import CatchUpResult, catch_up_thread, resolve_thread
 from bot.mirror.convert import to_upsert
-from bot.writer import CommentWriter
+from bot.writer import CommentWriter, journal_path
 from storage.comment_events import (
     BulkDelete,
     CommentEvent,
@@ -43,8 +43,12 @@ class Mirror(commands.Cog):
     def __init__(self, bot: AnBot) -> None:
         self.bot = bot
         settings = bot.settings
+        shard = settings.shard_id() if settings.shard_count is not None else None
         self.writer = CommentWriter(
-            bot.db, flush_ms=settings.writer_flush_ms, batch=settings.writer_batch
+            bot.db,
+            flush_ms=settings.writer_flush_ms,
+            batch=settings.writer_batch,
+            journal=journal_path(settings.writer_journal, bot.db, shard),
         )
         self.recheck = settings.mirror_recheck
         self._tracked: set[int] = set()
