@@ -55,14 +55,20 @@ class PublicOnlyResolver(AbstractResolver):
     """aiohttp resolver that drops every non-public address from the answer, and refuses a host
     with none left. The connector connects only to what this returns."""
 
-    def __init__(self, inner: AbstractResolver | None = None) -> None:
+    def __init__(
+        self,
+        inner: AbstractResolver | None = None,
+        *,
+        allowed: Callable[[str], bool] = is_public_address,
+    ) -> None:
         self._inner = inner or DefaultResolver()
+        self.allowed = allowed  # the policy; FeedFetcher applies it to IP-literal hosts too
 
     async def resolve(
         self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
     ) -> list[ResolveResult]:
         answers = await self._inner.resolve(host, port, family)
-        public = [a for a in answers if is_public_address(a["host"])]
+        public = [a for a in answers if self.allowed(a["host"])]
         if not public:
             found = ", ".join(sorted({a["host"] for a in answers})) or "nothing"
             raise RefusedAddress(
@@ -148,7 +154,9 @@ class FeedFetcher:
             raise ValueError(
                 "FeedFetcher needs a session from feeds.fetch.feed_session() unless allow_private"
             )
-        self._allow_private = allow_private
+        self._allowed: Callable[[str], bool] | None = (
+            None if allow_private else resolver.allowed  # type: ignore[union-attr]
+        )
         self._session = session
         self._timeout = timeout
         self._max_bytes = max_bytes
@@ -234,7 +242,7 @@ class FeedFetcher:
     def _check_literal(self, url: URL) -> None:
         """An IP-literal host never reaches the resolver: check it here, before the request."""
         host = (url.host or "").strip("[]")
-        if self._allow_private or not _is_ip(host) or is_public_address(host):
+        if self._allowed is None or not _is_ip(host) or self._allowed(host):
             return
         raise FetchError(
             f"refused {url}: {host} is not a public address "
