@@ -75,6 +75,7 @@ class Journal:
         self.path = path
         self._memory: list[CommentEvent] = []
         self._offset = 0  # bytes (or list items) already stored in the database
+        self._size = 0  # bytes in the file: known here (no stat per batch); recover() reads it
 
     async def append(self, events: Sequence[CommentEvent]) -> None:
         if not events:
@@ -84,6 +85,7 @@ class Journal:
             return
         data = b"".join(encode(e) for e in events)
         await asyncio.to_thread(self._append_sync, self.path, data)
+        self._size += len(data)
 
     @staticmethod
     def _append_sync(path: Path, data: bytes) -> None:
@@ -95,10 +97,7 @@ class Journal:
     def empty(self) -> bool:
         if self.path is None:
             return self._offset >= len(self._memory)
-        try:
-            return self.path.stat().st_size <= self._offset
-        except FileNotFoundError:
-            return True
+        return self._size <= self._offset
 
     async def read(self, limit: int) -> list[tuple[CommentEvent, int]]:
         """Up to `limit` waiting events, each with the position after it (for `advance`)."""
@@ -124,18 +123,19 @@ class Journal:
     async def recover(self) -> None:
         """On start: cut a line torn by a crash mid-append, so later appends stay whole lines."""
         if self.path is not None:
-            await asyncio.to_thread(self._recover_sync, self.path)
+            self._size = await asyncio.to_thread(self._recover_sync, self.path)
 
     @staticmethod
-    def _recover_sync(path: Path) -> None:
+    def _recover_sync(path: Path) -> int:
         if not path.exists():
-            return
+            return 0
         data = path.read_bytes()
         keep = data.rfind(b"\n") + 1
         if keep != len(data):
             with path.open("r+b") as handle:
                 handle.truncate(keep)
                 os.fsync(handle.fileno())
+        return keep
 
     def advance(self, position: int) -> None:
         """Everything before `position` is stored in the database."""
@@ -143,7 +143,7 @@ class Journal:
 
     async def clear(self) -> None:
         """All of it is stored: start the file (or list) afresh."""
-        self._offset = 0
+        self._offset = self._size = 0
         if self.path is None:
             self._memory.clear()
             return
