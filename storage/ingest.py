@@ -4,9 +4,9 @@
 feed: every failure (fetch, parse, or the database refusing the poll) lands in the report and
 is counted on the Feed row, whose row is committed before the fetch so that even a first poll's
 failure is recorded. One entry the database refuses is skipped with its reason (kept on the row
-and retried next poll); the others are stored. Entries are stored in short transactions (a
-batch at most `BATCH_SECONDS` long), so a 10k-entry feed never holds SQLite's write lock for
-more than a fraction of a second and the mirror's writes get in between.
+and retried next poll); the others are stored. Entries are stored in short transactions (on
+SQLite a batch lasts at most 0.1 s), so a 10k-entry feed never holds SQLite's write lock for more
+than a fraction of a second and the mirror's writes get in between.
 """
 
 from __future__ import annotations
@@ -41,7 +41,10 @@ from storage.models import Feed
 
 log = logging.getLogger(__name__)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-BATCH_SECONDS = 0.1  # a storing transaction commits once it has run this long
+# A storing transaction commits once it has run this long. SQLite: its one write lock must be
+# free again quickly (the mirror writes in between); PostgreSQL locks rows, so longer batches
+# only save commits.
+BATCH_SECONDS = {"sqlite": 0.1, "postgresql": 0.5}
 PERMANENT_BACKOFF_FACTOR = 8  # a 404 or an HTML page waits this much longer than a timeout
 T = TypeVar("T")
 
@@ -267,22 +270,35 @@ async def store_entries(
 ) -> None:
     """Upsert (item, parsed, publish) entries of the feed at `url` in short transactions, each
     entry in a savepoint so that one the database refuses is skipped (with its reason) and the
-    rest stored; `finish` runs in the last one (a small feed is one transaction in all)."""
+    rest stored; `finish` runs in the last one (a small feed is one transaction in all).
+
+    A batch first runs without savepoints (two round trips an entry fewer); only when the
+    database refuses one of its entries is it rolled back and run again entry by entry."""
     start = 0
+    careful_at = -1
     while True:
 
-        async def batch(session: AsyncSession, first: int = start) -> int:
+        async def batch(
+            session: AsyncSession, first: int = start, careful: bool = start == careful_at
+        ) -> int:
             feed = await get_or_create_feed(session, url=url)
-            await lock_feed(session, feed)
-            done = await _store_batch(session, feed, entries, first, report)
+            done = await _store_batch(session, feed, entries, first, report, careful=careful)
             if first + done >= len(entries):
                 await session.refresh(feed)
                 await finish(session, feed)
             return done
 
-        start += await _transaction(db, url, batch)
+        try:
+            start += await _transaction(db, url, batch)
+        except _Refused:
+            careful_at = start
+            continue
         if start >= len(entries):
             return
+
+
+class _Refused(Exception):
+    """The database refused an entry of a batch stored without savepoints: redo it carefully."""
 
 
 async def _store_batch(
@@ -291,8 +307,11 @@ async def _store_batch(
     entries: Sequence[tuple[FeedItem, ParsedIssue, bool]],
     start: int,
     report: PollReport,
+    *,
+    careful: bool,
 ) -> int:
     """Store entries from `start` on for at most BATCH_SECONDS; returns how many it handled.
+    `careful`: each entry in a savepoint, one the database refuses skipped with its reason.
 
     Counting goes to a scratch report merged only on success, so a retried batch (the
     transaction met a lock) does not count its entries twice."""
@@ -300,18 +319,26 @@ async def _store_batch(
     await lock_feed(session, feed)
     scratch = PollReport()
     began = time.monotonic()
+    limit = BATCH_SECONDS.get(session.bind.dialect.name if session.bind else "", 0.1)
     index = start
-    while index < len(entries) and (index == start or time.monotonic() - began < BATCH_SECONDS):
+    while index < len(entries) and (index == start or time.monotonic() - began < limit):
         item, parsed, publish = entries[index]
         index += 1
         try:
-            async with session.begin_nested():
+            if careful:
+                async with session.begin_nested():
+                    change = await upsert_issue(
+                        session, feed_id=feed.id, item=item, parsed=parsed, publish=publish
+                    )
+            else:
                 change = await upsert_issue(
                     session, feed_id=feed.id, item=item, parsed=parsed, publish=publish
                 )
         except sa.exc.OperationalError:
             raise  # a lock or a lost connection: the whole batch is tried again
         except (sa.exc.DBAPIError, ValueError, OverflowError) as exc:
+            if not careful:
+                raise _Refused from exc
             reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
             log.warning("skipping entry %s of %s: %s", item.entry_id, feed.url, reason)
             scratch.skip(item.entry_id, reason)
