@@ -19,6 +19,7 @@ from bot.config import Settings
 from bot.discord_api import make_intents, point_discord_at
 from bot.errors import AnTree
 from bot.logging import get_logger, setup_logging
+from feeds.fetch import feed_session
 from storage.db import Database
 from storage.leader import LeaderLock
 
@@ -103,7 +104,8 @@ async def run_bot(settings: Settings) -> None:
             raise ValueError("ANBOT_DISCORD_API_BASE is set but ANBOT_DISCORD_GATEWAY_URL is not")
         # Another Discord-compatible API (the sandbox in a subprocess); see bot/discord_api.py.
         point_discord_at(settings.discord_api_base, settings.discord_gateway_url)
-    async with Database(settings.database_url) as db, aiohttp.ClientSession() as session:
+    session_factory = feed_session(allow_private=settings.allow_private_feeds)
+    async with Database(settings.database_url) as db, session_factory as session:
         await db.upgrade()
         async with AnBot(settings, db, session) as bot:
             await bot.start(token)

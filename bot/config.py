@@ -43,6 +43,10 @@ class Settings(BaseSettings):
     # A failing feed is next fetched after about base·2^(failures-1) seconds (jittered, at most
     # 6 h), not at every poll; 0 turns the backoff off.
     feed_backoff_base: float = 60.0
+    # Feeds (and their redirects) may reach loopback, private, link-local, multicast and
+    # reserved addresses only when this is on: a hostile feed host could otherwise make the
+    # bot read internal services. Tests and feeds served on this machine turn it on.
+    allow_private_feeds: bool = False
 
     # Publishing: "CHANNEL_ID:forum" (a post per summary) or "CHANNEL_ID:thread" (a thread per
     # issue, summaries as follow-up messages), comma separated.
@@ -60,6 +64,10 @@ class Settings(BaseSettings):
     # Mirror
     writer_flush_ms: int = 50
     writer_batch: int = 500
+    # Where comment events wait while the database refuses writes (another process holds the
+    # SQLite lock, PostgreSQL restarts); replayed on start. Unset: beside an SQLite file
+    # ("anbot.db.comments-journal"), else "anbot-comments[.shardN].journal" here.
+    writer_journal: str | None = None
     # Catch-up re-compares this many newest stored comments per thread with Discord's history
     # to find edits and deletes made while the bot was offline (older ones are not re-checked).
     mirror_recheck: int = 200
@@ -125,10 +133,16 @@ class Settings(BaseSettings):
         return self.shard_ids[0] if self.shard_ids else 0
 
     def feed_fetcher(self, http: aiohttp.ClientSession) -> FeedFetcher:
-        """The one way to build the feed fetcher from these settings (poller and CLI alike)."""
+        """The one way to build the feed fetcher from these settings (poller and CLI alike);
+        `http` comes from feeds.fetch.feed_session(allow_private=self.allow_private_feeds)."""
         from feeds.fetch import FeedFetcher  # aiohttp: only for the commands that fetch
 
-        return FeedFetcher(http, timeout=self.fetch_timeout, max_bytes=self.fetch_max_bytes)
+        return FeedFetcher(
+            http,
+            timeout=self.fetch_timeout,
+            max_bytes=self.fetch_max_bytes,
+            allow_private=self.allow_private_feeds,
+        )
 
     def channel_modes(self) -> list[tuple[int, PublishMode]]:
         out: list[tuple[int, PublishMode]] = []

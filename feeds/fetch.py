@@ -1,15 +1,29 @@
-"""HTTP fetching of feeds: conditional GET, size and time limits, redirects, backoff."""
+"""HTTP fetching of feeds: conditional GET, size and time limits, redirects, backoff, and
+the refusal of internal addresses.
+
+A feed URL is chosen by whoever configures the bot, but its host answers redirects: a hostile
+host could send the bot to 127.0.0.1, a private network or a cloud metadata address. Unless
+`allow_private` (ANBOT_ALLOW_PRIVATE_FEEDS) is set, every hop's address must be public: an IP
+literal is checked before the request, a host name by the session's resolver
+(`PublicOnlyResolver`, installed by `feed_session`), which hands the connector only the public
+addresses it resolved, so the address checked is the address connected to (no gap for a DNS
+answer that changes between a check and the connect).
+"""
 
 from __future__ import annotations
 
 import asyncio
 import hashlib
+import ipaddress
 import random
+import socket
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import aiohttp
+from aiohttp.abc import AbstractResolver, ResolveResult
+from aiohttp.resolver import DefaultResolver
 from yarl import URL
 
 _REDIRECTS = {301, 302, 303, 307, 308}
@@ -17,6 +31,63 @@ _TRANSIENT_4XX = {408, 425, 429}
 _CHUNK = 64 * 1024
 _HTML_SNIFF = (b"<!doctype html", b"<html")
 _FEED_SNIFF = (b"<?xml", b"<rss", b"<feed", b"<rdf")
+
+
+class RefusedAddress(OSError):
+    """A feed host resolved only to addresses feeds may not reach (loopback, private, …)."""
+
+
+def is_public_address(address: str) -> bool:
+    """True for a globally routable unicast address; False for loopback, private, link-local,
+    multicast, reserved, unspecified and shared (CGNAT) ones, also inside IPv4-mapped IPv6."""
+    try:
+        ip = ipaddress.ip_address(address.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_global and not (
+        ip.is_multicast or ip.is_reserved or ip.is_loopback or ip.is_link_local or ip.is_private
+    )
+
+
+class PublicOnlyResolver(AbstractResolver):
+    """aiohttp resolver that drops every non-public address from the answer, and refuses a host
+    with none left. The connector connects only to what this returns."""
+
+    def __init__(
+        self,
+        inner: AbstractResolver | None = None,
+        *,
+        allowed: Callable[[str], bool] = is_public_address,
+    ) -> None:
+        self._inner = inner or DefaultResolver()
+        self.allowed = allowed  # the policy; FeedFetcher applies it to IP-literal hosts too
+
+    async def resolve(
+        self, host: str, port: int = 0, family: socket.AddressFamily = socket.AF_INET
+    ) -> list[ResolveResult]:
+        answers = await self._inner.resolve(host, port, family)
+        public = [a for a in answers if self.allowed(a["host"])]
+        if not public:
+            found = ", ".join(sorted({a["host"] for a in answers})) or "nothing"
+            raise RefusedAddress(
+                f"{host} resolves to {found}: not a public address "
+                "(set ANBOT_ALLOW_PRIVATE_FEEDS=true to allow local feeds)"
+            )
+        return public
+
+    async def close(self) -> None:
+        await self._inner.close()
+
+
+def feed_session(*, allow_private: bool = False, **kwargs: Any) -> aiohttp.ClientSession:
+    """A ClientSession for FeedFetcher: unless `allow_private`, its resolver refuses
+    non-public addresses."""
+    if allow_private:
+        return aiohttp.ClientSession(**kwargs)
+    connector = aiohttp.TCPConnector(resolver=PublicOnlyResolver())
+    return aiohttp.ClientSession(connector=connector, **kwargs)
 
 
 class FetchError(Exception):
@@ -74,7 +145,18 @@ class FeedFetcher:
         max_bytes: int = 5_000_000,
         max_redirects: int = 5,
         user_agent: str = "anbot/0.1 (+feed reader)",
+        allow_private: bool = False,
     ) -> None:
+        # The resolver is the only place where the connected address can be checked, so a
+        # fetcher that must refuse internal addresses needs a session made by feed_session.
+        resolver = getattr(session.connector, "_resolver", None)
+        if not allow_private and not isinstance(resolver, PublicOnlyResolver):
+            raise ValueError(
+                "FeedFetcher needs a session from feeds.fetch.feed_session() unless allow_private"
+            )
+        self._allowed: Callable[[str], bool] | None = (
+            None if allow_private else resolver.allowed  # type: ignore[union-attr]
+        )
         self._session = session
         self._timeout = timeout
         self._max_bytes = max_bytes
@@ -106,6 +188,8 @@ class FeedFetcher:
                 f"timed out after {self._timeout:g}s fetching {url}", permanent=False
             ) from None
         except aiohttp.ClientConnectorError as exc:
+            if isinstance(exc.os_error, RefusedAddress):
+                raise FetchError(f"refused {url}: {exc.os_error}", permanent=True) from exc
             raise FetchError(f"cannot connect to {url}: {exc.os_error}", permanent=False) from exc
         except aiohttp.ClientPayloadError as exc:
             raise FetchError(f"broken response body from {url}: {exc}", permanent=False) from exc
@@ -117,6 +201,7 @@ class FeedFetcher:
     ) -> FetchResult:
         seen = [url]
         while True:
+            self._check_literal(url)
             async with self._session.get(url, headers=headers, allow_redirects=False) as resp:
                 if resp.status in _REDIRECTS:
                     url = self._next_hop(resp, url, seen)
@@ -131,7 +216,15 @@ class FeedFetcher:
                 permanent=True,
                 status=resp.status,
             )
-        target = url.join(URL(location))
+        try:
+            target = url.join(URL(location))
+            _ = target.host  # yarl parses the authority lazily: "http://[::1" fails here
+        except (ValueError, TypeError) as exc:
+            raise FetchError(
+                f"HTTP {resp.status} redirect from {url} to an invalid URL {location!r}: {exc}",
+                permanent=True,
+                status=resp.status,
+            ) from exc
         if target in seen:
             path = " -> ".join(str(u) for u in [*seen, target])
             raise FetchError(f"redirect loop: {path}", permanent=True, status=resp.status)
@@ -145,6 +238,17 @@ class FeedFetcher:
             raise FetchError(f"redirect to unsupported URL {target}", permanent=True)
         seen.append(target)
         return target
+
+    def _check_literal(self, url: URL) -> None:
+        """An IP-literal host never reaches the resolver: check it here, before the request."""
+        host = (url.host or "").strip("[]")
+        if self._allowed is None or not _is_ip(host) or self._allowed(host):
+            return
+        raise FetchError(
+            f"refused {url}: {host} is not a public address "
+            "(set ANBOT_ALLOW_PRIVATE_FEEDS=true to allow local feeds)",
+            permanent=True,
+        )
 
     async def _finish(
         self, resp: aiohttp.ClientResponse, url: URL, previous_hash: str | None
@@ -195,6 +299,14 @@ def _parse_url(url: str) -> URL:
     if parsed.scheme not in ("http", "https") or not parsed.host:
         raise FetchError(f"invalid feed URL {url!r}: need http(s)://host/…", permanent=True)
     return parsed
+
+
+def _is_ip(host: str) -> bool:
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        return False
+    return True
 
 
 def _status_error(status: int, url: URL) -> FetchError:

@@ -39,6 +39,7 @@ TOP_LEVEL_SECTIONS = (
 _TOP_LEVEL_KEYS = {s.casefold(): s for s in TOP_LEVEL_SECTIONS}
 
 _WS = re.compile(r"\s+")
+MAX_ISSUE_DIGITS = 6  # an issue number has at most this many digits (and fits every int column)
 _ISSUE_IN_TITLE = (
     re.compile(r"\bAN\s*#\s*(\d{1,6})\b"),
     re.compile(r"\bAlignment\s+Newsletter\s*(?:#|No\.?|Issue)?\s*(\d{1,6})\b", re.I),

@@ -19,6 +19,9 @@ from feeds.types import FeedItem
 # bozo exceptions that only say the declared encoding or media type was wrong: the entries
 # feedparser recovered are sound, so these are warnings even for a feed without entries.
 _HARMLESS_BOZO = ("CharacterEncodingOverride", "CharacterEncodingUnknown", "NonXMLContentType")
+_SURROGATE_REF = re.compile(
+    rb"&#(?:[xX]0*[dD][89a-fA-F][0-9a-fA-F]{2}|0*5(?:529[6-9]|5[3-9]\d\d|6\d{3}|7[0-2]\d\d|73[0-3]\d|734[0-3]));"
+)
 _HTML_START = re.compile(rb"^\s*(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)[\s>]", re.I | re.S)
 
 
@@ -26,6 +29,10 @@ class FeedParseError(ValueError):
     """The bytes are not a feed (HTML page, empty, garbage, truncated beyond recovery)."""
 
     permanent = False  # the same URL may serve a proper feed on the next poll
+
+    def __init__(self, message: str, *, version: str = "") -> None:
+        super().__init__(message)
+        self.version = version  # feedparser's name of the format it saw ("rss20"), if any
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,16 +63,23 @@ def parse_feed_sync(
     if url:
         headers["content-location"] = url  # base for relative links in entries
     # A stream, never a str: feedparser would treat a str as a URL or file name to open.
-    result = feedparser.parse(io.BytesIO(body), response_headers=headers)
+    # feedparser turns "&#xD800;" into a lone surrogate and then fails to encode it (a
+    # UnicodeEncodeError out of its parser, for the whole feed): such references become U+FFFD.
+    body = _SURROGATE_REF.sub(b"&#xFFFD;", body)
+    try:
+        result = feedparser.parse(io.BytesIO(body), response_headers=headers)
+    except Exception as exc:  # a feedparser bug on hostile input: this feed's failure, one line
+        raise FeedParseError(f"not a feed{where}: the parser failed: {_describe(exc)}") from exc
     entries = list(result.get("entries") or [])
     bozo = result.get("bozo_exception") if result.get("bozo") else None
     warning = _describe(bozo) if bozo is not None else None
+    version = str(result.get("version") or "")
     if not entries:
-        if not result.get("version") and _HTML_START.match(body[:4096]):
+        if not version and _HTML_START.match(body[:4096]):
             raise FeedParseError(f"not a feed: got an HTML page{where}")
         if bozo is not None and type(bozo).__name__ not in _HARMLESS_BOZO:
-            raise FeedParseError(f"not a feed{where}: {warning}")
-        if not result.get("version") and not result.get("feed"):
+            raise FeedParseError(f"not a feed{where}: {warning}", version=version)
+        if not version and not result.get("feed"):
             raise FeedParseError(f"not a feed{where}: no RSS, Atom or RDF document found")
     feed = result.get("feed") or {}
     items = [_item(e) for e in entries]
@@ -76,7 +90,7 @@ def parse_feed_sync(
 
 def _describe(exc: object) -> str:
     name = type(exc).__name__
-    message = str(exc).strip() or name
+    message = " ".join(str(exc).split()) or name
     return message if name in message else f"{name}: {message}"
 
 

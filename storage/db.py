@@ -10,7 +10,7 @@ import asyncio
 import re
 import threading
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -79,6 +79,60 @@ def head_revisions() -> frozenset[str] | None:
         parents.update(re.findall(r"[\"']([^\"']+)[\"']", fields["down_revision"]))
     heads = frozenset(revisions - parents)
     return heads or None
+
+
+class DatabaseBusy(DatabaseUnavailable):
+    """Another process kept the database locked for longer than we were willing to wait."""
+
+
+def is_transient(exc: BaseException) -> bool:
+    """True for a failure that the same write can get past later: a lock held by another
+    process (SQLite's "database is locked"/"busy", a PostgreSQL lock or serialization
+    timeout), a connection lost or refused. False for what the data itself causes (a
+    constraint, a value the database refuses): repeating that fails again."""
+    if isinstance(exc, DatabaseUnavailable | OSError | TimeoutError | sa.exc.DisconnectionError):
+        return True
+    if isinstance(exc, sa.exc.DBAPIError):
+        if exc.connection_invalidated:
+            return True
+        if isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError):
+            text = str(exc.orig).lower()
+            permanent = ("no such", "syntax error", "has no column", "malformed", "readonly")
+            return not any(p in text for p in permanent)
+        code = getattr(exc.orig, "sqlstate", None) or getattr(exc.orig, "pgcode", None)
+        # 40001 serialization failure, 40P01 deadlock, 55P03 lock not available, 57014
+        # statement/lock timeout, 08xxx connection exceptions.
+        return bool(code) and (str(code).startswith("08") or code in _TRANSIENT_CODES)
+    return False
+
+
+_TRANSIENT_CODES = {"40001", "40P01", "55P03", "57014"}
+
+
+def is_locked(exc: BaseException) -> bool:
+    """SQLite's "database is locked" (another process holds the write lock)."""
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    return "database is locked" in text or "database is busy" in text
+
+
+async def retry_locked(
+    work: Callable[[], Awaitable[T]], *, what: str, attempts: int = 6, pause: float = 0.5
+) -> T:
+    """Run `work` (one whole transaction) again while the database stays locked by another
+    process (each try already waited busy_timeout), then raise one clear DatabaseBusy."""
+    for attempt in range(1, attempts + 1):
+        try:
+            return await work()
+        except sa.exc.OperationalError as exc:
+            if not is_locked(exc):
+                raise
+            if attempt == attempts:
+                raise DatabaseBusy(
+                    f"{what}: the database stayed locked by another process (an import or "
+                    f"ingest?) for over {attempts} tries; try again when it has finished"
+                ) from exc
+            await asyncio.sleep(pause * attempt)
+    raise AssertionError("unreachable")
 
 
 def _prepare_sqlite(dbapi_connection: Any, _record: Any) -> None:

@@ -1,18 +1,28 @@
 """The feed pipeline without Discord: fetch → parse → split into summaries → store.
 
 `poll_feed` is what the bot's feed loop and `anbot ingest URL` call; it never raises for a bad
-feed (the error lands in the report and on the Feed row) and commits once per poll.
+feed: every failure (fetch, parse, or the database refusing the poll) lands in the report and
+is counted on the Feed row, whose row is committed before the fetch so that even a first poll's
+failure is recorded. One entry the database refuses is skipped with its reason (kept on the row
+and retried next poll); the others are stored. Entries are stored in short transactions (on
+SQLite a batch lasts at most 0.1 s), so a 10k-entry feed never holds SQLite's write lock for more
+than a fraction of a second and the mirror's writes get in between.
 """
 
 from __future__ import annotations
 
 import asyncio
+import codecs
 import logging
 import random
+import time
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import TypeVar
 
+import sqlalchemy as sa
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from feeds.fetch import FeedFetcher, FetchError, backoff_delay
@@ -20,13 +30,24 @@ from feeds.issue_numbers import issue_label
 from feeds.newsletter import issue_number, parse_issue, parse_issue_text
 from feeds.parse import FeedParseError, parse_feed
 from feeds.types import FeedItem, ParsedIssue
-from storage.db import Database
-from storage.feeds import get_or_create_feed, record_poll_failure, record_poll_success
+from storage.db import Database, retry_locked
+from storage.feeds import (
+    get_or_create_feed,
+    lock_feed,
+    record_poll_failure,
+    record_poll_success,
+)
 from storage.issues import IssueChange, upsert_issue
 from storage.models import Feed
 
 log = logging.getLogger(__name__)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+# A storing transaction commits once it has run this long. SQLite: its one write lock must be
+# free again quickly (the mirror writes in between); PostgreSQL locks rows, so longer batches
+# only save commits.
+BATCH_SECONDS = {"sqlite": 0.1, "postgresql": 0.5}
+PERMANENT_BACKOFF_FACTOR = 8  # a 404 or an HTML page waits this much longer than a timeout
+T = TypeVar("T")
 
 
 @dataclass(slots=True)
@@ -39,8 +60,22 @@ class PollReport:
     error: str | None = None
     disabled: bool = False
     published: list[int] = field(default_factory=list)  # the new ids that should be posted
-    item_errors: list[str] = field(default_factory=list)  # entries that could not be split
+    item_errors: list[str] = field(default_factory=list)  # entries skipped, with the reason
     backoff_until: datetime | None = None  # not fetched: the feed failed lately, wait till then
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (entry id, reason)
+
+    def skip(self, entry_id: str, reason: str) -> None:
+        self.skipped.append((entry_id, reason))
+        shown = entry_id if len(entry_id) <= 200 else entry_id[:199] + "…"
+        self.item_errors.append(f"{shown}: {reason}")
+
+    def merge(self, other: PollReport) -> None:
+        self.new += other.new
+        self.updated += other.updated
+        self.unchanged += other.unchanged
+        self.published += other.published
+        self.skipped += other.skipped
+        self.item_errors += other.item_errors
 
 
 def _chronological(items: list[FeedItem]) -> list[FeedItem]:
@@ -48,6 +83,78 @@ def _chronological(items: list[FeedItem]) -> list[FeedItem]:
     if all(i.published or i.updated for i in items):
         return sorted(items, key=lambda i: i.published or i.updated or _EPOCH)
     return list(reversed(items))  # feeds list newest first
+
+
+async def _transaction(db: Database, what: str, work: Callable[[AsyncSession], Awaitable[T]]) -> T:
+    """`work(session)` committed as one transaction, tried again while another process holds
+    SQLite's write lock (storage.db.retry_locked)."""
+
+    async def attempt() -> T:
+        async with db.session() as session:
+            result = await work(session)
+            await session.commit()
+            return result
+
+    return await retry_locked(attempt, what=what)
+
+
+async def _feed_row(db: Database, url: str) -> Feed:
+    async def work(session: AsyncSession) -> Feed:
+        return await get_or_create_feed(session, url=url)
+
+    return await _transaction(db, url, work)
+
+
+async def _record_failure(
+    db: Database, feed: Feed, error: str, *, permanent: bool, max_failures: int
+) -> bool:
+    async def work(session: AsyncSession) -> bool:
+        row = await session.get(Feed, feed.id)
+        assert row is not None
+        return await record_poll_failure(
+            session, row, error=error, max_failures=max_failures, permanent=permanent
+        )
+
+    return await _transaction(db, feed.url, work)
+
+
+Finish = Callable[[AsyncSession, Feed], Awaitable[None]]
+
+
+def _success(
+    *,
+    etag: str | None,
+    last_modified: str | None,
+    content_hash: str | None,
+    title: str | None = None,
+    report: PollReport | None = None,
+    first_poll_done: bool = False,
+) -> Finish:
+    """What a successful poll writes on the feed row, as a step of a transaction."""
+
+    async def finish(session: AsyncSession, row: Feed) -> None:
+        if first_poll_done:
+            row.first_poll_done = True
+        await record_poll_success(
+            session,
+            row,
+            etag=etag,
+            last_modified=last_modified,
+            content_hash=content_hash,
+            title=title,
+            skipped=report.skipped if report is not None else None,
+        )
+
+    return finish
+
+
+async def _record_success(db: Database, feed: Feed, finish: Finish) -> None:
+    async def work(session: AsyncSession) -> None:
+        row = await session.get(Feed, feed.id)
+        assert row is not None
+        await finish(session, row)
+
+    await _transaction(db, feed.url, work)
 
 
 async def poll_feed(
@@ -65,62 +172,60 @@ async def poll_feed(
     (feeds.fetch.backoff_delay of its consecutive failures) has passed since its last poll.
     """
     report = PollReport(url=url)
-    async with db.session() as session:
-        feed = await get_or_create_feed(session, url=url)
-        if feed.disabled:
-            await session.commit()
-            report.error, report.disabled = feed.disabled_reason or "feed disabled", True
-            return report
-        until = _backoff_until(feed, backoff_base)
-        if until is not None and datetime.now(UTC) < until:
-            await session.commit()
-            report.backoff_until = until
-            return report
-        try:
-            result = await fetcher.fetch(
-                url,
-                etag=feed.etag,
-                last_modified=feed.last_modified,
-                previous_hash=feed.content_hash,
-            )
-            if result.status != "ok":
-                await record_poll_success(
-                    session,
-                    feed,
+    feed = await _feed_row(db, url)
+    if feed.disabled:
+        report.error, report.disabled = feed.disabled_reason or "feed disabled", True
+        return report
+    until = _backoff_until(feed, backoff_base)
+    if until is not None and datetime.now(UTC) < until:
+        report.backoff_until = until
+        return report
+    try:
+        result = await fetcher.fetch(
+            url, etag=feed.etag, last_modified=feed.last_modified, previous_hash=feed.content_hash
+        )
+        if result.status != "ok":
+            await _record_success(
+                db,
+                feed,
+                _success(
                     etag=result.etag or feed.etag,
                     last_modified=result.last_modified or feed.last_modified,
                     content_hash=result.content_hash,
-                )
-                await session.commit()
-                report.not_modified = True
-                return report
-            parsed = await parse_feed(
-                result.body or b"", url=result.url, content_type=result.content_type
+                ),
             )
-        except (FetchError, FeedParseError) as exc:
-            permanent = bool(getattr(exc, "permanent", False))
-            report.error = str(exc)
-            report.disabled = await record_poll_failure(
-                session, feed, error=report.error, max_failures=max_failures, permanent=permanent
-            )
-            await session.commit()
+            report.not_modified = True
             return report
-        await _store_items(session, feed, parsed.items, backfill=backfill, report=report)
-        await record_poll_success(
-            session,
-            feed,
+        parsed = await parse_feed(
+            result.body or b"", url=result.url, content_type=result.content_type
+        )
+        finish = _success(
             etag=result.etag,
             last_modified=result.last_modified,
             content_hash=result.content_hash,
             title=parsed.title,
+            report=report,
+            first_poll_done=True,
         )
-        await session.commit()
+        await _store_items(db, feed, parsed.items, backfill=backfill, report=report, finish=finish)
+    except Exception as exc:  # any failure of this feed is this feed's failure, counted on it
+        permanent = isinstance(exc, FetchError | FeedParseError) and exc.permanent
+        if isinstance(exc, FetchError | FeedParseError):
+            report.error = str(exc)
+        else:
+            log.exception("polling %s failed", url)
+            report.error = f"{type(exc).__name__}: {' '.join(str(exc).split())}"[:500]
+        report.disabled = await _record_failure(
+            db, feed, report.error, permanent=permanent, max_failures=max_failures
+        )
     return report
 
 
 def _backoff_until(feed: Feed, base: float) -> datetime | None:
     if base <= 0 or feed.consecutive_failures <= 0 or feed.last_polled_at is None:
         return None
+    if feed.last_error_permanent:
+        base *= PERMANENT_BACKOFF_FACTOR
     # Jitter drawn from the feed and its failure count: the same from poll to poll
     # (a fresh draw per poll would let the shortest of many draws win), different per feed.
     rng = random.Random(f"{feed.id}:{feed.consecutive_failures}")
@@ -129,30 +234,119 @@ def _backoff_until(feed: Feed, base: float) -> datetime | None:
 
 
 async def _store_items(
-    session: AsyncSession, feed: Feed, items: list[FeedItem], *, backfill: int, report: PollReport
+    db: Database,
+    feed: Feed,
+    items: list[FeedItem],
+    *,
+    backfill: int,
+    report: PollReport,
+    finish: Finish,
 ) -> None:
-    assert feed.id is not None
-    first_poll = not feed.first_poll_done
     ordered = _chronological(items)
     # On the first poll only the newest `backfill` entries are published; the rest are history.
-    publish_from = max(len(ordered) - backfill, 0) if first_poll else 0
+    publish_from = max(len(ordered) - backfill, 0) if not feed.first_poll_done else 0
+    pairs: list[tuple[FeedItem, ParsedIssue | None, bool]] = []
     seen: set[str] = set()
     for index, item in enumerate(ordered):
         if item.entry_id in seen:  # the same entry twice in one document
             continue
         seen.add(item.entry_id)
         try:
-            parsed = parse_issue(item)
+            parsed: ParsedIssue | None = parse_issue(item)
         except Exception as exc:  # a parser bug must not lose the other entries of the feed
             log.exception("cannot split entry %s of %s", item.entry_id, feed.url)
-            report.item_errors.append(f"{item.entry_id}: {exc}")
+            report.skip(item.entry_id, f"cannot split the entry: {exc}")
+            parsed = None
+        if parsed is not None:
+            pairs.append((item, parsed, index >= publish_from))
+    await store_entries(db, feed.url, [(i, p, pub) for i, p, pub in pairs if p], report, finish)
+
+
+async def store_entries(
+    db: Database,
+    url: str,
+    entries: Sequence[tuple[FeedItem, ParsedIssue, bool]],
+    report: PollReport,
+    finish: Finish,
+) -> None:
+    """Upsert (item, parsed, publish) entries of the feed at `url` in short transactions, each
+    entry in a savepoint so that one the database refuses is skipped (with its reason) and the
+    rest stored; `finish` runs in the last one (a small feed is one transaction in all).
+
+    A batch first runs without savepoints (two round trips an entry fewer); only when the
+    database refuses one of its entries is it rolled back and run again entry by entry."""
+    start = 0
+    careful_at = -1
+    while True:
+
+        async def batch(
+            session: AsyncSession, first: int = start, careful: bool = start == careful_at
+        ) -> int:
+            feed = await get_or_create_feed(session, url=url)
+            done = await _store_batch(session, feed, entries, first, report, careful=careful)
+            if first + done >= len(entries):
+                await session.refresh(feed)
+                await finish(session, feed)
+            return done
+
+        try:
+            start += await _transaction(db, url, batch)
+        except _Refused:
+            careful_at = start
             continue
-        change = await upsert_issue(
-            session, feed_id=feed.id, item=item, parsed=parsed, publish=index >= publish_from
-        )
-        _count(report, change)
-    feed.first_poll_done = True
-    session.add(feed)
+        if start >= len(entries):
+            return
+
+
+class _Refused(Exception):
+    """The database refused an entry of a batch stored without savepoints: redo it carefully."""
+
+
+async def _store_batch(
+    session: AsyncSession,
+    feed: Feed,
+    entries: Sequence[tuple[FeedItem, ParsedIssue, bool]],
+    start: int,
+    report: PollReport,
+    *,
+    careful: bool,
+) -> int:
+    """Store entries from `start` on for at most BATCH_SECONDS; returns how many it handled.
+    `careful`: each entry in a savepoint, one the database refuses skipped with its reason.
+
+    Counting goes to a scratch report merged only on success, so a retried batch (the
+    transaction met a lock) does not count its entries twice."""
+    assert feed.id is not None
+    await lock_feed(session, feed)
+    scratch = PollReport()
+    began = time.monotonic()
+    limit = BATCH_SECONDS.get(session.bind.dialect.name if session.bind else "", 0.1)
+    index = start
+    while index < len(entries) and (index == start or time.monotonic() - began < limit):
+        item, parsed, publish = entries[index]
+        index += 1
+        try:
+            if careful:
+                async with session.begin_nested():
+                    change = await upsert_issue(
+                        session, feed_id=feed.id, item=item, parsed=parsed, publish=publish
+                    )
+            else:
+                change = await upsert_issue(
+                    session, feed_id=feed.id, item=item, parsed=parsed, publish=publish
+                )
+        except sa.exc.OperationalError:
+            raise  # a lock or a lost connection: the whole batch is tried again
+        except (sa.exc.DBAPIError, ValueError, OverflowError) as exc:
+            if not careful:
+                raise _Refused from exc
+            reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
+            log.warning("skipping entry %s of %s: %s", item.entry_id, feed.url, reason)
+            scratch.skip(item.entry_id, reason)
+            continue
+        _count(scratch, change)
+    report.merge(scratch)
+    return index - start
 
 
 def _count(report: PollReport, change: IssueChange) -> None:
@@ -168,9 +362,30 @@ def _count(report: PollReport, change: IssueChange) -> None:
         report.unchanged += 1
 
 
-def _looks_like_feed(body: bytes) -> bool:
-    head = body[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    return head.startswith((b"<?xml", b"<rss", b"<feed", b"<rdf"))
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32"),
+    (codecs.BOM_UTF32_BE, "utf-32"),
+    (codecs.BOM_UTF8, "utf-8-sig"),
+    (codecs.BOM_UTF16_LE, "utf-16"),
+    (codecs.BOM_UTF16_BE, "utf-16"),
+)
+
+
+def _decode(body: bytes) -> str:
+    """The file as text: a BOM decides the encoding, else UTF-8 (undecodable bytes replaced);
+    UTF-16 without a BOM is recognised by its zero bytes (`<` is 3C 00 or 00 3C)."""
+    for bom, encoding in _BOMS:
+        if body.startswith(bom):
+            return body.decode(encoding, errors="replace")
+    if body[:2] in (b"<\x00", b"\x00<"):
+        return body.decode("utf-16-le" if body[0] else "utf-16-be", errors="replace")
+    return body.decode("utf-8", errors="replace")
+
+
+def _is_markup(text: str) -> bool:
+    """The text is XML or HTML (a prolog, a comment, a DOCTYPE or an element comes first): a
+    file feedparser could not read as a feed is then refused, never stored as plain text."""
+    return text.lstrip("\ufeff \t\r\n").startswith("<")
 
 
 async def ingest_file(
@@ -183,20 +398,37 @@ async def ingest_file(
 ) -> PollReport:
     """Store a local RSS/Atom file, or an issue as plain text, as if polled from a feed.
 
-    The file's URI is the feed URL (and, for plain text, the entry id), so ingesting the same
-    file again only reports it unchanged, or updated when its text changed. `number`/`title`
-    name a plain-text issue whose text does not say which issue it is.
+    A feed is recognised by parsing (feedparser names its version), whatever precedes its root
+    element (a comment, a DOCTYPE, a BOM, UTF-16); a markup file that is no feed, or a feed cut
+    beyond recovery, is refused (`report.error`, one line), never stored as text. The file's URI
+    is the feed URL (and, for plain text, the entry id), so ingesting the same file again only
+    reports it unchanged, or updated when its text changed. `number`/`title` name a plain-text
+    issue whose text does not say which issue it is.
     """
     body = await asyncio.to_thread(path.read_bytes)
     uri = (await asyncio.to_thread(path.resolve)).as_uri()
     report = PollReport(url=uri)
-    if _looks_like_feed(body):
+    text = _decode(body)
+    if not text.strip("\ufeff \t\r\n"):
+        report.error = f"{path}: empty file, nothing to ingest"
+        return report
+    try:
         parsed_feed = await parse_feed(body, url=uri, content_type=None)
-        items = parsed_feed.items
+    except FeedParseError as exc:
+        if exc.version or _is_markup(text):
+            report.error = " ".join(str(exc).split())
+            return report
+        parsed_feed = None
+    entries: list[tuple[FeedItem, ParsedIssue, bool]] = []
+    if parsed_feed is not None:
         feed_title = parsed_feed.title
-        pairs: list[tuple[FeedItem, ParsedIssue]] = [(i, parse_issue(i)) for i in items]
+        for item in parsed_feed.items:
+            try:
+                entries.append((item, parse_issue(item), publish))
+            except Exception as exc:  # a parser bug must not lose the other entries
+                log.exception("cannot split entry %s of %s", item.entry_id, uri)
+                report.skip(item.entry_id, f"cannot split the entry: {exc}")
     else:
-        text = body.decode("utf-8", errors="replace")
         first_line = next((line.strip() for line in text.splitlines() if line.strip()), "")
         found, label = issue_number(title or path.stem, text)
         number = number if number is not None else found
@@ -213,18 +445,14 @@ async def ingest_file(
             updated=None,
             content_html=text,
         )
-        pairs = [(item, parsed)]
-    async with db.session() as session:
-        feed = await get_or_create_feed(session, url=uri)
-        assert feed.id is not None
-        for item, parsed in pairs:
-            change = await upsert_issue(
-                session, feed_id=feed.id, item=item, parsed=parsed, publish=publish
-            )
-            _count(report, change)
-        feed.first_poll_done = True
-        await record_poll_success(
-            session, feed, etag=None, last_modified=None, content_hash=None, title=feed_title
-        )
-        await session.commit()
+        entries.append((item, parsed, publish))
+    finish = _success(
+        etag=None,
+        last_modified=None,
+        content_hash=None,
+        title=feed_title,
+        report=report,
+        first_poll_done=True,
+    )
+    await store_entries(db, uri, entries, report, finish)
     return report

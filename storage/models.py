@@ -13,6 +13,8 @@ import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from storage.text import clean_on_flush
+
 
 class UTCDateTime(TypeDecorator[datetime]):
     """Timezone-aware timestamps on every backend (SQLite drops the zone otherwise)."""
@@ -60,6 +62,10 @@ class Feed(SQLModel, table=True):
     disabled: bool = False
     disabled_reason: str | None = None
     last_error: str | None = None
+    # The last failure looked permanent (404, an HTML page, a redirect loop): a longer backoff.
+    last_error_permanent: bool = False
+    # Entries the last poll could not store: [{"entry": id, "reason": why}] (retried next poll).
+    skipped_entries: list[dict[str, str]] = _json()
     last_polled_at: datetime | None = _ts()
     first_poll_done: bool = False  # the first poll records existing entries without publishing
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
@@ -189,3 +195,8 @@ class ThreadVisit(SQLModel, table=True):
     thread_id: int = _big(primary_key=True, sa_column_kwargs={"autoincrement": False})
     user_id: int = _big(primary_key=True, sa_column_kwargs={"autoincrement": False})
     visited_at: datetime = Field(sa_type=UTCDateTime(), nullable=False)
+
+
+# Every row is cleaned of text PostgreSQL refuses (NUL, lone surrogates) as it is flushed.
+for _table in (Feed, Issue, Summary, Publication, DiscordThread, Comment, CommentRevision, Vote):
+    clean_on_flush(_table)

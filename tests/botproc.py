@@ -37,6 +37,7 @@ def bot_environment(
         ANBOT_DISCORD_GATEWAY_URL=server.gateway_url,
         ANBOT_DATABASE_URL=db_url,
         ANBOT_FEEDS=",".join(feed_urls),
+        ANBOT_ALLOW_PRIVATE_FEEDS="true",  # the test feeds are served on 127.0.0.1
         ANBOT_PUBLISH_CHANNELS=f"{demo.forum_channel_id}:forum",
         ANBOT_POLL_INTERVAL="0.5",
         ANBOT_BACKFILL="1",

@@ -193,13 +193,12 @@ async def _find_issue(session: AsyncSession, number: int | None) -> Issue:
 
 
 async def _poll(db: Database, url: str) -> PollReport:
-    import aiohttp
-
     from bot.config import Settings
+    from feeds.fetch import feed_session
     from storage.ingest import poll_feed
 
     settings = Settings()
-    async with aiohttp.ClientSession() as http:
+    async with feed_session(allow_private=settings.allow_private_feeds) as http:
         return await poll_feed(
             db,
             settings.feed_fetcher(http),

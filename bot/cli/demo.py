@@ -82,6 +82,7 @@ def _settings(server: SandboxServer, demo: DemoGuild, db: Database, feed_url: st
         "dev_guild_id": demo.guild_id,
         "discord_api_base": server.api_base,
         "discord_gateway_url": server.gateway_url,
+        "allow_private_feeds": True,  # the demo's feed is served on 127.0.0.1
     }
     return Settings(_env_file=None, **values)
 

@@ -30,7 +30,7 @@ from storage.comments.events import (
     ReactionClear,
     ReactionRemove,
 )
-from storage.comments.writer import CommentWriter
+from storage.comments.writer import CommentWriter, journal_path
 from storage.threads import set_tracked, tracked_threads, upsert_thread
 
 if TYPE_CHECKING:
@@ -43,8 +43,12 @@ class Mirror(commands.Cog):
     def __init__(self, bot: AnBot) -> None:
         self.bot = bot
         settings = bot.settings
+        shard = settings.shard_id() if settings.shard_count is not None else None
         self.writer = CommentWriter(
-            bot.db, flush_ms=settings.writer_flush_ms, batch=settings.writer_batch
+            bot.db,
+            flush_ms=settings.writer_flush_ms,
+            batch=settings.writer_batch,
+            journal=journal_path(settings.writer_journal, bot.db, shard),
         )
         self.recheck = settings.mirror_recheck
         self._tracked: set[int] = set()

@@ -6,8 +6,14 @@ in ONE transaction (storage.comments.write_events: idempotent upserts), so a bur
 costs a few transactions instead of one each. `await flush()` returns once everything submitted
 before it is committed (read-your-writes for commands and tests); `close()` drains the queue.
 
-A batch that fails is retried once, then written event by event so that one bad event is logged
-and dropped instead of blocking (or losing) the others.
+Nothing is dropped for a transient failure (storage.db.is_transient: another process holding
+SQLite's write lock longer than busy_timeout, a lost PostgreSQL connection): the batch goes to
+the journal (storage.comments.journal: a local file, appended and fsync'd) and the writer waits,
+retrying with a growing pause, then writes the journal in order once the database accepts
+writes. Events arriving meanwhile are spilled to the journal too whenever `memory_limit` of them
+are queued, so memory stays bounded however long the wait. A journal left by a process that died
+is written on start. A batch that fails for a reason in the data itself is written event by
+event, so that only the one bad event is logged and dropped, never the others.
 
 On an SQLite file a batch runs as one unit in a worker thread on plain sqlite3
 (Database.run_sync): aiosqlite would hop threads for every cursor call, which cost more than the
@@ -24,12 +30,18 @@ import contextlib
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
 
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.comments import write_events
 from storage.comments.events import CommentEvent
-from storage.db import Database
+from storage.comments.journal import Journal
+from storage.db import Database, is_transient
+
+Outcome = Literal["ok", "transient", "permanent"]
+RETRY_PAUSE_MAX = 1.0  # seconds between two tries while the database refuses writes
 
 __all__ = [
     "CommentWriter",
@@ -43,7 +55,8 @@ log = logging.getLogger(__name__)
 class WriterStats:
     events: int = 0  # events committed
     transactions: int = 0  # successful commits
-    dropped: int = 0  # events that failed even alone (logged)
+    dropped: int = 0  # events that failed even alone for a non-transient reason (logged)
+    journaled: int = 0  # events that waited in the journal for the database
 
 
 @dataclass(slots=True)
@@ -54,11 +67,35 @@ class _Marker:
     stop: bool = False
 
 
+def journal_path(configured: str | None, db: Database, shard: int | None = None) -> Path | None:
+    """The writer's journal file: as configured; else beside an SQLite file (one per database,
+    so two bots on two files never replay each other's events); else in the working directory,
+    one per shard. None for an in-memory SQLite database (nothing would outlive the process)."""
+    if configured:
+        return Path(configured)
+    if db.dialect == "sqlite":
+        name = db.url.database
+        return None if name in (None, "", ":memory:") else Path(f"{name}.comments-journal")
+    return Path("anbot-comments" + (f".shard{shard}" if shard is not None else "") + ".journal")
+
+
 class CommentWriter:
-    def __init__(self, db: Database, *, flush_ms: int = 50, batch: int = 500) -> None:
-        if flush_ms < 0 or batch < 1:
-            raise ValueError("flush_ms must be ≥ 0 and batch ≥ 1")
+    def __init__(
+        self,
+        db: Database,
+        *,
+        flush_ms: int = 50,
+        batch: int = 500,
+        journal: Path | None = None,
+        memory_limit: int = 5_000,
+    ) -> None:
+        if flush_ms < 0 or batch < 1 or memory_limit < 1:
+            raise ValueError("flush_ms must be ≥ 0, batch and memory_limit ≥ 1")
         self.db = db
+        self.journal = Journal(journal)
+        self.memory_limit = memory_limit
+        self._held: list[_Marker] = []  # flush/close markers waiting for the journal to drain
+        self._stopping = False
         self.flush_s = flush_ms / 1000
         self.batch = batch
         self.stats = WriterStats()
@@ -113,6 +150,10 @@ class CommentWriter:
 
     async def _run(self) -> None:
         try:
+            await self.journal.recover()
+            if not self.journal.empty():
+                log.warning("writing the comment events a previous run left in the journal")
+                await self._drain()
             await self._loop()
         finally:
             await self._release()
@@ -143,32 +184,120 @@ class CommentWriter:
                 self._wake.clear()
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), remaining)
+            self._stopping = self._stopping or any(m.stop for m in markers)
             if events:
                 await self._write(events)
             if self._queue.empty():
                 await self._release()  # idle: the pool gets its connection back
-            stop = False
-            for marker in markers:
+            stop = self._stopping
+            for marker in [*self._held, *markers]:
                 if not marker.done.done():
                     marker.done.set_result(None)
-                stop = stop or marker.stop
+            self._held.clear()
             if stop:
+                if not self.journal.empty():
+                    log.warning(
+                        "closing with comment events still in the journal %s: the database "
+                        "refused writes; they are written on the next start",
+                        self.journal.path,
+                    )
                 return
 
     async def _write(self, events: Sequence[CommentEvent]) -> None:
-        for attempt in (1, 2):
-            try:
-                await self._commit(events)
-                return
-            except Exception:
-                log.warning("writing %d events failed (attempt %d)", len(events), attempt)
-        # Isolate the culprit: every other event still lands.
-        for event in events:
-            try:
-                await self._commit([event])
-            except Exception:
+        if not self.journal.empty():  # older events wait there: these go after them
+            await self._to_journal(events)
+            await self._drain()
+            return
+        outcome = await self._try(events)
+        if outcome == "permanent":
+            events = await self._isolate(events)
+        if events and outcome != "ok":
+            await self._to_journal(events)
+            await self._drain()
+
+    async def _try(self, events: Sequence[CommentEvent]) -> Outcome:
+        try:
+            await self._commit(events)
+        except Exception as exc:
+            transient = is_transient(exc)
+            log.warning(
+                "writing %d comment events failed (%s): %s",
+                len(events),
+                "will wait and retry" if transient else "checking them one by one",
+                " ".join(str(exc).split())[:300],
+            )
+            return "transient" if transient else "permanent"
+        return "ok"
+
+    async def _isolate(self, events: Sequence[CommentEvent]) -> list[CommentEvent]:
+        """Write the events one by one: drop (and log) those the database refuses for a reason
+        of their own; return the rest from the first transient failure on (they must wait)."""
+        for index, event in enumerate(events):
+            outcome = await self._try([event])
+            if outcome == "transient":
+                return list(events[index:])
+            if outcome == "permanent":
                 self.stats.dropped += 1
-                log.exception("dropping comment event that cannot be written: %r", event)
+                log.error("dropping comment event that cannot be written: %r", event)
+        return []
+
+    async def _to_journal(self, events: Sequence[CommentEvent]) -> None:
+        await self.journal.append(events)
+        self.stats.journaled += len(events)
+
+    async def _spill(self) -> None:
+        """Move what waits in the queue to the journal: memory stays bounded while the database
+        refuses writes. Flush/close markers are held until the journal is drained."""
+        events: list[CommentEvent] = []
+        while True:
+            try:
+                item = self._queue.get_nowait()
+            except asyncio.QueueEmpty:
+                break
+            if isinstance(item, _Marker):
+                self._held.append(item)
+                self._stopping = self._stopping or item.stop
+            else:
+                events.append(item)
+        await self._to_journal(events)
+
+    async def _try_spilling(self, events: Sequence[CommentEvent]) -> Outcome:
+        """_try, meanwhile spilling the queue whenever `memory_limit` events wait in it (a try
+        on a locked SQLite file lasts busy_timeout)."""
+        attempt = asyncio.ensure_future(self._try(events))
+        while not attempt.done():
+            await asyncio.wait({attempt}, timeout=0.2)
+            if self._queue.qsize() >= self.memory_limit:
+                await self._spill()
+        return attempt.result()
+
+    async def _drain(self) -> None:
+        """Write the journal to the database in order, waiting as long as the database refuses
+        writes for a transient reason (unless closing: then the journal keeps them)."""
+        pause = 0.05
+        while not self.journal.empty():
+            chunk = await self.journal.read(self.batch)
+            if not chunk:
+                break
+            events = [event for event, _ in chunk]
+            outcome = await self._try_spilling(events)
+            if outcome == "ok":
+                self.journal.advance(chunk[-1][1])
+                pause = 0.05
+                continue
+            if outcome == "permanent":
+                rest = await self._isolate(events)
+                done = len(chunk) - len(rest)
+                if done:
+                    self.journal.advance(chunk[done - 1][1])
+                if not rest:
+                    continue
+            await self._spill()
+            if self._stopping:
+                return
+            await asyncio.sleep(pause)
+            pause = min(pause * 2, RETRY_PAUSE_MAX)
+        await self.journal.clear()
 
     async def _commit(self, events: Sequence[CommentEvent]) -> None:
         if self.db.runs_in_thread:

@@ -2,7 +2,7 @@
 
 The search structures (SQLite FTS5 table `summary_fts` and its shadow tables, PostgreSQL's
 generated `summary.search_keys` column (`search_vector` before 0006) and the GIN indexes of
-0001-0006) live only in the
+0001-0006), and the unique expression index on imported issues' labels (0007), live only in the
 migrations: the SQLModel tables do not describe them, so the comparison must not report them as
 extra.
 """
@@ -21,6 +21,8 @@ FILTER_SEARCH_INDEXES = (  # migration 0003
     "ix_summary_section_tsv",
     "ix_summary_summarizer_lower",
 )
+# Migration 0007: one database-only issue per label, an expression index the models cannot say.
+IMPORT_LABEL_INDEX = "uq_issue_database_label"
 
 
 def include_name(
@@ -33,5 +35,10 @@ def include_name(
     if type_ == "column":
         return not (parent_names.get("table_name") == "summary" and name in SEARCH_COLUMNS)
     if type_ == "index":
-        return name not in (*SEARCH_INDEXES, TITLE_SEARCH_INDEX, *FILTER_SEARCH_INDEXES)
+        return name not in (
+            *SEARCH_INDEXES,
+            TITLE_SEARCH_INDEX,
+            *FILTER_SEARCH_INDEXES,
+            IMPORT_LABEL_INDEX,
+        )
     return True

@@ -146,6 +146,7 @@ def bot_settings(server: SandboxServer, demo: DemoGuild, db_url: str, **override
         "discord_api_base": server.api_base,
         "discord_gateway_url": server.gateway_url,
         "log_level": "INFO",
+        "allow_private_feeds": True,  # the test feeds are served on 127.0.0.1
     }
     values.update(overrides)
     return Settings(_env_file=None, **values)  # type: ignore[call-arg]

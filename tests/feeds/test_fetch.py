@@ -24,7 +24,7 @@ async def test_fetch_and_parse_an_feeds(
     feed_server: FeedServer, http_session: ClientSession, name: str, content_type: str
 ) -> None:
     url = feed_server.add_file("/feed", name, content_type)
-    result = await FeedFetcher(http_session).fetch(url)
+    result = await FeedFetcher(http_session, allow_private=True).fetch(url)
     assert result.status == "ok" and result.body is not None
     assert result.content_hash == hashlib.sha256(result.body).hexdigest()
     assert result.content_type == content_type
@@ -46,7 +46,7 @@ async def test_etag_conditional_get(feed_server: FeedServer, http_session: Clien
         return web.Response(body=body, headers={"ETag": '"v1"'})
 
     url = feed_server.add("/feed", handle)
-    fetcher = FeedFetcher(http_session)
+    fetcher = FeedFetcher(http_session, allow_private=True)
     first = await fetcher.fetch(url)
     assert (first.status, first.etag) == ("ok", '"v1"')
     second = await fetcher.fetch(url, etag=first.etag)
@@ -64,7 +64,7 @@ async def test_last_modified_conditional_get(
         return web.Response(text="<rss version='2.0'/>", headers={"Last-Modified": stamp})
 
     url = feed_server.add("/feed", handle)
-    fetcher = FeedFetcher(http_session)
+    fetcher = FeedFetcher(http_session, allow_private=True)
     first = await fetcher.fetch(url)
     assert (first.status, first.last_modified) == ("ok", stamp)
     second = await fetcher.fetch(url, last_modified=first.last_modified)
@@ -74,7 +74,7 @@ async def test_last_modified_conditional_get(
 
 async def test_unchanged_body_hash(feed_server: FeedServer, http_session: ClientSession) -> None:
     url = feed_server.add_file("/feed", "an.rss", "application/rss+xml")
-    fetcher = FeedFetcher(http_session)
+    fetcher = FeedFetcher(http_session, allow_private=True)
     first = await fetcher.fetch(url)
     again = await fetcher.fetch(url, previous_hash=first.content_hash)
     assert (again.status, again.body, again.content_hash) == (
@@ -93,7 +93,7 @@ async def test_html_page_instead_of_feed(
         "/blog", b"<!DOCTYPE html><html><body>Blog</body></html>", "text/html; charset=utf-8"
     )
     with pytest.raises(FetchError) as caught:
-        await FeedFetcher(http_session).fetch(url)
+        await FeedFetcher(http_session, allow_private=True).fetch(url)
     assert str(caught.value) == f"not a feed: got text/html page from {url}"
     assert caught.value.permanent
 
@@ -102,7 +102,7 @@ async def test_feed_served_as_text_html_is_accepted(
     feed_server: FeedServer, http_session: ClientSession
 ) -> None:
     url = feed_server.add_file("/feed", "generic.rss", "text/html")
-    result = await FeedFetcher(http_session).fetch(url)
+    result = await FeedFetcher(http_session, allow_private=True).fetch(url)
     assert result.status == "ok"
 
 
@@ -116,7 +116,7 @@ async def test_http_errors(
 
     url = feed_server.add("/feed", handle)
     with pytest.raises(FetchError) as caught:
-        await FeedFetcher(http_session).fetch(url)
+        await FeedFetcher(http_session, allow_private=True).fetch(url)
     assert str(caught.value) == f"HTTP {status} from {url}"
     assert (caught.value.status, caught.value.permanent) == (status, permanent)
 
@@ -131,7 +131,7 @@ async def test_timeout(feed_server: FeedServer, http_session: ClientSession) -> 
     url = feed_server.add("/slow", slow)
     try:
         with pytest.raises(FetchError) as caught:
-            await FeedFetcher(http_session, timeout=0.2).fetch(url)
+            await FeedFetcher(http_session, allow_private=True, timeout=0.2).fetch(url)
     finally:
         release.set()
     assert str(caught.value) == f"timed out after 0.2s fetching {url}"
@@ -158,7 +158,7 @@ async def test_huge_streamed_body_is_cut_off(
 
     url = feed_server.add("/huge", huge)
     with pytest.raises(FetchError) as caught:
-        await FeedFetcher(http_session, max_bytes=1_000_000).fetch(url)
+        await FeedFetcher(http_session, allow_private=True, max_bytes=1_000_000).fetch(url)
     assert str(caught.value) == f"body larger than 1,000,000 bytes from {url}"
     assert sent < 400 * 16 * 4096
 
@@ -168,7 +168,7 @@ async def test_declared_huge_body_is_refused(
 ) -> None:
     url = feed_server.add_bytes("/big", b"x" * 6_000_000, "application/rss+xml")
     with pytest.raises(FetchError, match=r"^body larger than 5,000,000 bytes from "):
-        await FeedFetcher(http_session).fetch(url)
+        await FeedFetcher(http_session, allow_private=True).fetch(url)
 
 
 async def test_gzip_response(feed_server: FeedServer, http_session: ClientSession) -> None:
@@ -182,7 +182,7 @@ async def test_gzip_response(feed_server: FeedServer, http_session: ClientSessio
         )
 
     url = feed_server.add("/feed", handle)
-    result = await FeedFetcher(http_session).fetch(url)
+    result = await FeedFetcher(http_session, allow_private=True).fetch(url)
     assert result.body == plain
     assert result.content_hash == hashlib.sha256(plain).hexdigest()
 
@@ -198,7 +198,7 @@ async def test_gzip_bomb_counts_decoded_bytes(
 
     url = feed_server.add("/bomb", handle)
     with pytest.raises(FetchError, match=r"^body larger than 1,000,000 bytes"):
-        await FeedFetcher(http_session, max_bytes=1_000_000).fetch(url)
+        await FeedFetcher(http_session, allow_private=True, max_bytes=1_000_000).fetch(url)
 
 
 async def test_redirect_is_followed(feed_server: FeedServer, http_session: ClientSession) -> None:
@@ -212,7 +212,7 @@ async def test_redirect_is_followed(feed_server: FeedServer, http_session: Clien
 
     feed_server.add("/moved", moved)
     url = feed_server.add("/start", found)
-    result = await FeedFetcher(http_session).fetch(url, etag='"e"')
+    result = await FeedFetcher(http_session, allow_private=True).fetch(url, etag='"e"')
     assert (result.status, result.url) == ("ok", target)
     assert [path for path, _ in feed_server.requests] == ["/start", "/moved", "/new/feed.xml"]
 
@@ -227,7 +227,7 @@ async def test_redirect_loop(feed_server: FeedServer, http_session: ClientSessio
     url = feed_server.add("/a", to_b)
     feed_server.add("/b", to_a)
     with pytest.raises(FetchError) as caught:
-        await FeedFetcher(http_session).fetch(url)
+        await FeedFetcher(http_session, allow_private=True).fetch(url)
     assert str(caught.value) == f"redirect loop: {url} -> {feed_server.url('/b')} -> {url}"
     assert caught.value.permanent
 
@@ -239,7 +239,9 @@ async def test_too_many_redirects(feed_server: FeedServer, http_session: ClientS
     for i in range(10):
         feed_server.add(f"/r{i}", onward)
     with pytest.raises(FetchError) as caught:
-        await FeedFetcher(http_session, max_redirects=3).fetch(feed_server.url("/r0"))
+        await FeedFetcher(http_session, allow_private=True, max_redirects=3).fetch(
+            feed_server.url("/r0")
+        )
     assert str(caught.value) == (
         f"too many redirects (more than 3) starting at {feed_server.url('/r0')}"
     )
@@ -252,14 +254,14 @@ async def test_connection_refused(http_session: ClientSession) -> None:
         port = sock.getsockname()[1]
     url = f"http://127.0.0.1:{port}/feed"
     with pytest.raises(FetchError, match=rf"^cannot connect to {url}: ") as caught:
-        await FeedFetcher(http_session).fetch(url)
+        await FeedFetcher(http_session, allow_private=True).fetch(url)
     assert not caught.value.permanent
 
 
 @pytest.mark.parametrize("url", ["ftp://example.org/feed", "not a url", "http://"])
 async def test_invalid_url(http_session: ClientSession, url: str) -> None:
     with pytest.raises(FetchError, match=r"^invalid feed URL") as caught:
-        await FeedFetcher(http_session).fetch(url)
+        await FeedFetcher(http_session, allow_private=True).fetch(url)
     assert caught.value.permanent
 
 

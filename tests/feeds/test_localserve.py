@@ -15,7 +15,7 @@ async def test_serves_files_with_etags(http_session: ClientSession) -> None:
     runner, base = await serve_feed_files({"an.atom": (atom, "application/atom+xml")})
     try:
         assert base.startswith("http://127.0.0.1:")
-        fetcher = FeedFetcher(http_session)
+        fetcher = FeedFetcher(http_session, allow_private=True)
         first = await fetcher.fetch(f"{base}/an.atom")
         assert first.body == atom and first.etag
         parsed = await parse_feed(first.body, content_type=first.content_type)

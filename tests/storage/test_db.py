@@ -228,3 +228,39 @@ def test_a_bad_url_is_one_line_without_the_url(url: str) -> None:
         Database(url)
     message = str(caught.value)
     assert "\n" not in message and "postgresql+asyncpg://user:pw@host/db" in message
+
+
+async def test_a_locked_sqlite_is_waited_for_then_reported_in_one_line(
+    sqlite_db: Database,
+) -> None:
+    """`anbot ingest` while another process imports (issue 12): a write that meets SQLite's
+    lock is tried again, and succeeds once the lock is released; if the lock stays, one clear
+    DatabaseBusy line (the CLI prints it), never "database is locked" from deep inside."""
+    import asyncio
+    import sqlite3
+
+    from storage.db import DatabaseBusy, retry_locked
+    from storage.feeds import get_or_create_feed
+
+    async def add(url: str) -> int:
+        async with sqlite_db.session() as session:
+            feed = await get_or_create_feed(session, url=url)
+            await session.commit()
+            return feed.id or 0
+
+    holder = sqlite3.connect(sqlite_db.url.database or "", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(DatabaseBusy) as caught:
+            await retry_locked(lambda: add("https://x.org/a"), what="ingest", attempts=1)
+        assert "locked by another process" in str(caught.value)
+        assert "\n" not in str(caught.value)
+        waiting = asyncio.create_task(
+            retry_locked(lambda: add("https://x.org/b"), what="ingest", attempts=4, pause=0.1)
+        )
+        await asyncio.sleep(1.0)
+        assert not waiting.done()
+    finally:
+        holder.execute("COMMIT")
+        holder.close()
+    assert await waiting > 0

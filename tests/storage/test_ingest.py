@@ -55,7 +55,9 @@ async def feed_server(data_dir: Path) -> AsyncIterator[FeedServer]:
 @pytest.fixture
 async def fetcher() -> AsyncIterator[FeedFetcher]:
     async with aiohttp.ClientSession() as session:
-        yield FeedFetcher(session, timeout=5, max_bytes=5_000_000, max_redirects=3)
+        yield FeedFetcher(
+            session, allow_private=True, timeout=5, max_bytes=5_000_000, max_redirects=3
+        )
 
 
 async def test_first_poll_backfill_then_304_then_update(
@@ -131,3 +133,74 @@ async def test_ingest_files(db: Database, data_dir: Path) -> None:
         assert issue is not None and issue.label == "AN #999"
         titles = [s.title for s in await summaries_of(session, issue.id or 0)]
     assert any(t.startswith("HARK Side of Deep Learning") for t in titles)
+
+
+RSS_ITEMS = (
+    "<channel><title>Shapes</title><link>http://example.org/</link>"
+    "<item><guid>one</guid><title>Entry one</title><description>Body one</description></item>"
+    "<item><guid>two</guid><title>Entry two</title><description>Body two</description></item>"
+    "</channel>"
+)
+
+
+@pytest.mark.parametrize(
+    ("shape", "body"),
+    [
+        ("comment first", f'<!-- a comment --><rss version="2.0">{RSS_ITEMS}</rss>'.encode()),
+        (
+            "RSS 0.91 doctype",
+            (
+                '<?xml version="1.0"?><!DOCTYPE rss PUBLIC "-//Netscape Communications//DTD RSS '
+                '0.91//EN" "http://my.netscape.com/publish/formats/rss-0.91.dtd">'
+                f'<rss version="0.91">{RSS_ITEMS}</rss>'
+            ).encode(),
+        ),
+        (
+            "UTF-16 with BOM",
+            f'<?xml version="1.0" encoding="utf-16"?><rss version="2.0">{RSS_ITEMS}</rss>'.encode(
+                "utf-16"
+            ),
+        ),
+        (
+            "declared latin-1",
+            (
+                '<?xml version="1.0" encoding="iso-8859-1"?><rss version="2.0">'
+                + RSS_ITEMS.replace("Body one", "Body \xe9t\xe9")
+                + "</rss>"
+            ).encode("latin-1"),
+        ),
+    ],
+)
+async def test_ingest_file_detects_feeds_by_parsing(
+    db: Database, tmp_path: Path, shape: str, body: bytes
+) -> None:
+    path = tmp_path / "feed.xml"
+    path.write_bytes(body)
+    report = await ingest_file(db, path)
+    assert report.error is None and len(report.new) == 2, shape
+    async with db.session() as session:
+        titles = sorted([(await get_issue(session, i)).title for i in report.new])  # type: ignore[union-attr]
+        texts = [s.summary for i in report.new for s in await summaries_of(session, i)]
+    assert titles == ["Entry one", "Entry two"], shape
+    assert not any("<rss" in t or "<?xml" in t for t in texts), shape
+    if "latin-1" in shape:
+        assert any("Body été" in t for t in texts)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        f'<?xml version="1.0"?><rss version="2.0">{RSS_ITEMS}</rss>'.encode()[:60],  # cut
+        b'<?xml version="1.0"?><!-- only a comment -->',
+        b"<!doctype html><html><body>a page</body></html>",
+    ],
+)
+async def test_ingest_file_refuses_broken_markup_in_one_line(
+    db: Database, tmp_path: Path, body: bytes
+) -> None:
+    path = tmp_path / "cut.xml"
+    path.write_bytes(body)
+    report = await ingest_file(db, path)
+    assert report.error and "\n" not in report.error and report.new == []
+    async with db.session() as session:
+        assert await get_feed(session, url=path.resolve().as_uri()) is None

@@ -123,7 +123,12 @@ async def test_feed_failures_disable_after_n(db: Database) -> None:
         assert feed.disabled_reason and "3 failures in a row" in feed.disabled_reason
         assert await list_active_feeds(session) == []
 
+        # A permanent-looking error counts like the others (issue 12): not disabled at once.
         gone = await get_or_create_feed(session, url="https://x.org/gone")
+        assert not await record_poll_failure(
+            session, gone, error="HTTP 410", max_failures=2, permanent=True
+        )
+        assert gone.last_error_permanent and not gone.disabled
         assert await record_poll_failure(
-            session, gone, error="HTTP 410", max_failures=10, permanent=True
+            session, gone, error="HTTP 410", max_failures=2, permanent=True
         )

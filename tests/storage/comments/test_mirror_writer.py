@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
@@ -101,3 +103,29 @@ async def test_keeps_one_connection_through_a_backlog_and_returns_it_when_idle(
     await writer.flush()
     await writer.close()
     assert await count(db) == 451 and db.engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+
+
+async def test_waits_out_a_lock_held_past_busy_timeout_and_drops_nothing(
+    sqlite_db: Database, tmp_path: Path
+) -> None:
+    """Another connection holds SQLite's write lock for longer than busy_timeout (5 s): the
+    events wait (in the journal) and are all written once the lock is released (issue 12)."""
+    holder = sqlite3.connect(sqlite_db.url.database or "", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    journal = tmp_path / "journal"
+    writer = CommentWriter(sqlite_db, flush_ms=5, batch=100, journal=journal, memory_limit=50)
+    writer.start()
+    try:
+        for mid in range(1, 301):
+            writer.submit(upsert(mid))
+        async with asyncio.timeout(60):
+            while writer.stats.journaled < 300:  # noqa: ASYNC110 - observing the writer
+                await asyncio.sleep(0.05)
+        assert journal.stat().st_size > 0 and writer.pending() == 0  # spilled, not in memory
+    finally:
+        holder.execute("COMMIT")
+        holder.close()
+    await writer.flush()
+    await writer.close()
+    assert writer.stats.dropped == 0 and await count(sqlite_db) == 300
+    assert journal.stat().st_size == 0
