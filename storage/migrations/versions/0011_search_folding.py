@@ -13,7 +13,7 @@ only: `author:LÉON` found nothing. PostgreSQL kept accents in its keys: `Scholk
   (storage.search.index).
 
 Revision ID: 0011
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-01
 """
 
