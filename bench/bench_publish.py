@@ -139,6 +139,7 @@ def settings_for(env: Env, db_url: str, poll: float, pace: float) -> Settings:
         DISCORD_TOKEN=env.server.token,
         database_url=db_url,
         feeds=[env.feed.url],
+        allow_private_feeds=True,  # the bench feed is served on 127.0.0.1
         publish_channels=[f"{env.demo.forum_channel_id}:forum"],
         poll_interval=poll,
         publish_pace=pace,
