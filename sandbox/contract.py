@@ -62,6 +62,21 @@ def _attachment_index_ids(schemas: JsonDict) -> None:
     }
 
 
+def _permissions_as_strings(schemas: JsonDict) -> None:
+    for name in (
+        "ApplicationCommandCreateRequest",
+        "ApplicationCommandPatchRequestPartial",
+        "ApplicationCommandUpdateRequest",
+    ):
+        props = schemas[name]["properties"]
+        props["default_member_permissions"] = {
+            "oneOf": [
+                props["default_member_permissions"],
+                {"type": "string", "pattern": "^[0-9]{1,20}$"},
+            ]
+        }
+
+
 @dataclass(frozen=True)
 class Deviation:
     what: str
@@ -89,6 +104,13 @@ DEVIATIONS = (
         "documentation shows (and discord.py sends) as an integer; the spec types it as a "
         "snowflake string",
         _attachment_index_ids,
+    ),
+    Deviation(
+        "request `default_member_permissions` may be a string of digits",
+        "Discord's documentation types permission bit sets as strings (and answers them so); "
+        "the spec types the request field as an integer, which discord.py sends; Discord "
+        "accepts both",
+        _permissions_as_strings,
     ),
 )
 """The spec's known deviations from Discord's documentation, allowed with the reason."""

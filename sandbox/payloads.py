@@ -168,6 +168,23 @@ def attachment(a: Attachment, base_url: str, channel_id: int) -> JsonDict:
     return data
 
 
+def _without_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
+def embed(sent: JsonDict) -> JsonDict:
+    """An embed as Discord answers it: nulls dropped, ``type`` "rich" unless given, every
+    field with its ``inline`` flag."""
+    data: JsonDict = {"type": "rich", **_without_nulls(sent)}
+    if "fields" in data:
+        data["fields"] = [{"inline": False, **f} for f in data["fields"]]
+    return data
+
+
 def components(raw: list[JsonDict]) -> list[JsonDict]:
     """Components as Discord answers them: each carries a numeric ``id``, given in order
     (depth first, from 1) to those the sender left without one."""
@@ -246,7 +263,7 @@ def message(
         "mentions": [user(world.users[u]) for u in m.mentions if u in world.users],
         "mention_roles": [str(r) for r in m.mention_roles],
         "attachments": [attachment(a, world.base_url, m.channel_id) for a in m.attachments],
-        "embeds": [dict(e) for e in m.embeds],
+        "embeds": [embed(e) for e in m.embeds],
         "components": components(m.components),
         "reactions": _reactions(world, m),
         "pinned": m.pinned,
