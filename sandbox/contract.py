@@ -77,6 +77,12 @@ def _permissions_as_strings(schemas: JsonDict) -> None:
         }
 
 
+def _forward_references(schemas: JsonDict) -> None:
+    schemas["MessageReferenceType"]["oneOf"].append(
+        {"title": "FORWARD", "description": "Reference to a forwarded message", "const": 1}
+    )
+
+
 @dataclass(frozen=True)
 class Deviation:
     what: str
@@ -111,6 +117,12 @@ DEVIATIONS = (
         "the spec types the request field as an integer, which discord.py sends; Discord "
         "accepts both",
         _permissions_as_strings,
+    ),
+    Deviation(
+        "message reference `type` 1 (FORWARD)",
+        "Discord's documentation lists message reference types DEFAULT (0) and FORWARD (1); "
+        "the spec's enum only has 0",
+        _forward_references,
     ),
 )
 """The spec's known deviations from Discord's documentation, allowed with the reason."""
@@ -160,12 +172,130 @@ class Violation:
         return f"{self.operation} {self.where} {self.path or '<body>'}: {self.message}"
 
 
+def _ref(name: str) -> JsonDict:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _obj(required: list[str], **properties: JsonDict) -> JsonDict:
+    return {"type": "object", "required": required, "properties": properties}
+
+
+_SNOWFLAKE = _ref("SnowflakeType")
+_PARTIAL_MEMBER = _obj(
+    ["roles", "joined_at", "deaf", "mute", "flags"], roles={"type": "array", "items": _SNOWFLAKE}
+)
+_MESSAGE_EVENT = {
+    "allOf": [_ref("MessageResponse")],
+    **_obj(["guild_id"], guild_id=_SNOWFLAKE, member=_PARTIAL_MEMBER),
+}
+_REACTION = _obj(
+    ["user_id", "channel_id", "message_id", "emoji", "burst", "type"],
+    user_id=_SNOWFLAKE,
+    channel_id=_SNOWFLAKE,
+    message_id=_SNOWFLAKE,
+    guild_id=_SNOWFLAKE,
+    emoji=_ref("MessageReactionEmojiResponse"),
+    burst={"type": "boolean"},
+    type={"enum": [0, 1]},
+    member=_ref("GuildMemberResponse"),
+    message_author_id=_SNOWFLAKE,
+)
+GATEWAY_EVENTS: dict[str, JsonDict] = {
+    "READY": _obj(
+        ["v", "user", "guilds", "session_id", "resume_gateway_url", "application"],
+        v={"const": 10},
+        user=_ref("UserResponse"),
+        guilds={"type": "array", "items": _obj(["id", "unavailable"], id=_SNOWFLAKE)},
+        session_id={"type": "string"},
+        resume_gateway_url={"type": "string"},
+        application=_obj(["id", "flags"], id=_SNOWFLAKE, flags={"type": "integer"}),
+    ),
+    "GUILD_CREATE": _obj(
+        [
+            *("id", "name", "owner_id", "roles", "channels", "threads", "members"),
+            *("member_count", "joined_at", "large", "unavailable", "features", "emojis"),
+            "stickers",
+        ],
+        id=_SNOWFLAKE,
+        owner_id=_SNOWFLAKE,
+        roles={"type": "array", "items": _ref("GuildRoleResponse")},
+        channels={"type": "array", "items": _ref("GuildChannelResponse")},
+        threads={"type": "array", "items": _ref("ThreadResponse")},
+        members={"type": "array", "items": _ref("GuildMemberResponse")},
+    ),
+    "GUILD_ROLE_CREATE": _obj(
+        ["guild_id", "role"], guild_id=_SNOWFLAKE, role=_ref("GuildRoleResponse")
+    ),
+    "CHANNEL_CREATE": _ref("GuildChannelResponse"),
+    "CHANNEL_UPDATE": _ref("GuildChannelResponse"),
+    "CHANNEL_DELETE": _ref("GuildChannelResponse"),
+    "THREAD_CREATE": {
+        "allOf": [_ref("ThreadResponse")],
+        **_obj([], newly_created={"type": "boolean"}, member=_ref("ThreadMemberResponse")),
+    },
+    "THREAD_UPDATE": _ref("ThreadResponse"),
+    "THREAD_DELETE": _obj(
+        ["id", "guild_id", "parent_id", "type"],
+        id=_SNOWFLAKE,
+        guild_id=_SNOWFLAKE,
+        parent_id=_SNOWFLAKE,
+        type={"enum": [10, 11, 12]},
+    ),
+    "MESSAGE_CREATE": _MESSAGE_EVENT,
+    "MESSAGE_UPDATE": _MESSAGE_EVENT,
+    "MESSAGE_DELETE": _obj(
+        ["id", "channel_id"], id=_SNOWFLAKE, channel_id=_SNOWFLAKE, guild_id=_SNOWFLAKE
+    ),
+    "MESSAGE_DELETE_BULK": _obj(
+        ["ids", "channel_id"],
+        ids={"type": "array", "items": _SNOWFLAKE},
+        channel_id=_SNOWFLAKE,
+        guild_id=_SNOWFLAKE,
+    ),
+    "MESSAGE_REACTION_ADD": _REACTION,
+    "MESSAGE_REACTION_REMOVE": _REACTION,
+    "INTERACTION_CREATE": _obj(
+        [
+            *("id", "application_id", "type", "token", "version", "app_permissions"),
+            *("entitlements", "authorizing_integration_owners", "attachment_size_limit"),
+        ],
+        id=_SNOWFLAKE,
+        application_id=_SNOWFLAKE,
+        type={"enum": [1, 2, 3, 4, 5]},
+        guild_id=_SNOWFLAKE,
+        channel_id=_SNOWFLAKE,
+        channel={"anyOf": [_ref("GuildChannelResponse"), _ref("ThreadResponse")]},
+        member={
+            "allOf": [_ref("GuildMemberResponse")],
+            **_obj(["permissions"], permissions={"type": "string"}),
+        },
+        message=_ref("MessageResponse"),
+        token={"type": "string"},
+        version={"const": 1},
+        app_permissions={"type": "string"},
+    ),
+    "GUILD_MEMBERS_CHUNK": _obj(
+        ["guild_id", "members", "chunk_index", "chunk_count"],
+        guild_id=_SNOWFLAKE,
+        members={"type": "array", "items": _ref("GuildMemberResponse")},
+    ),
+}
+"""Gateway dispatches the bot uses, with the fields Discord's gateway documentation lists
+(the OpenAPI spec covers REST only; its object schemas are reused where the gateway sends the
+same object: MESSAGE_CREATE/UPDATE are a message plus ``guild_id`` and the author's partial
+``member``)."""
+
+
 class Contract:
     def __init__(self, spec: JsonDict) -> None:
         for deviation in DEVIATIONS:
             deviation.patch(spec["components"]["schemas"])
         self.spec = spec
-        self._root = {"components": spec["components"], "paths": spec["paths"]}
+        self._root = {
+            "components": spec["components"],
+            "paths": spec["paths"],
+            "gateway": GATEWAY_EVENTS,
+        }
         self._routes: dict[str, list[tuple[re.Pattern[str], int, Operation]]] = {}
         for template, item in spec["paths"].items():
             for method, op in item.items():
@@ -265,6 +395,18 @@ class Contract:
         return [
             Violation(op.operation_id, where, _dotted(leaf), _short(leaf.message))
             for error in validator.iter_errors(body)
+            for leaf in leaves(error)
+        ]
+
+    def check_event(self, name: str, data: Any) -> list[Violation]:
+        """A gateway dispatch against its documented shape (``GATEWAY_EVENTS``)."""
+        if name not in GATEWAY_EVENTS:
+            return []
+        validator = self._validator(f"/gateway/{name}")
+        assert validator is not None
+        return [
+            Violation(name, "gateway", _dotted(leaf), _short(leaf.message))
+            for error in validator.iter_errors(data)
             for leaf in leaves(error)
         ]
 

@@ -15,11 +15,13 @@ import uuid
 from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from sandbox.calllog import OBSERVERS, LoggedCall
 from sandbox.contract import Violation, contract
+from sandbox.gateway import DISPATCH_OBSERVERS
 from storage.db import Database
 
 POSTGRES_URL = os.environ.get(
@@ -140,13 +142,22 @@ def contract_violations(call: LoggedCall) -> list[Violation]:
 
 @pytest.fixture(autouse=True)
 def discord_contract(request: pytest.FixtureRequest) -> Iterator[list[LoggedCall]]:
+    """Also every gateway dispatch against Discord's documented shape of that event."""
     calls: list[LoggedCall] = []
+    events: list[tuple[str, Any]] = []
+
+    def dispatched(name: str, data: Any) -> None:
+        events.append((name, data))
+
     OBSERVERS.append(calls.append)
+    DISPATCH_OBSERVERS.append(dispatched)
     try:
         yield calls
     finally:
         OBSERVERS.remove(calls.append)
+        DISPATCH_OBSERVERS.remove(dispatched)
     violations = [v for call in calls for v in contract_violations(call)]
+    violations += [v for name, data in events for v in contract().check_event(name, data)]
     if CONTRACT_REPORT:
         with open(CONTRACT_REPORT, "a", encoding="utf-8") as out:
             out.write(
