@@ -473,13 +473,15 @@ def _depth(error: ValidationError) -> int:
     return len(error.absolute_path) + (error.validator == "required")
 
 
+_REQUIRED = re.compile(r"^'(.+)' is a required property$")
+
+
 def _field_path(error: ValidationError) -> list[str]:
     """The path Discord names: a missing required field is named itself."""
     path = [str(p) for p in error.absolute_path]
-    if error.validator == "required" and isinstance(error.instance, dict):
-        missing = [k for k in error.validator_value if k not in error.instance]
-        if missing:
-            path.append(str(missing[0]))
+    missing = _REQUIRED.match(error.message) if error.validator == "required" else None
+    if missing:
+        path.append(missing.group(1))
     return path
 
 
