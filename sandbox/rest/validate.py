@@ -79,9 +79,9 @@ def allowed_mentions(value: Any, *, prefix: str = "") -> None:
             )
 
 
-def against_spec(method: str, path: str, body: JsonDict) -> None:
-    """Discord's 400 (50035, the errors tree) for a body the spec rejects; the server checks
-    every REST body so, this is for what members do through the actor API."""
+def against_spec(method: str, path: str, body: Any) -> None:
+    """Discord's 400 (50035, the errors tree) for a body the spec rejects (the server checks
+    every REST body this way; the actor API checks what members send)."""
     spec = contract()
     op = spec.operation(method, path)
     errors = spec.request_errors(op, body) if op is not None else []
