@@ -188,8 +188,9 @@ async def test_commands_answer_permissions_as_strings(
         application_id=world.application_id,
         guild_id=env.demo.guild_id,
     )
+    # discord.py sends the bit set as an integer; Discord answers it as a string
     synced = await http.request(
-        route, json=[{"name": "mod", "description": "m", "default_member_permissions": "8192"}]
+        route, json=[{"name": "mod", "description": "m", "default_member_permissions": 8192}]
     )
     assert synced[0]["default_member_permissions"] == "8192"
 
