@@ -286,10 +286,74 @@ same object: MESSAGE_CREATE/UPDATE are a message plus ``guild_id`` and the autho
 ``member``)."""
 
 
+def _consts_to_enums(node: Any) -> None:
+    """The spec writes enums as ``oneOf`` of titled constants; as ``enum`` they validate the
+    same (the constants are distinct) without a sub-validation per choice — several times
+    faster on message bodies."""
+    if isinstance(node, list):
+        for item in node:
+            _consts_to_enums(item)
+        return
+    if not isinstance(node, dict):
+        return
+    choices = node.get("oneOf")
+    if (
+        isinstance(choices, list)
+        and choices
+        and all(
+            isinstance(c, dict) and "const" in c and set(c) <= {"const", "title", "description"}
+            for c in choices
+        )
+    ):
+        node["enum"] = [c["const"] for c in choices]
+        del node["oneOf"]
+    for value in node.values():
+        _consts_to_enums(value)
+
+
+def _discriminator(schemas: JsonDict, branch: Any) -> Any:
+    """The single ``type`` value a ``$ref``'d object schema allows, if it names one."""
+    if not isinstance(branch, dict) or set(branch) != {"$ref"}:
+        return None
+    target = schemas.get(str(branch["$ref"]).rsplit("/", 1)[-1], {})
+    kind = target.get("properties", {}).get("type", {})
+    if "const" in kind:
+        return kind["const"]
+    if "$ref" in kind:
+        kind = schemas.get(str(kind["$ref"]).rsplit("/", 1)[-1], {})
+    values = kind.get("enum", [])
+    return values[0] if len(values) == 1 else None
+
+
+def _disjoint_unions_to_any_of(schemas: JsonDict, node: Any) -> None:
+    """``oneOf`` checks every branch to prove only one matches; where the branches cannot
+    overlap — ``null`` or an object, or objects told apart by a distinct ``type`` constant —
+    ``anyOf`` means the same and stops at the first match."""
+    if isinstance(node, list):
+        for item in node:
+            _disjoint_unions_to_any_of(schemas, item)
+        return
+    if not isinstance(node, dict):
+        return
+    branches = node.get("oneOf")
+    if isinstance(branches, list) and "anyOf" not in node:
+        nulls = [b for b in branches if b == {"type": "null"}]
+        refs = [b for b in branches if b not in nulls]
+        tags = [_discriminator(schemas, b) for b in refs]
+        if (len(nulls) == 1 and len(refs) == 1 and "$ref" in refs[0]) or (
+            not nulls and None not in tags and len(set(map(repr, tags))) == len(tags)
+        ):
+            node["anyOf"] = node.pop("oneOf")
+    for value in node.values():
+        _disjoint_unions_to_any_of(schemas, value)
+
+
 class Contract:
     def __init__(self, spec: JsonDict) -> None:
         for deviation in DEVIATIONS:
             deviation.patch(spec["components"]["schemas"])
+        _consts_to_enums(spec["components"])
+        _disjoint_unions_to_any_of(spec["components"]["schemas"], spec["components"])
         self.spec = spec
         self._root = {
             "components": spec["components"],
