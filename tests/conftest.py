@@ -161,7 +161,9 @@ def discord_contract(request: pytest.FixtureRequest) -> Iterator[list[LoggedCall
     if CONTRACT_REPORT:
         with open(CONTRACT_REPORT, "a", encoding="utf-8") as out:
             out.write(
-                json.dumps({"test": request.node.nodeid, "calls": len(calls)})
+                json.dumps(
+                    {"test": request.node.nodeid, "calls": len(calls), "events": len(events)}
+                )
                 + "\n"
                 + "".join(json.dumps({"violation": str(v)}) + "\n" for v in violations)
             )
