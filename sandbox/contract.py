@@ -2,8 +2,10 @@
 operation a REST call belongs to, and JSON Schema checks of request bodies and responses.
 
 The sandbox refuses request bodies the spec rejects with Discord's 400 (code 50035, an
-``errors`` tree naming the field); the test suite checks every response against it
-(tests/conftest.py). Validators are compiled once per operation and cached.
+``errors`` tree naming the field); the test suite checks every response against it, and every
+gateway dispatch against the documented shape of its event (``GATEWAY_EVENTS``; the spec
+covers REST only) — see tests/conftest.py. Validators are compiled once per operation and
+cached.
 
 Where the spec and Discord's documentation disagree, Discord says to follow the documentation;
 those cases are the ``DEVIATIONS`` below, applied once to the loaded spec.
@@ -444,16 +446,14 @@ class Contract:
 
     def check_response(self, method: str, path: str, status: int, body: Any) -> list[Violation]:
         op = self.operation(method, path)
-        if op is None:
-            return [Violation(f"{method} {path}", "request", "", "no such operation in the spec")]
         where = f"response {status}"
+        if op is None:
+            return [Violation(f"{method} {path}", where, "", "no such operation in the spec")]
         if not self.known_status(op, status) and status < 500:
             return [Violation(op.operation_id, where, "", "status not in the spec")]
         validator = self._response_validator(op, status)
         if validator is None:
-            if body is not None and status != 204:
-                return []  # the spec defines no JSON body for this answer
-            return []
+            return []  # the spec gives no JSON body for this answer (204, injected 5xx)
         if body is None:
             return [Violation(op.operation_id, where, "", "JSON body expected")]
         return [
@@ -547,11 +547,6 @@ def _field_path(error: ValidationError) -> list[str]:
     if missing:
         path.append(missing.group(1))
     return path
-
-
-def best_leaf(error: ValidationError) -> ValidationError:
-    """The deepest of ``leaves(error)``."""
-    return max(leaves(error), key=_depth)
 
 
 def discord_error(error: ValidationError) -> tuple[str, str]:
