@@ -377,6 +377,7 @@ class Contract:
         for candidates in self._routes.values():
             candidates.sort(key=lambda c: -c[1])  # literal segments win over parameters
         self._validators: dict[str, Draft202012Validator | None] = {}
+        self._checked: dict[tuple[str, str, str], list[Violation]] = {}
 
     # -- lookups -------------------------------------------------------------------------
     def operation(self, method: str, path: str) -> Operation | None:
@@ -407,7 +408,8 @@ class Contract:
             return None
         return self._validator(f"{_op_pointer(op)}/requestBody/content/application~1json/schema")
 
-    def _response_validator(self, op: Operation, status: int) -> Draft202012Validator | None:
+    def _response_schema(self, op: Operation, status: int) -> str | None:
+        """The JSON pointer of the answer's body schema, if the spec gives one."""
         responses = op.spec.get("responses", {})
         key = next(
             (k for k in (str(status), f"{str(status)[0]}XX", "default") if k in responses), None
@@ -421,7 +423,7 @@ class Contract:
             response = _resolve(self._root, base)
         if "application/json" not in response.get("content", {}):
             return None
-        return self._validator(f"{base}/content/application~1json/schema")
+        return f"{base}/content/application~1json/schema"
 
     def known_status(self, op: Operation, status: int) -> bool:
         responses = op.spec.get("responses", {})
@@ -451,16 +453,22 @@ class Contract:
             return [Violation(f"{method} {path}", where, "", "no such operation in the spec")]
         if not self.known_status(op, status) and status < 500:
             return [Violation(op.operation_id, where, "", "status not in the spec")]
-        validator = self._response_validator(op, status)
-        if validator is None:
+        pointer = self._response_schema(op, status)
+        validator = self._validator(pointer) if pointer is not None else None
+        if pointer is None or validator is None:
             return []  # the spec gives no JSON body for this answer (204, injected 5xx)
         if body is None:
             return [Violation(op.operation_id, where, "", "JSON body expected")]
-        return [
-            Violation(op.operation_id, where, _dotted(leaf), _short(leaf.message))
-            for error in validator.iter_errors(body)
-            for leaf in leaves(error)
-        ]
+        schema = _resolve(self._root, pointer)
+        items = self._validator(f"{pointer}/items") if "items" in schema else None
+        if isinstance(body, list) and items is not None and set(schema) <= {"type", "items"}:
+            # a list answer (history pages overlap): each element checked and remembered alone
+            return [
+                Violation(v.operation, v.where, f"{n}.{v.path}".rstrip("."), v.message)
+                for n, element in enumerate(body)
+                for v in self._remembered(op.operation_id, where, items, element)
+            ]
+        return self._remembered(op.operation_id, where, validator, body)
 
     def check_event(self, name: str, data: Any) -> list[Violation]:
         """A gateway dispatch against its documented shape (``GATEWAY_EVENTS``)."""
@@ -468,11 +476,25 @@ class Contract:
             return []
         validator = self._validator(f"/gateway/{name}")
         assert validator is not None
-        return [
-            Violation(name, "gateway", _dotted(leaf), _short(leaf.message))
-            for error in validator.iter_errors(data)
-            for leaf in leaves(error)
-        ]
+        return self._remembered(name, "gateway", validator, data)
+
+    def _remembered(
+        self, what: str, where: str, validator: Draft202012Validator, body: Any
+    ) -> list[Violation]:
+        """Violations of ``body``; an identical body (the same message in every history page,
+        the same login answers) is validated once per process."""
+        key = (what, where, json.dumps(body, sort_keys=True))
+        found = self._checked.get(key)
+        if found is None:
+            found = [
+                Violation(what, where, _dotted(leaf), _short(leaf.message))
+                for error in validator.iter_errors(body)
+                for leaf in leaves(error)
+            ]
+            if len(self._checked) >= 20_000:
+                self._checked.clear()  # bounded: long runs restart the memory
+            self._checked[key] = found
+        return list(found)
 
 
 def _short(message: str, limit: int = 200) -> str:
