@@ -1,5 +1,6 @@
 """Acting as guild members: what people do in Discord, applied to the World with the
-member's permissions checked, and stored even while no bot is connected."""
+member's permissions and Discord's message limits checked (2,000 characters, embed limits),
+and stored even while no bot is connected."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sandbox.errors import ApiError
 from sandbox.interactions import InteractionHub, InteractionResult
 from sandbox.models import Attachment, ChannelType
 from sandbox.permissions import P
+from sandbox.rest import validate
 from sandbox.rest.messages import snapshot
 from sandbox.state import World
 
@@ -50,6 +52,7 @@ class Actor:
         """Post a message (a reply when ``reply_to`` is given); ``at`` back-dates it."""
         files = list(attachments or [])
         self._post_check(channel_id, files=bool(files))
+        validate.member_message({"content": content, "embeds": embeds or []}, len(files))
         atts = [
             Attachment(id=self.world.ids.next(), filename=name, data=data) for name, data in files
         ]
@@ -70,6 +73,8 @@ class Actor:
         """A member's forum post: (thread, starter message)."""
         forum = self.world.get_channel(forum_id)
         self.world.require(self.id, forum.id, P.SEND_MESSAGES)
+        validate.thread_name(name)
+        validate.member_message({"content": content}, 0)
         th = self.world.create_thread(forum.id, name, self.id, applied_tags=applied_tags)
         msg = self.world.create_message(th.id, self.id, content, message_id=th.id)
         return payloads.thread(th), payloads.message(self.world, msg, internal=True)
@@ -78,6 +83,7 @@ class Actor:
         msg = self.world.get_message(channel_id, message_id)
         if msg.author_id != self.id:
             raise ApiError(403, 50005, "Cannot edit a message authored by another user")
+        validate.member_message({"content": content}, 0)
         msg = self.world.edit_message(channel_id, message_id, {"content": content})
         return payloads.message(self.world, msg, internal=True)
 

@@ -97,9 +97,8 @@ def rate_limited_response(rule: FaultRule) -> web.Response:
         "message": "You are being rate limited.",
         "retry_after": rule.retry_after,
         "global": is_global,
+        "code": 0,
     }
-    if is_global:
-        body["code"] = 0
     headers = {
         "Via": "1.1 google",
         "Retry-After": str(max(1, int(rule.retry_after + 0.999))),

@@ -36,6 +36,9 @@ GUILD_MESSAGES = 1 << 9
 GUILD_MESSAGE_REACTIONS = 1 << 10
 MESSAGE_CONTENT = 1 << 15
 
+DISPATCH_OBSERVERS: list[Callable[[str, JsonDict], None]] = []
+"""Called with each dispatch (t, d) any session sends (tests/conftest.py checks its shape)."""
+
 _EVENT_INTENTS = {
     "MESSAGE_CREATE": GUILD_MESSAGES,
     "MESSAGE_UPDATE": GUILD_MESSAGES,
@@ -126,6 +129,8 @@ class GatewaySession:
     def push(self, name: str, data: JsonDict) -> None:
         self.seq += 1
         frame = {"op": 0, "t": name, "s": self.seq, "d": data}
+        for observer in DISPATCH_OBSERVERS:
+            observer(name, data)
         self.buffer.append(frame)
         if self.connection is not None:
             self.connection.send(frame)

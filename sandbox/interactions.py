@@ -1,6 +1,12 @@
 """Interactions as Discord runs them: INTERACTION_CREATE out, callback and webhook
 follow-ups in, and the records tests read the bot's answers from.
 
+Discord's deadlines hold: the initial response must arrive within 3 seconds of
+INTERACTION_CREATE (later, the callback gets 404 10062 "Unknown interaction" and the member
+sees "The application did not respond"; the record keeps ``late_callback``), and the token
+serves follow-ups and edits for 15 minutes (then 401 50027 "Invalid Webhook Token"). The
+clock is injectable (``InteractionHub(clock=…)``) so tests can move time.
+
 Option resolution walks the command the bot synced (guild commands first, then global),
 so a test's ``run_command("an search", {"query": "x"})`` becomes the same nested options
 tree Discord sends.
@@ -10,6 +16,8 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +32,8 @@ PING, APPLICATION_COMMAND, MESSAGE_COMPONENT, AUTOCOMPLETE, MODAL_SUBMIT = 1, 2,
 EPHEMERAL = 1 << 6
 LOADING = 1 << 7
 ATTACHMENT_SIZE_LIMIT = 10 * 1024 * 1024
+INITIAL_RESPONSE_DEADLINE = 3.0  # seconds from INTERACTION_CREATE to the callback
+TOKEN_LIFETIME = 15 * 60.0  # seconds the interaction token serves follow-ups and edits
 
 
 class CommandNotFound(LookupError):
@@ -59,6 +69,8 @@ class InteractionRecord:
     choices: list[JsonDict] | None = None
     modal: JsonDict | None = None
     edits: int = 0
+    created: float = 0.0  # the hub's clock when INTERACTION_CREATE went out
+    late_callback: float | None = None  # seconds after creation of a refused late callback
     changed: asyncio.Condition = field(default_factory=asyncio.Condition)
 
     async def notify(self) -> None:
@@ -83,10 +95,16 @@ class InteractionResult:
     modal: JsonDict | None
     interaction_id: int
     _hub: InteractionHub = field(repr=False)
+    late_callback: float | None = None
 
     @property
     def deferred(self) -> bool:
         return self.type in (5, 6)
+
+    @property
+    def failed(self) -> bool:
+        """The member saw "The application did not respond": no answer within 3 seconds."""
+        return self.type is None and self.late_callback is not None
 
     async def wait_followups(self, count: int, *, timeout: float = 10) -> InteractionResult:  # noqa: ASYNC109
         """Wait until the bot has sent ``count`` follow-ups; returns a fresh result."""
@@ -96,8 +114,18 @@ class InteractionResult:
 
 
 class InteractionHub:
-    def __init__(self, world: World) -> None:
+    def __init__(
+        self,
+        world: World,
+        *,
+        clock: Callable[[], float] = time.monotonic,
+        initial_response_deadline: float = INITIAL_RESPONSE_DEADLINE,
+        token_lifetime: float = TOKEN_LIFETIME,
+    ) -> None:
         self.world = world
+        self.clock = clock
+        self.initial_response_deadline = initial_response_deadline
+        self.token_lifetime = token_lifetime
         self.records: dict[int, InteractionRecord] = {}
         self._by_token: dict[str, InteractionRecord] = {}
 
@@ -231,6 +259,7 @@ class InteractionHub:
             channel_id=ch.id,
             user_id=user_id,
             payload=payload,
+            created=self.clock(),
         )
         self.records[iid] = record
         self._by_token[token] = record
@@ -298,15 +327,23 @@ class InteractionHub:
 
     # -- bot answers (called by the REST routes) ----------------------------------------
     def by_id_token(self, interaction_id: int, token: str) -> InteractionRecord:
+        """The interaction a callback answers; refused after the 3-second deadline."""
         record = self.records.get(interaction_id)
         if record is None or record.token != token:
+            raise ApiError(404, 10062, "Unknown interaction")
+        age = self.clock() - record.created
+        if record.callback_type is None and age > self.initial_response_deadline:
+            record.late_callback = age
             raise ApiError(404, 10062, "Unknown interaction")
         return record
 
     def by_token(self, application_id: int, token: str) -> InteractionRecord:
+        """The interaction a webhook call (follow-up, edit) uses; its token lasts 15 minutes."""
         record = self._by_token.get(token)
         if record is None or application_id != self.world.application_id:
             raise ApiError(404, 10015, "Unknown Webhook")
+        if self.clock() - record.created > self.token_lifetime:
+            raise ApiError(401, 50027, "Invalid Webhook Token")
         return record
 
     def metadata(self, record: InteractionRecord) -> JsonDict:
@@ -319,6 +356,8 @@ class InteractionHub:
         }
         if record.type == APPLICATION_COMMAND:
             meta["name"] = record.payload["data"]["name"]
+        if record.type == MESSAGE_COMPONENT and record.source_message_id is not None:
+            meta["interacted_message_id"] = str(record.source_message_id)
         return meta
 
     async def wait(self, record: InteractionRecord, predicate: Any, timeout: float) -> None:  # noqa: ASYNC109
@@ -370,6 +409,7 @@ class InteractionHub:
             modal=record.modal,
             interaction_id=record.id,
             _hub=self,
+            late_callback=record.late_callback,
         )
 
     async def settle(
@@ -384,7 +424,7 @@ class InteractionHub:
 
         def done(r: InteractionRecord) -> bool:
             if r.callback_type is None:
-                return False
+                return r.late_callback is not None  # too late: the member saw it fail
             original = self.world.messages.get(r.original_id or 0)
             if r.callback_type == 5 and original is not None and original.flags & LOADING:
                 return False

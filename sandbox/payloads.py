@@ -1,8 +1,10 @@
-"""Builders of Discord JSON payloads (shapes from Discord's API documentation).
+"""Builders of Discord JSON payloads (shapes from Discord's API documentation and OpenAPI
+spec; the test suite checks every REST answer against the spec, sandbox/contract.py).
 
 Every field discord.py 2.7 reads without a default is present: thread ``thread_metadata``,
 ``message_count``, ``member_count``; user ``username``/``discriminator``/``avatar``; member
-``roles``/``flags``.
+``roles``/``flags``. A REST message has no ``member`` and no ``guild_id`` (those are gateway
+only), so discord.py makes its ``author`` a ``User``, as on Discord.
 """
 
 from __future__ import annotations
@@ -32,7 +34,14 @@ def user(u: User) -> JsonDict:
         "banner": None,
         "accent_color": None,
         "avatar_decoration_data": None,
+        "collectibles": None,
+        "primary_guild": None,
     }
+
+
+def current_user(u: User) -> JsonDict:
+    """GET /users/@me: the user plus what only its owner sees."""
+    return {**user(u), "mfa_enabled": False, "locale": "en-US", "premium_type": 0}
 
 
 def member(world: World, m: Member, *, with_user: bool = True) -> JsonDict:
@@ -143,16 +152,69 @@ def thread_member(c: Channel, user_id: int) -> JsonDict:
 
 def attachment(a: Attachment, base_url: str, channel_id: int) -> JsonDict:
     url = f"{base_url}/attachments/{channel_id}/{a.id}/{a.filename}"
-    return {
+    data: JsonDict = {
         "id": str(a.id),
         "filename": a.filename,
-        "description": a.description,
-        "content_type": a.content_type,
         "size": len(a.data),
         "url": url,
         "proxy_url": url,
         "flags": 0,
     }
+    # Discord omits what the uploader did not give rather than sending null
+    if a.description is not None:
+        data["description"] = a.description
+    if a.content_type is not None:
+        data["content_type"] = a.content_type
+    return data
+
+
+def _without_nulls(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_nulls(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list):
+        return [_without_nulls(v) for v in value]
+    return value
+
+
+def embed(sent: JsonDict) -> JsonDict:
+    """An embed as Discord answers it: nulls dropped, ``type`` "rich" unless given, every
+    field with its ``inline`` flag."""
+    data: JsonDict = {"type": "rich", **_without_nulls(sent)}
+    if "fields" in data:
+        data["fields"] = [{"inline": False, **f} for f in data["fields"]]
+    return data
+
+
+def components(raw: list[JsonDict]) -> list[JsonDict]:
+    """Components as Discord answers them: each carries a numeric ``id``, given in order
+    (depth first, from 1) to those the sender left without one."""
+    taken = set()
+
+    def ids(items: list[JsonDict]) -> None:
+        for c in items:
+            if isinstance(c.get("id"), int):
+                taken.add(c["id"])
+            ids(c.get("components") or [])
+
+    ids(raw)
+    counter = 0
+
+    def number(items: list[JsonDict]) -> list[JsonDict]:
+        nonlocal counter
+        out = []
+        for c in items:
+            c = dict(c)
+            if not isinstance(c.get("id"), int):
+                counter += 1
+                while counter in taken:
+                    counter += 1
+                c["id"] = counter
+            if "components" in c:
+                c["components"] = number(c["components"] or [])
+            out.append(c)
+        return out
+
+    return number(raw)
 
 
 def _reactions(world: World, m: Message) -> list[JsonDict]:
@@ -174,16 +236,24 @@ def _reactions(world: World, m: Message) -> list[JsonDict]:
     return out
 
 
-def message(world: World, m: Message, *, nested: bool = True, internal: bool = False) -> JsonDict:
-    """A message object; ``nested`` adds ``referenced_message`` for replies; ``internal`` adds
-    what only the sandbox knows (the ``allowed_mentions`` the sender used)."""
+def message(
+    world: World,
+    m: Message,
+    *,
+    nested: bool = True,
+    internal: bool = False,
+    gateway: bool = False,
+) -> JsonDict:
+    """A message object as REST answers it; ``gateway`` adds what only MESSAGE_CREATE/UPDATE
+    carry (``guild_id`` and the author's ``member``); ``nested`` adds ``referenced_message``
+    for replies; ``internal`` adds what only the sandbox knows (the ``allowed_mentions`` the
+    sender used)."""
     author = world.users[m.author_id]
     guild = world.guilds.get(m.guild_id)
     data: JsonDict = {
         "id": str(m.id),
         "type": m.type,
         "channel_id": str(m.channel_id),
-        "guild_id": str(m.guild_id),
         "author": user(author),
         "content": m.content,
         "timestamp": iso(m.created_at),
@@ -193,14 +263,17 @@ def message(world: World, m: Message, *, nested: bool = True, internal: bool = F
         "mentions": [user(world.users[u]) for u in m.mentions if u in world.users],
         "mention_roles": [str(r) for r in m.mention_roles],
         "attachments": [attachment(a, world.base_url, m.channel_id) for a in m.attachments],
-        "embeds": [dict(e) for e in m.embeds],
-        "components": [dict(c) for c in m.components],
+        "embeds": [embed(e) for e in m.embeds],
+        "components": components(m.components),
         "reactions": _reactions(world, m),
         "pinned": m.pinned,
         "flags": m.flags,
     }
-    if guild is not None and m.webhook_id is None and m.author_id in guild.members:
-        data["member"] = member(world, guild.members[m.author_id], with_user=False)
+    if gateway or internal:
+        data["guild_id"] = str(m.guild_id)
+    member_of_author = guild.members.get(m.author_id) if guild is not None else None
+    if (gateway or internal) and member_of_author is not None and m.webhook_id is None:
+        data["member"] = member(world, member_of_author, with_user=False)
     if m.nonce is not None:
         data["nonce"] = m.nonce
     if m.webhook_id is not None:
@@ -299,6 +372,9 @@ def guild_info(g: Guild) -> JsonDict:
     }
 
 
+APPLICATION_FLAGS = 1 << 18 | 1 << 14  # GATEWAY_MESSAGE_CONTENT + GATEWAY_GUILD_MEMBERS
+
+
 def application(world: World) -> JsonDict:
     bot = world.users[world.bot_user_id]
     owner_id = next((g.owner_id for g in world.guilds.values()), world.bot_user_id)
@@ -313,11 +389,18 @@ def application(world: World) -> JsonDict:
         "bot": user(bot),
         "owner": user(world.users[owner_id]),
         "team": None,
+        "type": None,
         "verify_key": "0" * 64,
-        "flags": 1 << 18 | 1 << 14,  # GATEWAY_MESSAGE_CONTENT + GATEWAY_GUILD_MEMBERS
+        "flags": APPLICATION_FLAGS,
+        "flags_new": str(APPLICATION_FLAGS),
         "summary": "",
         "tags": [],
         "redirect_uris": [],
         "interactions_endpoint_url": None,
+        "role_connections_verification_url": None,
         "approximate_guild_count": len(world.guilds),
+        "approximate_user_install_count": 0,
+        "approximate_user_authorization_count": 0,
+        "explicit_content_filter": 0,
+        "eligible_oauth2_scopes": ["bot", "applications.commands"],
     }

@@ -1,8 +1,9 @@
 """SandboxServer: the REST API under /api/v10 and the gateway at /gateway on 127.0.0.1.
 
 Every REST call passes one middleware that injects faults, checks the bot token (except on
-the interaction webhook routes, which authenticate by their token), turns ApiError into
-Discord's JSON errors and records the call in ``server.log``.
+the interaction webhook routes, which authenticate by their token), refuses bodies Discord's
+OpenAPI spec rejects (400, code 50035, the ``errors`` tree naming the field), turns ApiError
+into Discord's JSON errors and records the call in ``server.log``.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sandbox.errors import ApiError
 from sandbox.faults import Faults, failure_response, rate_limited_response
 from sandbox.gateway import GatewayHub, GatewaySession
 from sandbox.interactions import InteractionHub
-from sandbox.rest import ROUTE_TABLES
+from sandbox.rest import ROUTE_TABLES, validate
 from sandbox.rest.common import (
     BODY_KEY,
     INFO,
@@ -209,6 +210,8 @@ class SandboxServer:
                 and request.headers.get("Authorization") != f"Bot {self.token}"
             ):
                 return json_response({"message": "401: Unauthorized", "code": 0}, status=401)
+            if request[BODY_KEY].json is not None:
+                validate.against_spec(request.method, path, request[BODY_KEY].json)
             response: web.StreamResponse = await handler(request)
             return response
         except ApiError as exc:
@@ -220,6 +223,4 @@ class SandboxServer:
         except (ValueError, KeyError, TypeError) as exc:
             # malformed bodies (wrong types, missing keys) are the client's fault, as on Discord
             log.info("bad request to %s %s: %r", request.method, path, exc)
-            return json_response(
-                {"message": f"Invalid Form Body: {exc}", "code": 50035}, status=400
-            )
+            return json_response({"message": "Invalid Form Body", "code": 50035}, status=400)

@@ -431,7 +431,9 @@ class World:
             ch.last_message_id = mid
         if ch.is_thread:
             self._count_thread_message(ch, msg)
-        self.emit(Event("MESSAGE_CREATE", payloads.message(self, msg), ch.guild_id, ch.id))
+        self.emit(
+            Event("MESSAGE_CREATE", payloads.message(self, msg, gateway=True), ch.guild_id, ch.id)
+        )
         return msg
 
     def _insert_history(self, channel_id: int, mid: int) -> None:
@@ -504,7 +506,12 @@ class World:
         self._apply_mentions(msg)
         if dispatch and not msg.ephemeral:
             self.emit(
-                Event("MESSAGE_UPDATE", payloads.message(self, msg), msg.guild_id, msg.channel_id)
+                Event(
+                    "MESSAGE_UPDATE",
+                    payloads.message(self, msg, gateway=True),
+                    msg.guild_id,
+                    msg.channel_id,
+                )
             )
         return msg
 

@@ -9,14 +9,19 @@ turns that skip into a failure.
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 import pytest
 
+from sandbox.calllog import OBSERVERS, LoggedCall
+from sandbox.contract import Violation, contract
+from sandbox.gateway import DISPATCH_OBSERVERS
 from storage.db import Database
 
 POSTGRES_URL = os.environ.get(
@@ -112,3 +117,57 @@ async def pg_db() -> AsyncIterator[Database]:
     """PostgreSQL only, for tests about scale-out (advisory locks, several processes)."""
     async for database in _pg_database():
         yield database
+
+
+# -- Discord's contract ------------------------------------------------------------------------
+# Every REST call any sandbox answers in any test is checked against Discord's OpenAPI spec
+# (sandbox/contract.py, with its listed deviations): every response body, and every request body
+# the sandbox accepted (one it refused with 400 is the sandbox doing its job). A violation fails
+# the test, so the sandbox cannot drift from what Discord answers. ANBOT_CONTRACT_REPORT=<file>
+# appends each violation as a JSON line and does not fail (for counting).
+CONTRACT_REPORT = os.environ.get("ANBOT_CONTRACT_REPORT")
+
+
+def contract_violations(call: LoggedCall) -> list[Violation]:
+    spec = contract()
+    found: list[Violation] = []
+    if call.status < 400 and call.request_json is not None:
+        body = call.request_json
+        if isinstance(body, dict) and "_files" in body:
+            body = {k: v for k, v in body.items() if k != "_files"}
+        found += spec.check_request(call.method, call.path, body)
+    found += spec.check_response(call.method, call.path, call.status, call.response_json)
+    return found
+
+
+@pytest.fixture(autouse=True)
+def discord_contract(request: pytest.FixtureRequest) -> Iterator[list[LoggedCall]]:
+    """Also every gateway dispatch against Discord's documented shape of that event."""
+    calls: list[LoggedCall] = []
+    events: list[tuple[str, Any]] = []
+
+    def dispatched(name: str, data: Any) -> None:
+        events.append((name, data))
+
+    OBSERVERS.append(calls.append)
+    DISPATCH_OBSERVERS.append(dispatched)
+    try:
+        yield calls
+    finally:
+        OBSERVERS.remove(calls.append)
+        DISPATCH_OBSERVERS.remove(dispatched)
+    violations = [v for call in calls for v in contract_violations(call)]
+    violations += [v for name, data in events for v in contract().check_event(name, data)]
+    if CONTRACT_REPORT:
+        with open(CONTRACT_REPORT, "a", encoding="utf-8") as out:
+            out.write(
+                json.dumps(
+                    {"test": request.node.nodeid, "calls": len(calls), "events": len(events)}
+                )
+                + "\n"
+                + "".join(json.dumps({"violation": str(v)}) + "\n" for v in violations)
+            )
+        return
+    if violations:
+        shown = "\n".join(sorted({str(v) for v in violations})[:30])
+        pytest.fail(f"{len(violations)} violations of Discord's OpenAPI spec:\n{shown}")

@@ -24,6 +24,7 @@ from bot.app import AnBot
 from bot.config import Settings
 from bot.logging import setup_logging
 from feeds.localserve import serve_feed_files
+from feeds.markdown import split_message
 from sandbox.demo import DemoGuild, build_demo_world
 from sandbox.server import SandboxServer
 from sandbox.testing import running_client
@@ -157,8 +158,13 @@ async def _demo(
             world.add_member(demo.guild_id, user.id)
             users[author] = user.id
         parent = ids.get(comment["parent"]) if comment["parent"] else None
-        sent = await server.actor(users[author]).send(hark_id, comment["text"], reply_to=parent)
+        # Members may post 2,000 characters a message, so a longer comment goes out as the
+        # reply plus its continuation (as people do on Discord).
+        first, *rest = split_message(comment["text"])
+        sent = await server.actor(users[author]).send(hark_id, first, reply_to=parent)
         ids[comment["key"]] = int(sent["id"])
+        for more in rest:
+            await server.actor(users[author]).send(hark_id, more, reply_to=int(sent["id"]))
 
     async def mirrored() -> list[CommentRecord] | None:
         async with db.session() as session:

@@ -7,6 +7,9 @@ What is recovered, per thread:
   them missing from history becomes a tombstone, each with a newer `edited_at` gets a revision.
   Older comments are not re-read (that would mean paging a thread's whole history on every
   reconnect); their offline edits/deletes are picked up only if an event arrives later.
+- authors named as live comments are: a message read over REST has a `User` author (no
+  nickname; the bot has no members intent), so each author's server nickname is fetched once
+  per catch-up (`MemberNames`) and stored like the live path's `Member.display_name`.
 - reactions added or removed while offline, on every message history returns (the starter
   too): where a message's count for an emoji differs from the stored votes, the users of that
   emoji are fetched and the difference is written as votes added and removed. A swap that
@@ -37,6 +40,32 @@ class CatchUpResult:
     seen: int = 0  # messages read from history
     tombstoned: int = 0  # stored comments missing from history
     votes_changed: int = 0  # votes added or removed to match the reactions on Discord
+
+
+class MemberNames:
+    """Authors' names as members see them (server nickname, else global name, else username)
+    for messages read over REST; one member fetch per author, remembered."""
+
+    def __init__(self, guild: discord.Guild) -> None:
+        self.guild = guild
+        self._names: dict[int, str] = {}
+
+    async def of(self, message: discord.Message) -> str:
+        author = message.author
+        if isinstance(author, discord.Member) or message.webhook_id is not None:
+            return author.display_name
+        if author.id not in self._names:
+            member = self.guild.get_member(author.id)
+            if member is None:
+                try:
+                    member = await self.guild.fetch_member(author.id)
+                except discord.NotFound:  # left the server: no nickname any more
+                    member = None
+                except discord.HTTPException as exc:  # transient: fall back, retry next time
+                    log.info("member %s of %s not fetched: %s", author.id, self.guild.id, exc)
+                    return author.display_name
+            self._names[author.id] = (member or author).display_name
+        return self._names[author.id]
 
 
 async def fetch_starter(thread: discord.Thread) -> discord.Message | None:
@@ -73,9 +102,12 @@ async def catch_up_thread(
     starts = [s.message_id for s in recent if not s.deleted] + ([last_id] if last_id else [])
     after = discord.Object(min(starts) - 1) if starts else None
 
+    names = MemberNames(thread.guild)
     starter = await fetch_starter(thread)
     if starter is not None and (
-        event := to_upsert(starter, thread.id, starter=True, own_id=own_id)
+        event := to_upsert(
+            starter, thread.id, starter=True, own_id=own_id, author_name=await names.of(starter)
+        )
     ):
         writer.submit(event)
         result.votes_changed += await _sync_votes(starter, votes.get(starter.id, {}), writer)
@@ -83,7 +115,7 @@ async def catch_up_thread(
     seen: set[int] = set()
     async for message in thread.history(limit=None, after=after, oldest_first=True):
         seen.add(message.id)
-        event = to_upsert(message, thread.id, own_id=own_id)
+        event = to_upsert(message, thread.id, own_id=own_id, author_name=await names.of(message))
         if event is not None:
             writer.submit(event)
             result.votes_changed += await _sync_votes(message, votes.get(message.id, {}), writer)

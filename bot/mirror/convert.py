@@ -49,8 +49,13 @@ def to_upsert(
     *,
     starter: bool = False,
     own_id: int | None = None,
+    author_name: str | None = None,
 ) -> MessageUpsert | None:
     """The comment for `message` in thread `thread_id`, or None when it is not a comment.
+
+    The stored name is the one members see: the server nickname when known, else the global
+    display name, else the username (`author_name(message)`; catch-up passes the name it
+    looked up, since a message read over REST has a `User` author without the nickname).
 
     `own_id` is the bot's user id: what the bot itself writes in a thread is the published
     post (the rest of a long summary, or each summary of an issue thread), not a comment, so it
@@ -73,7 +78,7 @@ def to_upsert(
         message_id=message.id,
         thread_id=thread_id,
         author_id=author.id,
-        author_name=author.display_name,
+        author_name=author_name or author.display_name,
         content=content,
         created_at=message.created_at,
         edited_at=message.edited_at,

@@ -40,6 +40,17 @@ def _check_options(options: list[JsonDict], path: str) -> None:
         _check_options(opt.get("options") or [], f"{path}.{i}.options")
 
 
+def _permissions(value: Any) -> str | None:
+    """A permission bit set, as Discord stores and answers it: a string of digits (or null)."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not str(value).isdigit():
+        raise invalid_form(
+            "default_member_permissions", "BASE_TYPE_INVALID", "Invalid permission bits."
+        )
+    return str(int(value))
+
+
 def normalise(
     world: World, raw: JsonDict, existing: list[JsonDict], guild_id: int | None
 ) -> JsonDict:
@@ -65,7 +76,7 @@ def normalise(
         "description": raw.get("description") or "",
         "description_localizations": raw.get("description_localizations"),
         "options": raw.get("options") or [],
-        "default_member_permissions": raw.get("default_member_permissions"),
+        "default_member_permissions": _permissions(raw.get("default_member_permissions")),
         "dm_permission": raw.get("dm_permission", True),
         "nsfw": bool(raw.get("nsfw", False)),
         "integration_types": raw.get("integration_types") or [0],

@@ -74,7 +74,13 @@ def _create(
 async def callback(request: web.Request) -> web.Response:
     hub = interactions_of(request)
     world = hub.world
-    record = hub.by_id_token(snowflake(request, "interaction_id"), request.match_info["token"])
+    try:
+        record = hub.by_id_token(snowflake(request, "interaction_id"), request.match_info["token"])
+    except ApiError:
+        late = hub.records.get(snowflake(request, "interaction_id"))
+        if late is not None:
+            await late.notify()  # a waiting test learns the member saw a failure
+        raise
     if record.callback_type is not None:
         raise ApiError(400, 40060, "Interaction has already been acknowledged.")
     b = body(request)
@@ -118,16 +124,20 @@ async def callback(request: web.Request) -> web.Response:
         )
     record.callback_type = kind
     await record.notify()
-    answer: JsonDict = {
-        "interaction": {
-            "id": str(record.id),
-            "type": record.type,
-            "response_message_id": str(message.id) if message else None,
-            "response_message_loading": kind == 5,
-            "response_message_ephemeral": bool(message and message.flags & EPHEMERAL),
-        }
+    interaction: JsonDict = {
+        "id": str(record.id),
+        "type": record.type,
+        "response_message_loading": kind == 5,
+        "response_message_ephemeral": bool(message and message.flags & EPHEMERAL),
+        "channel_id": str(record.channel_id),
+        "guild_id": str(record.guild_id),
     }
-    if message is not None:
+    if message is not None:  # omitted (not null) when no message answers, e.g. autocomplete
+        interaction["response_message_id"] = str(message.id)
+    answer: JsonDict = {"interaction": interaction}
+    if message is not None and kind in (4, 7):
+        # Discord returns the message only for the callbacks that send one (4, 7): a deferral
+        # (5) creates a loading placeholder the client must not take for the answer
         answer["resource"] = {"type": kind, "message": payloads.message(world, message)}
     return json_response(answer)
 

@@ -182,5 +182,6 @@ async def active_threads(request: web.Request) -> web.Response:
         {
             "threads": [payloads.thread(c) for c in active],
             "members": [payloads.thread_member(c, bot) for c in active if bot in c.thread_members],
+            "has_more": False,  # Discord lists every active thread in one answer
         }
     )

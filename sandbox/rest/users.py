@@ -13,7 +13,7 @@ routes = web.RouteTableDef()
 @routes.get("/users/@me")
 async def me(request: web.Request) -> web.Response:
     world = world_of(request)
-    return json_response(payloads.user(world.users[world.bot_user_id]))
+    return json_response(payloads.current_user(world.users[world.bot_user_id]))
 
 
 @routes.get("/users/{user_id}")

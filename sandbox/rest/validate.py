@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from sandbox.contract import contract, errors_tree
 from sandbox.errors import ApiError, invalid_form
 
 JsonDict = dict[str, Any]
@@ -59,6 +60,39 @@ def message_body(payload: JsonDict, file_count: int, *, prefix: str = "") -> Non
     flags = int(payload.get("flags") or 0)
     if flags & ~ALLOWED_SEND_FLAGS:
         raise invalid_form(prefix + "flags", "MESSAGE_FLAGS_INVALID", "Invalid message flags.")
+    allowed_mentions(payload.get("allowed_mentions"), prefix=prefix)
+
+
+def allowed_mentions(value: Any, *, prefix: str = "") -> None:
+    """What the spec's schema cannot say: ``parse: ["users"]`` excludes a ``users`` list
+    (and ``"roles"`` a ``roles`` list); the schema checks the rest (kinds, 100 ids, no
+    duplicates)."""
+    if not isinstance(value, dict):
+        return
+    parse = value.get("parse") or []
+    for kind in ("users", "roles"):
+        if isinstance(parse, list) and kind in parse and value.get(kind):
+            raise invalid_form(
+                prefix + "allowed_mentions",
+                "MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE",
+                f'parse:["{kind}"] and {kind}: [ids...] are mutually exclusive.',
+            )
+
+
+def against_spec(method: str, path: str, body: Any) -> None:
+    """Discord's 400 (50035, the errors tree) for a body the spec rejects (the server checks
+    every REST body this way; the actor API checks what members send)."""
+    spec = contract()
+    op = spec.operation(method, path)
+    errors = spec.request_errors(op, body) if op is not None else []
+    if errors:
+        raise ApiError(400, 50035, "Invalid Form Body", errors_tree(errors))
+
+
+def member_message(payload: JsonDict, file_count: int) -> None:
+    """A member's message: the rules of the bot's (create message), 2,000 characters too."""
+    against_spec("POST", "/channels/0/messages", payload)
+    message_body(payload, file_count)
 
 
 def not_empty(payload: JsonDict, file_count: int) -> None:
