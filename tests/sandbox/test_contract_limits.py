@@ -10,7 +10,7 @@ from typing import Any
 import discord
 import pytest
 
-from sandbox.connect import discord_pointed_at
+from bot.discord_api import discord_pointed_at
 from sandbox.errors import ApiError
 from tests.sandbox.conftest import Env
 

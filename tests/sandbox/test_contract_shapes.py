@@ -13,7 +13,7 @@ from typing import Any
 import discord
 import pytest
 
-from sandbox.connect import discord_pointed_at
+from bot.discord_api import discord_pointed_at
 from sandbox.interactions import InteractionRecord
 from sandbox.testing import running_client
 from tests.sandbox.conftest import Env, RecordingClient

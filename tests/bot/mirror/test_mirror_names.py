@@ -8,7 +8,7 @@ from sandbox.demo import build_demo_world
 from sandbox.server import SandboxServer
 from storage.db import Database
 from tests.bot.conftest import make_bot_env
-from tests.bot.test_mirror import EXTENSIONS, matches_truth, mirror, stored, tracked_post
+from tests.bot.mirror.test_mirror import EXTENSIONS, matches_truth, mirror, stored, tracked_post
 
 
 async def test_live_and_caught_up_comments_store_the_same_nickname(sqlite_db: Database) -> None:
