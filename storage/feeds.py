@@ -10,6 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from feeds.fetch import should_disable
 from storage.models import Feed, utcnow
 
 MAX_ERROR_LENGTH = 500
@@ -96,7 +97,7 @@ async def record_poll_failure(
     feed.last_error_permanent = permanent
     feed.last_polled_at = utcnow()
     disabled_now = False
-    if not feed.disabled and max_failures > 0 and feed.consecutive_failures >= max_failures:
+    if not feed.disabled and should_disable(feed.consecutive_failures, max_failures):
         feed.disabled = True
         why = f"{feed.consecutive_failures} failures in a row"
         feed.disabled_reason = f"{why}: {feed.last_error}"[:MAX_ERROR_LENGTH]

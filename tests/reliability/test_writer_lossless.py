@@ -35,7 +35,11 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "an-summaries-database.csv"
 EVENTS = 5_000
-ENTRIES = 10_000
+# The issue asks for a 100 MB import and a 10k-entry ingest. Measured on the shared 2-core
+# machine (load ~10): 12 MB (7,824 rows) and the 10k entries took 6.5 min beside each other on
+# SQLite, the ingest alone ~25 entries/s on either backend; 100 MB would take far longer, so it
+# is ANBOT_TEST_IMPORT_BYTES=100000000 by hand.
+ENTRIES = int(os.environ.get("ANBOT_TEST_INGEST_ENTRIES", 10_000))
 CSV_BYTES = int(os.environ.get("ANBOT_TEST_IMPORT_BYTES", 12_000_000))
 T0 = datetime(2024, 5, 1, tzinfo=UTC)
 
@@ -105,7 +109,7 @@ async def _spawn(db: Database, what: str, path: Path) -> asyncio.subprocess.Proc
     )  # fmt: skip
 
 
-@pytest.mark.timeout(900)
+@pytest.mark.timeout(2400)
 async def test_burst_of_events_beside_a_big_import_and_a_10k_ingest(
     db: Database, tmp_path: Path
 ) -> None:
@@ -122,7 +126,7 @@ async def test_burst_of_events_beside_a_big_import_and_a_10k_ingest(
         writer.submit(event(mid))
         if mid % 250 == 0:
             await asyncio.sleep(0.5)
-    outputs = [await asyncio.wait_for(p.communicate(), 600) for p in (importer, ingester)]
+    outputs = [await asyncio.wait_for(p.communicate(), 2000) for p in (importer, ingester)]
     await writer.flush()
     await writer.close()
     for proc, (out, err) in zip((importer, ingester), outputs, strict=True):
