@@ -1,0 +1,174 @@
+"""The entry grammar of AN issues, one for every form: entry headers and marker paragraphs.
+
+An entry opens with its title: a bold or linked run (one link, several joined by "and", or
+bold without a link) when the form has markup, else the text before the byline. The byline
+is any of "(Authors)", "(summarized by X)", "(H/T X)", then ": summary" or the end of the
+paragraph. Marker paragraphs continue the current entry: "X's opinion:" (any summarizer,
+"X' opinion:" too), "My opinion:", "Prerequisites:", "Read more:".
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from feeds.issue.blocks import Block, collapse
+
+_NAME = r"[A-Z][\w.\-]*(?:(?: |/| and | & )[A-Z][\w.\-]*){0,3}"
+OPINION = re.compile(rf"^\s*(?:(?P<by>{_NAME})(?:['’]s|(?<=s)['’])|My|Our) opinions?\s*:\s*")
+PREREQ = re.compile(r"^\s*Prerequisi?ti?es\s*:\s*", re.I)
+READ_MORE = re.compile(r"^\s*Read more\s*:\s*", re.I)
+_GROUP = r"\((?:[^()]|\([^()]{0,60}\)){1,2000}\)"
+_BYLINE = re.compile(rf"^\s*(?P<groups>(?:{_GROUP}\s*)*)(?P<colon>:\s*|$)", re.S)
+_TEXT_ENTRY = re.compile(
+    rf"^(?P<title>\S.{{0,300}}?)\s*(?P<groups>{_GROUP}(?:\s*{_GROUP})*)\s*(?P<colon>:\s*|$)",
+    re.S,
+)
+_GROUPS = re.compile(_GROUP)
+_SUMMARIZED = re.compile(r"^summari[sz]ed by\s+(?P<by>.+)$", re.I | re.S)
+_HAT_TIP = re.compile(r"^H/T:?\s+(?P<by>.+)$", re.I | re.S)
+# A linked title may go on for a few words before its byline: "[A](…) and [B](…) at CSER".
+_TITLE_TAIL = re.compile(r"^(?:\s+[^\s():.;!?\[\]]+){1,4}?(?=\s*(?:\(|:|$))")
+
+
+@dataclass(slots=True)
+class Header:
+    """What an entry's first paragraph says about it; `consumed` characters are the header."""
+
+    title: str
+    link: str | None
+    authors: str | None
+    summarizer: str | None
+    hat_tip: str | None
+    consumed: int
+
+
+@dataclass(slots=True)
+class Marker:
+    kind: str  # "opinion" | "prereq" | "read_more"
+    by: str | None
+    consumed: int
+
+
+def marker(text: str) -> Marker | None:
+    """An opinion / prerequisites / read-more paragraph, with the label's length."""
+    for kind, pattern in (("opinion", OPINION), ("prereq", PREREQ), ("read_more", READ_MORE)):
+        m = pattern.match(text)
+        if m:
+            by = m.group("by") if kind == "opinion" else None
+            return Marker(kind, by, m.end())
+    return None
+
+
+def entry_header(block: Block, *, loose: bool) -> Header | None:
+    """The header when `block` opens an entry, else None.
+
+    A bold title with no link and no byline ("**Title**: text") only counts when `loose`
+    (nothing to continue: first paragraph under a heading), since summaries use bold lead-ins.
+    """
+    text = block.text
+    if marker(text) is not None:
+        return None
+    lead = block.lead
+    if lead is not None and text.startswith(lead.text):
+        header = _lead_header(block, loose=loose)
+        if header is not None:
+            return header
+    if block.heading_level is not None and block.element is not None:
+        return None
+    m = _TEXT_ENTRY.match(text)
+    if m is None or _sentence_like(m.group("title")):
+        return None
+    byline = _byline_fields(m.group("groups"))
+    if byline is None:
+        return None
+    extra, authors, by, hat_tip = byline
+    title = collapse(f"{m.group('title')} {extra}")
+    link = lead.link if lead is not None and lead.links == 1 else None
+    return Header(title.rstrip(":").strip(), link, authors, by, hat_tip, m.end())
+
+
+def _lead_header(block: Block, *, loose: bool) -> Header | None:
+    lead = block.lead
+    assert lead is not None
+    title_text, title_md = lead.text, (lead.markdown() if lead.links > 1 else lead.text)
+    rest = block.text[len(title_text) :]
+    m = _BYLINE.match(rest)
+    if m is None and lead.links:
+        tail = _TITLE_TAIL.match(rest)
+        if tail is not None and tail.group(0).strip():
+            title_text += tail.group(0)
+            title_md = f"{title_md}{tail.group(0)}"
+            rest = rest[tail.end() :]
+            m = _BYLINE.match(rest)
+    if m is None:
+        return None
+    byline = _byline_fields(m.group("groups"))
+    if byline is None:
+        return None
+    extra, authors, by, hat_tip = byline
+    if extra:  # a second unnamed group: the first one belongs to the title, "Job (CSER)"
+        title_text, title_md = f"{title_text} {extra}", f"{title_md} {extra}"
+    has_byline = bool(authors or by or hat_tip)
+    has_colon = title_text.rstrip().endswith(":") or bool(m.group("colon").strip())
+    titled = lead.bold and (lead.links > 0 or (loose and has_colon))
+    if not (has_byline or titled):
+        return None
+    if block.heading_level is not None and not has_byline:
+        return None
+    title = collapse(title_md if lead.links > 1 else title_text).rstrip(":").strip()
+    if not title:
+        return None
+    consumed = len(block.text) - len(rest) + m.end()
+    return Header(title, lead.link, authors, by, hat_tip, consumed)
+
+
+def _byline_fields(
+    groups: str,
+) -> tuple[str, str | None, str | None, str | None] | None:
+    """(title extra, authors, summarizer, H/T) from "(A) (summarized by X) (H/T Y)"."""
+    authors = by = hat_tip = None
+    extra: list[str] = []
+    for g in _GROUPS.findall(groups or ""):
+        inner = collapse(g[1:-1])
+        if (m := _SUMMARIZED.match(inner)) is not None:
+            by = collapse(m.group("by"))
+        elif (m := _HAT_TIP.match(inner)) is not None:
+            hat_tip = collapse(m.group("by"))
+        elif by is None and hat_tip is None and _authors_like(inner):
+            if authors is not None:
+                extra.append(f"({authors})")
+            authors = inner
+        else:
+            return None
+    return " ".join(extra), authors or None, by or None, hat_tip or None
+
+
+_NAME_PARTICLES = {"et", "al", "al.", "and", "van", "den", "der", "de", "von", "la", "le", "da",
+                   "di", "du", "of", "the", "for", "dos", "y", "&"}  # fmt: skip
+
+
+def _authors_like(text: str) -> bool:
+    """Names ("Ann Lee, Bo Chen et al", "OpenAI", "Future of Humanity Institute"), not prose."""
+    if not text or "#" in text or not re.search(r"[^\W\d_]{2}", text):
+        return False
+    if re.match(r"(?:see|e\.g|i\.e|cf)\b", text, re.I):
+        return False
+    words = re.findall(r"[^\s,;*]+", text)
+    if len(words) == 1:
+        return len(text) <= 40  # one name or a user name: "jessicata", "OpenAI"
+    if not (text[0].isupper() or text[0].isdigit()):
+        return False
+    lower = [w for w in words if w[:1].islower() and w.casefold() not in _NAME_PARTICLES]
+    return len(lower) * 2 <= len(words)
+
+
+def _sentence_like(title: str) -> bool:
+    """Titles are not sentences of running prose: reject text with a full stop mid-way."""
+    if title.count("(") != title.count(")") or title.count("[") != title.count("]"):
+        return True
+    if title.rstrip().endswith((".", ";")) and not title.rstrip().endswith(("al.", "Inc.")):
+        return True
+    if re.search(r", (?:we|I|they|it|this|that|which|so|but|and we) ", title):
+        return True
+    return bool(re.search(r"[a-z]{2}\. [A-Z]", title)) or len(title) > 300
