@@ -15,7 +15,7 @@ from feeds.types import Opinion, ParsedIssue, ParsedSummary
 @dataclass(slots=True)
 class _Entry:
     summary: ParsedSummary
-    target: str = "summary"  # where continuation paragraphs go: "summary" | "opinion"
+    target: str = "summary"  # where unlabelled paragraphs go: summary, opinion, prereq, read_more
 
 
 def assemble(blocks: list[Block], *, title: str, link: str | None, form: str) -> ParsedIssue:
@@ -84,15 +84,22 @@ def _apply_marker(entry: _Entry, kind: str, by: str | None, text: str) -> None:
         entry.target = "opinion"
     elif kind == "prereq":
         s.prerequisites = _join(s.prerequisites, text)
+        entry.target = "prereq"
     else:
         s.read_more = _join(s.read_more, text)
+        entry.target = "read_more"
 
 
 def _append(entry: _Entry, text: str) -> None:
+    """A paragraph with no label continues what came before it: opinion, links, or summary."""
     s = entry.summary
     if entry.target == "opinion" and s.opinions:
         last = s.opinions[-1]
         s.opinions[-1] = Opinion(by=last.by, text=_join(last.text, text) or "")
+    elif entry.target == "prereq":
+        s.prerequisites = _join(s.prerequisites, text)
+    elif entry.target == "read_more":
+        s.read_more = _join(s.read_more, text)
     else:
         s.summary = _join(s.summary, text) or ""
 

@@ -163,8 +163,10 @@ def html_blocks(html: str) -> Iterator[Block]:
     soup = BeautifulSoup(_BR_RUN.sub("</p><p>", html), "lxml")
     for tag in soup.find_all(("script", "style", "head", "noscript", "template")):
         tag.decompose()
+    for br in soup.find_all("br"):
+        br.replace_with("\n")  # so text is joined as written: "A, B" and not "A , B"
     for el in _walk(soup):
-        text = collapse(el.get_text(" "))
+        text = collapse(el.get_text())
         if not text:
             continue
         if _FOOTER.match(text):
@@ -256,7 +258,7 @@ def _lead(el: Tag) -> Lead | None:
     anchors = [a for t in tags for a in ([t] if t.name == "a" else t.find_all("a"))]
     hrefs = [str(a.get("href") or "").strip() for a in anchors]
     bold = any(t.name in ("b", "strong") or t.find(("b", "strong")) is not None for t in tags)
-    text = collapse("".join(n.get_text(" ") if isinstance(n, Tag) else str(n) for n in run))
+    text = collapse("".join(n.get_text() if isinstance(n, Tag) else str(n) for n in run))
     links = sum(1 for h in hrefs if h)
     return Lead(
         text=text,

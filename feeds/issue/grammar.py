@@ -82,10 +82,23 @@ def entry_header(block: Block, *, loose: bool) -> Header | None:
     byline = _byline_fields(m.group("groups"))
     if byline is None:
         return None
-    extra, authors, by, hat_tip = byline
-    title = collapse(f"{m.group('title')} {extra}")
+    title = text[: m.start("groups") + byline.title_part].strip()
+    if block.element is not None and not _marked(block, title):
+        return None  # with markup, titles are bold or linked: this is prose
     link = lead.link if lead is not None and lead.links == 1 else None
-    return Header(title.rstrip(":").strip(), link, authors, by, hat_tip, m.end())
+    header = Header(title.rstrip(":").strip(), link, byline.authors, byline.summarizer, None, 0)
+    header.hat_tip, header.consumed = byline.hat_tip, m.end()
+    return header
+
+
+def _marked(block: Block, title: str) -> bool:
+    """Some bold or linked text of the paragraph lies in its title."""
+    assert block.element is not None
+    for tag in block.element.find_all(("a", "b", "strong")):
+        words = collapse(tag.get_text())
+        if words and words in title:
+            return True
+    return False
 
 
 def _lead_header(block: Block, *, loose: bool) -> Header | None:
@@ -106,9 +119,10 @@ def _lead_header(block: Block, *, loose: bool) -> Header | None:
     byline = _byline_fields(m.group("groups"))
     if byline is None:
         return None
-    extra, authors, by, hat_tip = byline
-    if extra:  # a second unnamed group: the first one belongs to the title, "Job (CSER)"
-        title_text, title_md = f"{title_text} {extra}", f"{title_md} {extra}"
+    authors, by, hat_tip = byline.authors, byline.summarizer, byline.hat_tip
+    if byline.title_part:  # unnamed groups before the authors belong to the title: "Job (CSER)"
+        extra = rest[m.start("groups") : m.start("groups") + byline.title_part]
+        title_text, title_md = f"{title_text}{extra}".rstrip(), f"{title_md}{extra}".rstrip()
     has_byline = bool(authors or by or hat_tip)
     has_colon = title_text.rstrip().endswith(":") or bool(m.group("colon").strip())
     titled = lead.bold and (lead.links > 0 or (loose and has_colon))
@@ -123,25 +137,37 @@ def _lead_header(block: Block, *, loose: bool) -> Header | None:
     return Header(title, lead.link, authors, by, hat_tip, consumed)
 
 
-def _byline_fields(
-    groups: str,
-) -> tuple[str, str | None, str | None, str | None] | None:
-    """(title extra, authors, summarizer, H/T) from "(A) (summarized by X) (H/T Y)"."""
-    authors = by = hat_tip = None
-    extra: list[str] = []
-    for g in _GROUPS.findall(groups or ""):
-        inner = collapse(g[1:-1])
-        if (m := _SUMMARIZED.match(inner)) is not None:
-            by = collapse(m.group("by"))
-        elif (m := _HAT_TIP.match(inner)) is not None:
-            hat_tip = collapse(m.group("by"))
-        elif by is None and hat_tip is None and _authors_like(inner):
-            if authors is not None:
-                extra.append(f"({authors})")
-            authors = inner
+@dataclass(slots=True)
+class _Byline:
+    title_part: int  # characters of the groups that still belong to the title
+    authors: str | None
+    summarizer: str | None
+    hat_tip: str | None
+
+
+def _byline_fields(groups: str) -> _Byline | None:
+    """Authors, summarizer and H/T from "(A) (summarized by X) (H/T Y)".
+
+    Of several unnamed groups the last is the authors and the others belong to the title
+    ("Steps toward super intelligence (1, 2, 3, 4) (Rodney Brooks)"); None when the groups
+    are not a byline (prose in parentheses, a group after "(summarized by X)").
+    """
+    by = hat_tip = None
+    plain: list[tuple[int, str]] = []
+    for m in _GROUPS.finditer(groups or ""):
+        inner = collapse(m.group(0)[1:-1])
+        if (named := _SUMMARIZED.match(inner)) is not None:
+            by = collapse(named.group("by"))
+        elif (named := _HAT_TIP.match(inner)) is not None:
+            hat_tip = collapse(named.group("by"))
+        elif by is None and hat_tip is None:
+            plain.append((m.start(), inner))
         else:
             return None
-    return " ".join(extra), authors or None, by or None, hat_tip or None
+    start, authors = plain.pop() if plain else (0, None)
+    if authors is not None and not _authors_like(authors):
+        return None
+    return _Byline(start if plain else 0, authors or None, by or None, hat_tip or None)
 
 
 _NAME_PARTICLES = {"et", "al", "al.", "and", "van", "den", "der", "de", "von", "la", "le", "da",
@@ -164,11 +190,7 @@ def _authors_like(text: str) -> bool:
 
 
 def _sentence_like(title: str) -> bool:
-    """Titles are not sentences of running prose: reject text with a full stop mid-way."""
+    """Titles are not running prose: reject unbalanced brackets or a full stop mid-way."""
     if title.count("(") != title.count(")") or title.count("[") != title.count("]"):
         return True
-    if title.rstrip().endswith((".", ";")) and not title.rstrip().endswith(("al.", "Inc.")):
-        return True
-    if re.search(r", (?:we|I|they|it|this|that|which|so|but|and we) ", title):
-        return True
-    return bool(re.search(r"[a-z]{2}\. [A-Z]", title)) or len(title) > 300
+    return bool(re.search(r"[a-z]{2}(?<!\bvs)(?<!\bal)\. [A-Z]", title)) or len(title) > 300

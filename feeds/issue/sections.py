@@ -15,6 +15,11 @@ from feeds.issue.grammar import PREREQ, READ_MORE, marker
 from feeds.issue.section_names import DATABASE_SECTIONS, TOP_LEVEL_SECTIONS
 
 HIGHLIGHTS = "Highlights"
+# Top-level names that earlier issues used as subsections of another top-level section.
+_ALSO_SUBSECTIONS = {
+    "AI governance": "AI strategy and policy",
+    "Field building": "AI strategy and policy",
+}
 _SMALL_WORDS = {"a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "the", "to"}
 
 
@@ -72,6 +77,8 @@ class SectionState:
     def enter(self, block: Block, index: int) -> None:
         name = normalise_section(block.text)
         known = TOP_LEVEL_KEYS.get(section_key(block.text))
+        if known in _ALSO_SUBSECTIONS and self.top == _ALSO_SUBSECTIONS[known]:
+            known = None  # "AI governance" under "AI strategy and policy" is its subsection
         level = block.heading_level
         html_level = level if level is not None and level < TEXT_HEADING else None
         if self.top is None:
@@ -97,6 +104,19 @@ class SectionState:
         if block.heading_level == TEXT_HEADING:
             return True  # confirm_text_headings already weighed it against an entry
         if block.heading_level is None or opens_entry:
+            return False
+        if in_entry and block.text[-1] in "?.:!":
+            return False  # a question or sentence set as a heading inside a summary
+        if (
+            in_entry
+            and self.sub is None
+            and self.top_level is not None
+            and block.heading_level > self.top_level
+            and section_key(block.text) not in KNOWN_SECTIONS
+        ):
+            # Entries sit either right under a section (Highlights, News) or under its
+            # subsections, never both: a deeper unknown heading after such an entry is the
+            # summary's own ("Motivation", "Future work").
             return False
         if block.heading_level != BOLD_HEADING:
             return True
