@@ -16,9 +16,9 @@ from pathlib import Path
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from feeds.fetch import FeedFetcher, FetchError, backoff_delay
-from feeds.newsletter import issue_number, parse_issue, parse_issue_text
+from feeds.issue import parse_issue, parse_source
 from feeds.parse import FeedParseError, parse_feed
-from feeds.types import FeedItem, ParsedIssue
+from feeds.types import FeedItem
 from storage.db import Database
 from storage.feeds import get_or_create_feed, record_poll_failure, record_poll_success
 from storage.issues import IssueChange, upsert_issue
@@ -39,6 +39,7 @@ class PollReport:
     disabled: bool = False
     published: list[int] = field(default_factory=list)  # the new ids that should be posted
     item_errors: list[str] = field(default_factory=list)  # entries that could not be split
+    unplaced: int = 0  # paragraphs stored with their issue but in no summary (see feeds.issue)
     backoff_until: datetime | None = None  # not fetched: the feed failed lately, wait till then
 
 
@@ -149,6 +150,7 @@ async def _store_items(
         change = await upsert_issue(
             session, feed_id=feed.id, item=item, parsed=parsed, publish=index >= publish_from
         )
+        report.unplaced += len(parsed.unplaced)
         _count(report, change)
     feed.first_poll_done = True
     session.add(feed)
@@ -167,11 +169,6 @@ def _count(report: PollReport, change: IssueChange) -> None:
         report.unchanged += 1
 
 
-def _looks_like_feed(body: bytes) -> bool:
-    head = body[:512].lstrip(b"\xef\xbb\xbf \t\r\n").lower()
-    return head.startswith((b"<?xml", b"<rss", b"<feed", b"<rdf"))
-
-
 async def ingest_file(
     db: Database,
     path: Path,
@@ -180,39 +177,24 @@ async def ingest_file(
     number: int | None = None,
     title: str | None = None,
 ) -> PollReport:
-    """Store a local RSS/Atom file, or an issue as plain text, as if polled from a feed.
+    """Store a local RSS/Atom file, or one issue (HTML, Markdown, text), as if polled from a feed.
 
     The file's URI is the feed URL (and, for plain text, the entry id), so ingesting the same
     file again only reports it unchanged, or updated when its text changed. `number`/`title`
-    name a plain-text issue whose text does not say which issue it is.
+    name an issue whose text does not say which issue it is. Raises FeedParseError for a
+    broken feed file.
     """
     body = await asyncio.to_thread(path.read_bytes)
     uri = (await asyncio.to_thread(path.resolve)).as_uri()
     report = PollReport(url=uri)
-    if _looks_like_feed(body):
-        parsed_feed = await parse_feed(body, url=uri, content_type=None)
-        items = parsed_feed.items
-        feed_title = parsed_feed.title
-        pairs: list[tuple[FeedItem, ParsedIssue]] = [(i, parse_issue(i)) for i in items]
-    else:
-        text = body.decode("utf-8", errors="replace")
-        first_line = next((line.strip() for line in text.splitlines() if line.strip()), "")
-        found, label = issue_number(title or path.stem, text)
-        number = number if number is not None else found
-        label = f"AN #{number}" if number is not None and label is None else label
-        feed_title = title or label or path.stem
-        parsed = parse_issue_text(text, title=feed_title, link=None)
-        parsed.number = number if number is not None else parsed.number
-        parsed.label = label or parsed.label
-        item = FeedItem(
-            entry_id=uri,
-            title=parsed.title or feed_title or first_line[:100],
-            link=None,
-            published=None,
-            updated=None,
-            content_html=text,
+    # feed XML, a saved HTML page, Markdown or plain text: told apart by content
+    try:
+        feed_title, pairs = await asyncio.to_thread(
+            parse_source, body, uri=uri, title=title, number=number
         )
-        pairs = [(item, parsed)]
+    except FeedParseError as exc:
+        report.error = str(exc)
+        return report
     async with db.session() as session:
         feed = await get_or_create_feed(session, url=uri)
         assert feed.id is not None
@@ -220,6 +202,7 @@ async def ingest_file(
             change = await upsert_issue(
                 session, feed_id=feed.id, item=item, parsed=parsed, publish=publish
             )
+            report.unplaced += len(parsed.unplaced)
             _count(report, change)
         feed.first_poll_done = True
         await record_poll_success(

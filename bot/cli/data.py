@@ -203,17 +203,23 @@ def register(app: typer.Typer) -> None:
     def ingest_cmd(
         source: Annotated[str, typer.Argument(help="feed URL, or a local feed / plain-text file")],
         number: Annotated[
-            int | None, typer.Option(help="issue number of a plain-text file")
+            int | None, typer.Option(help="issue number of a file that does not say it")
         ] = None,
-        title: Annotated[str | None, typer.Option(help="title of a plain-text file")] = None,
+        title: Annotated[str | None, typer.Option(help="title of a single-issue file")] = None,
         publish: Annotated[bool, typer.Option(help="mark new issues for publishing")] = False,
+        dry_run: Annotated[
+            bool, typer.Option("--dry-run", help="print the parsed entries; store nothing")
+        ] = False,
     ) -> None:
-        """Fetch a feed (or read a file) and store its issues and summaries."""
+        """Fetch a feed (or read a file: feed, HTML, Markdown, text) and store its issues."""
 
         is_url = source.startswith(("http://", "https://"))
         path = Path(source)
         if not is_url and not path.is_file():
             raise _fail(f"{source}: no such file (or give an http(s) URL)")
+        if dry_run:
+            typer.echo(_run(lambda: _dry_run(source, path if not is_url else None, number, title)))
+            return
 
         async def work() -> PollReport:
             async with _database() as db:
@@ -237,6 +243,12 @@ def register(app: typer.Typer) -> None:
         )
         for problem in report.item_errors:
             typer.echo(f"warning: entry skipped: {problem}", err=True)
+        if report.unplaced:
+            n = report.unplaced
+            typer.echo(
+                f"{n} paragraph{'' if n == 1 else 's'} not placed in any summary "
+                "(stored with the issue; see --dry-run)"
+            )
 
 
 async def _find_issue(session: AsyncSession, which: str) -> Issue:
@@ -253,6 +265,40 @@ async def _find_issue(session: AsyncSession, which: str) -> Issue:
             raise CliError(f"no issue #{number}; no numbered issues are stored yet")
         raise CliError(f"no issue #{number}; issues {span[0]}–{span[1]} exist")
     return issue
+
+
+async def _dry_run(source: str, path: Path | None, number: int | None, title: str | None) -> str:
+    """What `ingest` would store, formatted by feeds.issue.dry_run_report; nothing stored."""
+    from feeds.issue import dry_run_report, parse_source
+    from feeds.parse import FeedParseError
+
+    if path is not None:
+        body, uri = await asyncio.to_thread(path.read_bytes), path.resolve().as_uri()
+    else:
+        body, uri = await _fetch_body(source), source
+    try:
+        _, pairs = await asyncio.to_thread(parse_source, body, uri=uri, title=title, number=number)
+    except FeedParseError as exc:
+        raise CliError(f"{source}: {exc}") from None
+    return "\n\n".join(dry_run_report(issue) for _, issue in pairs) or f"{source}: no entries"
+
+
+async def _fetch_body(url: str) -> bytes:
+    import aiohttp
+
+    from feeds.fetch import FeedFetcher, FetchError
+
+    settings = Settings()
+    async with aiohttp.ClientSession() as http:
+        fetcher = FeedFetcher(
+            http, timeout=settings.fetch_timeout, max_bytes=settings.fetch_max_bytes,
+            max_redirects=5,
+        )  # fmt: skip
+        try:
+            result = await fetcher.fetch(url)
+        except FetchError as exc:
+            raise CliError(f"{url}: {exc}") from None
+    return result.body or b""
 
 
 async def _poll(db: Database, url: str) -> PollReport:

@@ -125,7 +125,10 @@ def _lead_header(block: Block, *, loose: bool) -> Header | None:
         title_text, title_md = f"{title_text}{extra}".rstrip(), f"{title_md}{extra}".rstrip()
     has_byline = bool(authors or by or hat_tip)
     has_colon = title_text.rstrip().endswith(":") or bool(m.group("colon").strip())
-    titled = lead.bold and (lead.links > 0 or (loose and has_colon))
+    # a bold title, or a linked one that a colon ends ("[A](…) and [B](…) at CSER: …")
+    titled = (lead.bold and (lead.links > 0 or (loose and has_colon))) or (
+        lead.links > 0 and has_colon
+    )
     if not (has_byline or titled):
         return None
     if block.heading_level is not None and not has_byline:

@@ -20,6 +20,8 @@ _ALSO_SUBSECTIONS = {
     "AI governance": "AI strategy and policy",
     "Field building": "AI strategy and policy",
 }
+# The newsletter's own closing headings: never part of a summary.
+_FURNITURE = {"feedback", "podcast", "subscribe", "about the newsletter", "audio version"}
 _SMALL_WORDS = {"a", "an", "and", "as", "at", "by", "for", "in", "of", "on", "or", "the", "to"}
 
 
@@ -49,7 +51,7 @@ def normalise_section(name: str) -> str:
 
 def looks_like_text_heading(line: str) -> bool:
     """Could this plain-text line be a heading? (confirmed by what follows it, see confirm)."""
-    if section_key(line) in KNOWN_SECTIONS:
+    if section_key(line) in KNOWN_SECTIONS or section_key(line) in _FURNITURE:
         return True
     if len(line) > 60 or len(line.split()) > 8 or "(" in line or "#" in line:
         return False
@@ -105,6 +107,8 @@ class SectionState:
             return True  # confirm_text_headings already weighed it against an entry
         if block.heading_level is None or opens_entry:
             return False
+        if section_key(block.text) in _FURNITURE:
+            return True
         if in_entry and block.text[-1] in "?.:!":
             return False  # a question or sentence set as a heading inside a summary
         if (
@@ -137,7 +141,8 @@ def confirm_text_headings(blocks: list[Block], opens_entry: list[bool]) -> None:
         block = blocks[i]
         if not candidates[i]:
             continue
-        if section_key(block.text) in KNOWN_SECTIONS:  # "Miscellaneous (Alignment)"
+        key = section_key(block.text)
+        if key in KNOWN_SECTIONS or key in _FURNITURE:  # "Miscellaneous (Alignment)"
             block.heading_level = TEXT_HEADING
             continue
         if opens_entry[i]:
