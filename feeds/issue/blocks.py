@@ -93,7 +93,9 @@ class Block:
             if tag.name not in ("img", "br") and not tag.get_text() and not tag.find("img"):
                 tag.decompose()
         prefix = self.list_prefix if drop == 0 else ""
-        el.name = "div" if el.name in (*_HEADING_TAGS, "li") else el.name
+        # a heading stays one ("## Motivation" inside a summary) unless its start was cut off
+        cut = (*_HEADING_TAGS, "li") if drop else ("li",)
+        el.name = "div" if el.name in cut else el.name
         return prefix + element_to_markdown(el)
 
 

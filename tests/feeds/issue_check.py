@@ -86,5 +86,4 @@ def norm(md: str | None) -> str:
     "1)" and "1." are the same list number (Markdown renders both as a numbered list)."""
     text = re.sub(r"\]\([^)]*\)", "", md or "")
     text = re.sub(r"[*_\\\[\]<>@`]", "", text).replace("’", "'")
-    text = re.sub(r"(?<!\S)(\d+)[.)](?=\s)", r"\1", text)
-    return collapse(text)
+    return re.sub(r"(?<!\S)(\d+)[.)](?=\s|$)", r"\1", collapse(text))

@@ -391,7 +391,8 @@ def test_every_issue_parses_back_in_every_form(form: str) -> None:
         }[form](body)
         problems += [f"{label}: lost {p[:60]!r}" for p in lost_paragraphs(paragraphs, issue)]
     assert problems == []
-    assert checked >= (1850 if form == "text" else 1940)
+    # every entry of 173 issues (1,943); in plain text without PLAIN_AMBIGUOUS's issues
+    assert checked >= (1700 if form == "text" else 1940)
 
 
 # ---------------------------------------------------------------- accounting, generated
