@@ -131,3 +131,34 @@ async def test_ingest_files(db: Database, data_dir: Path) -> None:
         assert issue is not None and issue.label == "AN #999"
         titles = [s.title for s in await summaries_of(session, issue.id or 0)]
     assert any(t.startswith("HARK Side of Deep Learning") for t in titles)
+
+
+async def test_markdown_issue_is_stored_whole(db: Database, data_dir: Path) -> None:
+    """Every paragraph of the issue is in a stored field: summaries, or the issue's intro."""
+    from feeds.types import Opinion, ParsedIssue, ParsedSummary
+    from tests.feeds.issue_check import lost_paragraphs, markdown_paragraphs
+
+    path = data_dir / "an-markdown" / "an-095.md"
+    report = await ingest_file(db, path)
+    assert len(report.new) == 1 and report.unplaced == 0
+    async with db.session() as session:
+        issue = await get_issue_by_number(session, 95)
+        assert issue is not None and issue.label == "AN #95"
+        rows = await summaries_of(session, issue.id or 0)
+    # the stored rows, read back into the parser's types, cover the Markdown's paragraphs
+    stored = ParsedIssue(
+        title="", link=None, number=None, label=None, layout="an", intro=issue.intro,
+        summaries=[
+            ParsedSummary(
+                title=row.title, section_path=tuple(row.section.split(" / ")),
+                authors=row.authors, summarizer=row.summarizer, hat_tip=row.hat_tip,
+                summary=row.summary, prerequisites=row.prerequisites, read_more=row.read_more,
+                opinions=[Opinion(o["by"], o["text"]) for o in row.opinions],
+            )
+            for row in rows
+        ],
+    )  # fmt: skip
+    text = path.read_text(encoding="utf-8")
+    assert lost_paragraphs(markdown_paragraphs(text), stored) == []
+    assert issue.intro.startswith("Alignment Newsletter is a weekly publication")
+    assert "An audio podcast version of the **Alignment Newsletter** is available" in issue.intro
