@@ -273,7 +273,8 @@ async def _dry_run(source: str, path: Path | None, number: int | None, title: st
     from feeds.parse import FeedParseError
 
     if path is not None:
-        body, uri = await asyncio.to_thread(path.read_bytes), path.resolve().as_uri()
+        body = await asyncio.to_thread(path.read_bytes)
+        uri = (await asyncio.to_thread(path.resolve)).as_uri()
     else:
         body, uri = await _fetch_body(source), source
     try:

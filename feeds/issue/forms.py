@@ -25,7 +25,9 @@ log = logging.getLogger(__name__)
 
 Form = Literal["feed", "html", "markdown", "text"]
 _FEED_START = re.compile(r"^(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:rss|feed|rdf:RDF)\b", re.S)
-_HTML_START = re.compile(r"^(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)\b", re.I)
+_HTML_START = re.compile(
+    r"^(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)\b", re.I
+)
 _HTML_TAGS = re.compile(r"<(?:p|h[1-6]|div|table|td|br|li|a\s+href|strong|b|em|span)\b[^>]*>", re.I)
 _MARKDOWN_SIGNS = (
     re.compile(r"^[^\n]+\n(?:=+|-+)[ \t]*$", re.M),  # setext heading
@@ -53,7 +55,9 @@ def parse_issue(item: FeedItem) -> ParsedIssue:
     """Split a feed item's HTML into summaries; AN layout when recognised, else one summary."""
     try:
         html = item.content_html or ""
-        issue = assemble(list(html_blocks(html)), title=item.title or "", link=item.link, form="html")
+        issue = assemble(
+            list(html_blocks(html)), title=item.title or "", link=item.link, form="html"
+        )
         issue.number, issue.label = issue_number(item.title or "", _plain_head(html))
         if _looks_like_an(issue):
             return issue
@@ -162,4 +166,3 @@ def _generic_text_issue(text: str, *, title: str, link: str | None, form: str) -
         title=title, link=link, number=number, label=label, summaries=[summary],
         layout="generic", form=form,
     )  # fmt: skip
-

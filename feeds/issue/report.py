@@ -1,4 +1,4 @@
-"""The dry-run listing of a parsed issue: what a moderator checks before storing or adding a feed."""
+"""The dry-run listing of a parsed issue: what a moderator checks before adding a feed."""
 
 from __future__ import annotations
 
@@ -15,7 +15,9 @@ def _first_words(text: str, count: int = FIRST_WORDS) -> str:
 def dry_run_report(issue: ParsedIssue) -> str:
     """One line per entry (section, title, authors, summarizer, first words), then the notes."""
     name = issue.label or issue.title or "(untitled issue)"
-    lines = [f"{name} · {issue.form or '?'} · {issue.layout} layout · {len(issue.summaries)} entries"]
+    lines = [
+        f"{name} · {issue.form or '?'} · {issue.layout} layout · {len(issue.summaries)} entries"
+    ]
     section = None
     for number, s in enumerate(issue.summaries, start=1):
         if s.section != section:

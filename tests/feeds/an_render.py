@@ -34,8 +34,8 @@ CAPABILITIES = {
     "Miscellaneous (AI)", "Multiagent RL", "Critiques (AI)", "Miscellaneous (Capabilities)",
     "AGI theory",
 }  # fmt: skip
-ORDER = ["Highlights", "Technical AI alignment", "Near-term concerns",
-         "AI strategy and policy", "Other progress in AI", "News", "Previous newsletters"]  # fmt: skip
+ORDER = ["Highlights", "Technical AI alignment", "Near-term concerns", "AI strategy and policy",
+         "Other progress in AI", "News", "Previous newsletters"]  # fmt: skip
 OPINION_SPLIT = re.compile(r"\n\s*\n(?=\*{1,2}[^*\n]{1,40}['’]s opinion:?\*{1,2})")
 OPINION_HEAD = re.compile(r"^\*{1,2}(?P<by>[^*\n]{1,40})['’]s opinion(?::\*{1,2}|\*{1,2}:)\s*")
 
@@ -310,6 +310,7 @@ def render_seed_issue() -> str:
 
 # ---------------------------------------------------------------- Markdown and plain text
 
+
 def grouped_rows(rows: list[dict[str, str]]) -> list[tuple[tuple[str, ...], list[dict[str, str]]]]:
     """(section path, rows) in the order render_csv_issue and expected_for use."""
     grouped: dict[tuple[str, ...], list[dict[str, str]]] = defaultdict(list)
@@ -387,7 +388,10 @@ def render_csv_markdown(label: str, rows: list[dict[str, str]], *, style: int = 
             out.append(md_heading(key[1], top=False, style=style))
         for i, row in enumerate(group):
             out.extend(md_entry(row, style=style + i))
-    out += ["#### **FEEDBACK**", "I'm always happy to hear feedback; you can send it to me by **replying to this email**."]
+    out += [
+        "#### **FEEDBACK**",
+        "I'm always happy to hear feedback; you can send it to me by **replying to this email**.",
+    ]
     return "\n\n".join(p for p in out if p) + "\n"
 
 

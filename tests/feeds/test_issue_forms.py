@@ -169,7 +169,8 @@ def test_markdown_titles_authors_sections_opinions() -> None:
 
 def test_hat_tip_byline_first_in_section_is_an_entry() -> None:
     text = (
-        "Intro line.\n\nTechnical AI alignment\n\nA Paper (Ann Lee) (summarized by Rohin): Text.\n\n"
+        "Intro line.\n\nTechnical AI alignment\n\n"
+        "A Paper (Ann Lee) (summarized by Rohin): Text.\n\n"
         "News\n\nCareers at the Joint AI Center (summarized by Rohin) (H/T Jon Rodriguez): "
         "The Joint AI Center is searching for ML experts.\n\nRohin's opinion: Good.\n"
     )
@@ -249,7 +250,11 @@ def test_see_also_line_is_not_a_heading() -> None:
     [
         ("", "**Newsletter #92**\n\nAlignment Newsletter is a weekly publication", 92),
         ("an-082", "", 82),
-        ("", "Audio version [here](http://alignment-newsletter.libsyn.com/alignment-newsletter-82)", 82),
+        (
+            "",
+            "Audio version [here](http://alignment-newsletter.libsyn.com/alignment-newsletter-82)",
+            82,
+        ),
         ("[AN #82]: How OpenAI Five distributed", "", 82),
         ("", "This is a response to tales of doom (AN #50)", None),
         ("", "see the Newsletter #50 for more", None),
@@ -319,7 +324,10 @@ def test_dry_run_report_lists_entries() -> None:
     body, uri, _ = rendered(92, "markdown")
     report = dry_run_report(parse_one(body, uri))
     assert report.startswith("AN #92 · markdown · an layout · 9 entries")
-    assert "\nNews\n  9. Careers at the Joint AI Center (summarized by Rohin) (H/T Jon Rodriguez)\n" in report
+    assert (
+        "\nNews\n  9. Careers at the Joint AI Center (summarized by Rohin) (H/T Jon Rodriguez)\n"
+        in report
+    )
     assert "     The Joint AI Center is searching for ML experts for a variety …" in report
     assert "not placed" not in report
 
