@@ -24,6 +24,7 @@ _TEXT_ENTRY = re.compile(
     rf"^(?P<title>\S.{{0,300}}?)\s*(?P<groups>{_GROUP}(?:\s*{_GROUP})*)\s*(?P<colon>:\s*|$)",
     re.S,
 )
+_TEXT_ENTRY_AT = re.compile(_TEXT_ENTRY.pattern[1:], re.S)  # the same, matched at a position
 _GROUPS = re.compile(_GROUP)
 _SUMMARIZED = re.compile(r"^summari[sz]ed by\s+(?P<by>.+)$", re.I | re.S)
 _HAT_TIP = re.compile(r"^H/T:?\s+(?P<by>.+)$", re.I | re.S)
@@ -76,19 +77,42 @@ def entry_header(block: Block, *, loose: bool) -> Header | None:
             return header
     if block.heading_level is not None and block.element is not None:
         return None
-    m = _TEXT_ENTRY.match(text)
-    if m is None or _sentence_like(m.group("title")):
+    found = _text_header(text)
+    if found is None:
         return None
-    byline = _byline_fields(m.group("groups"))
-    if byline is None:
-        return None
-    title = text[: m.start("groups") + byline.title_part].strip()
+    groups_at, byline, end = found
+    title = text[: groups_at + byline.title_part].strip()
     if block.element is not None and not _marked(block, title):
         return None  # with markup, titles are bold or linked: this is prose
     link = lead.link if lead is not None and lead.links == 1 else None
     header = Header(title.rstrip(":").strip(), link, byline.authors, byline.summarizer, None, 0)
-    header.hat_tip, header.consumed = byline.hat_tip, m.end()
+    header.hat_tip, header.consumed = byline.hat_tip, end
     return header
+
+
+def _text_header(text: str) -> tuple[int, _Byline, int] | None:
+    """The plain-text rule: (where the byline's groups start, the byline, header length).
+
+    The shortest title followed by a byline, unless a longer one is followed by a byline
+    naming a summarizer or H/T, which prose never has: "Navigation Turing Test (NTT):
+    Learning to … (Sam Devlin et al) (summarized by Rohin): …". A named byline also
+    vouches for a title that has a full stop ("… AI Strategy. Shouldn't the US?").
+    """
+    m = _TEXT_ENTRY.match(text)
+    if m is None:
+        return None
+    byline = _byline_fields(m.group("groups"))
+    if byline is not None and (byline.summarizer or byline.hat_tip):
+        return m.start("groups"), byline, m.end()
+    if m.group("colon") and m.start("groups") < 200:
+        longer = _TEXT_ENTRY_AT.match(text, m.end())
+        if longer is not None and not _sentence_like(text[: longer.start("groups")]):
+            more = _byline_fields(longer.group("groups"))
+            if more is not None and (more.summarizer or more.hat_tip):
+                return longer.start("groups"), more, longer.end()
+    if byline is None or _sentence_like(m.group("title")):
+        return None
+    return m.start("groups"), byline, m.end()
 
 
 def _marked(block: Block, title: str) -> bool:
