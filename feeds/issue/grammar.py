@@ -220,4 +220,6 @@ def _sentence_like(title: str) -> bool:
     """Titles are not running prose: reject unbalanced brackets or a full stop mid-way."""
     if title.count("(") != title.count(")") or title.count("[") != title.count("]"):
         return True
+    if re.search(r", (?:we|I|they|it|this|that|which|so|but) ", title):
+        return True  # "…, we get the Catastrophic Convergence Conjecture (CCC):"
     return bool(re.search(r"[a-z]{2}(?<!\bvs)(?<!\bal)\. [A-Z]", title)) or len(title) > 300

@@ -77,7 +77,7 @@ def lost_paragraphs(paragraphs: list[str], issue: ParsedIssue) -> list[str]:
         # a byline is stored as fields ("summarized by" is not kept), a paragraph the parser
         # did not take for an entry is kept as written: either way its words are stored
         w = words(re.sub(r"\((?:summari[sz]ed by|H/T)\s", "(", p, flags=re.I))
-        w = _LABEL.sub("", w)
+        w = re.sub(r"^\d+ ", "", _LABEL.sub("", w))  # Markdown renumbers list items
         if w and w not in stored and _LABEL.sub("", words(p)) not in stored:
             lost.append(p)
     return lost

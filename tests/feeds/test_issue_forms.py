@@ -347,8 +347,7 @@ RENDER = {"html": render_csv_issue, "markdown": render_csv_markdown, "text": ren
 # and no authors ("Deputy Director (CSER)") or a colon after such a group cannot be told
 # from "Title (Authors): summary"; a short summary line before an entry reads as a heading.
 PLAIN_AMBIGUOUS = {
-    "AN #1", "AN #144", "AN #15", "AN #152", "AN #165", "AN #35", "AN #41", "AN #55", "AN #8",
-    "AN #91", "Recon #5",
+    "AN #144", "AN #15", "AN #152", "AN #165", "AN #55", "Recon #5",
 }  # fmt: skip
 
 
