@@ -51,19 +51,22 @@ def element_to_markdown(element: Tag) -> str:
 
     Spares the issue parser a second HTML parse per paragraph.
     """
-    for tag in element.find_all(_DROP_TAGS):
-        tag.decompose()
-    for comment in element.find_all(string=lambda s: isinstance(s, Comment)):
-        comment.extract()
-    _collapse_source_whitespace(element)
-    return _tidy(_CONVERTER.convert_soup(element))
-
-
-def _collapse_source_whitespace(soup: Tag) -> None:
-    """Newlines in HTML source are spaces; Discord would show them as line breaks."""
-    for node in soup.find_all(string=True):
-        if node.find_parent(("pre", "code", "textarea")) is None and "\n" in node:
+    # one walk instead of three find_all passes: the issue parser calls this per paragraph
+    for node in list(element.descendants):
+        if isinstance(node, Comment):
+            node.extract()
+        elif isinstance(node, Tag):
+            if node.name in _DROP_TAGS and not node.decomposed:
+                node.decompose()
+        elif (
+            isinstance(node, NavigableString)
+            and "\n" in node
+            and node.parent is not None
+            and node.find_parent(("pre", "code", "textarea")) is None
+        ):
+            # newlines in HTML source are spaces; Discord would show them as line breaks
             node.replace_with(NavigableString(_SOURCE_WS.sub(" ", str(node))))
+    return _tidy(_CONVERTER.convert_soup(element))
 
 
 def _tidy(text: str) -> str:

@@ -87,7 +87,7 @@ class Block:
             else:
                 s.replace_with(str(s)[remaining:])
                 remaining = 0
-        for tag in el.find_all(True):
+        for tag in el.find_all(True) if drop else ():  # tags the cut left empty
             if tag.decomposed:
                 continue
             if tag.name not in ("img", "br") and not tag.get_text() and not tag.find("img"):
