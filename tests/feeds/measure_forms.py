@@ -70,7 +70,9 @@ def main() -> None:
     for form in FORMS:
         total, right, lost, issues = measure(form)
         fields = " ".join(f"{f}={right[f] / total:.1%}" for f in FIELDS)
-        print(f"{form}: {issues} issues, {total} entries; all fields right {right['all'] / total:.2%}")
+        print(
+            f"{form}: {issues} issues, {total} entries; all fields right {right['all'] / total:.2%}"
+        )
         print(f"  {fields}; paragraphs lost: {lost}")
 
 
