@@ -27,6 +27,7 @@ class Ledger:
     notes: list[Note] = field(default_factory=list)
     headings: dict[int, str] = field(default_factory=dict)  # block index → heading Markdown
     used_headings: set[int] = field(default_factory=set)
+    heading_entries: dict[int, int] = field(default_factory=dict)  # entries before a heading
 
     def place(self, index: int, where: str) -> None:
         if index in self.places:  # a bug, not bad input: two owners would store it twice
@@ -41,13 +42,11 @@ class Ledger:
     def heading(self, index: int, text: str, entries_before: int) -> None:
         self.place(index, "heading")
         self.headings[index] = text
-        self._heading_entries[index] = entries_before
+        self.heading_entries[index] = entries_before
 
     def use_heading(self, index: int | None) -> None:
         if index is not None:
             self.used_headings.add(index)
-
-    _heading_entries: dict[int, int] = field(default_factory=dict)
 
     def resolve(self, total_entries: int) -> tuple[list[str], list[str], list[str]]:
         """(intro, unplaced, outro) paragraphs in document order.
@@ -57,7 +56,7 @@ class Ledger:
         items = list(self.notes)
         for index, text in self.headings.items():
             if index not in self.used_headings:
-                items.append(Note(index, text, self._heading_entries[index]))
+                items.append(Note(index, text, self.heading_entries[index]))
         items.sort(key=lambda n: n.index)
         intro: list[str] = []
         unplaced: list[str] = []
