@@ -102,6 +102,7 @@ def _row(record: dict[str, str | None]) -> _Row:
         "venue": _cell(record, "Venue"),
         "year": _cell(record, "Year"),
         "summarizer": summarizer,
+        "hat_tip": _cell(record, "H/T"),
         "summary": _cell(record, "Summary") or "",
         "opinions": [{"by": summarizer or DEFAULT_OPINION_BY, "text": opinion}] if opinion else [],
         "prerequisites": _cell(record, "Prerequisites"),
@@ -118,7 +119,7 @@ def _row(record: dict[str, str | None]) -> _Row:
 def _enrichment(row: Summary, values: dict[str, Any]) -> dict[str, Any]:
     """For a feed row: only what the feed did not know."""
     extra = {}
-    for name in ("venue", "year"):
+    for name in ("venue", "year", "hat_tip"):
         if not getattr(row, name) and values.get(name):
             extra[name] = values[name]
     if not row.section and values["section"]:
