@@ -28,7 +28,7 @@ _TEXT_ENTRY_AT = re.compile(_TEXT_ENTRY.pattern[1:], re.S)  # the same, matched 
 _GROUPS = re.compile(_GROUP)
 _SUMMARIZED = re.compile(r"^summari[sz]ed by\s+(?P<by>.+)$", re.I | re.S)
 _HAT_TIP = re.compile(r"^H/T:?\s+(?P<by>.+)$", re.I | re.S)
-# A linked title may go on for a few words before its byline: "[A](…) and [B](…) at CSER".
+# A title of several links may go on for a few words: "[A](…) and [B](…) at CSER".
 _TITLE_TAIL = re.compile(r"^(?:\s+[^\s():.;!?\[\]]+){1,4}?(?=\s*(?:\(|:|$))")
 
 
@@ -131,7 +131,7 @@ def _lead_header(block: Block, *, loose: bool) -> Header | None:
     title_text, title_md = lead.text, (lead.markdown() if lead.links > 1 else lead.text)
     rest = block.text[len(title_text) :]
     m = _BYLINE.match(rest)
-    if m is None and lead.links:
+    if m is None and lead.links >= 2:
         tail = _TITLE_TAIL.match(rest)
         if tail is not None and tail.group(0).strip():
             title_text += tail.group(0)
@@ -149,9 +149,10 @@ def _lead_header(block: Block, *, loose: bool) -> Header | None:
         title_text, title_md = f"{title_text}{extra}".rstrip(), f"{title_md}{extra}".rstrip()
     has_byline = bool(authors or by or hat_tip)
     has_colon = title_text.rstrip().endswith(":") or bool(m.group("colon").strip())
-    # a bold title, or a linked one that a colon ends ("[A](…) and [B](…) at CSER: …")
+    # a bold title, or a run of several links that a colon ends ("[A](…) and [B](…) at
+    # CSER: …"); one plain link and a colon opens sentences of summaries too
     titled = (lead.bold and (lead.links > 0 or (loose and has_colon))) or (
-        lead.links > 0 and has_colon
+        lead.links >= 2 and has_colon
     )
     if not (has_byline or titled):
         return None

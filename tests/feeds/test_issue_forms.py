@@ -452,3 +452,12 @@ def test_seed_issue_loses_nothing() -> None:
 def test_data_files_exist() -> None:
     assert sorted(p.name for p in MD_DIR.glob("an-*.md")) == ["an-082.md", "an-092.md", "an-095.md"]
     assert Path(MD_DIR / "SOURCES.md").is_file()
+
+
+def test_a_sentence_opening_with_a_link_stays_in_the_summary() -> None:
+    body = (
+        "HIGHLIGHTS\n==========\n\n**[A Paper](https://ex.org/a)** *(Ann Lee)*: Text.\n\n"
+        "[OpenAI Five](https://ex.org/five) shows that: scale helps.\n"
+    )
+    [entry] = md_issue(body).summaries
+    assert entry.summary == "Text.\n\n[OpenAI Five](https://ex.org/five) shows that: scale helps."
