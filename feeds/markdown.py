@@ -51,17 +51,15 @@ def element_to_markdown(element: Tag) -> str:
 
     Spares the issue parser a second HTML parse per paragraph.
     """
-    # one walk instead of three find_all passes: the issue parser calls this per paragraph
+    for tag in element.find_all(_DROP_TAGS):
+        tag.decompose()
+    # one walk for comments and source newlines: the issue parser calls this per paragraph
     for node in list(element.descendants):
         if isinstance(node, Comment):
             node.extract()
-        elif isinstance(node, Tag):
-            if node.name in _DROP_TAGS and not node.decomposed:
-                node.decompose()
         elif (
             isinstance(node, NavigableString)
             and "\n" in node
-            and node.parent is not None
             and node.find_parent(("pre", "code", "textarea")) is None
         ):
             # newlines in HTML source are spaces; Discord would show them as line breaks
