@@ -30,6 +30,11 @@ class _DiscordConverter(MarkdownConverter):
         return f"[{_escape_link_text(alt)}]({src})"
 
 
+_CONVERTER = _DiscordConverter(
+    heading_style="ATX", bullets="-", strip=["table", "thead", "tbody", "tr"], escape_misc=False
+)
+
+
 def _escape_link_text(text: str) -> str:
     return text.replace("[", "(").replace("]", ")")
 
@@ -38,27 +43,28 @@ def html_to_markdown(html: str) -> str:
     """Convert an HTML fragment to Markdown Discord renders; never raises on odd HTML."""
     if not html or not html.strip():
         return ""
-    soup = BeautifulSoup(html, "lxml")
-    for tag in soup.find_all(_DROP_TAGS):
+    return element_to_markdown(BeautifulSoup(html, "lxml"))
+
+
+def element_to_markdown(element: Tag) -> str:
+    """html_to_markdown of an element already parsed (changed in place: pass a copy).
+
+    Spares the issue parser a second HTML parse per paragraph.
+    """
+    for tag in element.find_all(_DROP_TAGS):
         tag.decompose()
-    for comment in soup.find_all(string=lambda s: isinstance(s, Comment)):
-        comment.extract()
-    _collapse_source_whitespace(soup)
-    converter = _DiscordConverter(
-        heading_style="ATX",
-        bullets="-",
-        strip=["table", "thead", "tbody", "tr"],
-        escape_misc=False,
-    )
-    text = converter.convert_soup(soup)
-    return _tidy(text)
-
-
-def _collapse_source_whitespace(soup: BeautifulSoup) -> None:
-    """Newlines in HTML source are spaces; Discord would show them as line breaks."""
-    for node in soup.find_all(string=True):
-        if node.find_parent(("pre", "code", "textarea")) is None and "\n" in node:
+    # one walk for comments and source newlines: the issue parser calls this per paragraph
+    for node in list(element.descendants):
+        if isinstance(node, Comment):
+            node.extract()
+        elif (
+            isinstance(node, NavigableString)
+            and "\n" in node
+            and node.find_parent(("pre", "code", "textarea")) is None
+        ):
+            # newlines in HTML source are spaces; Discord would show them as line breaks
             node.replace_with(NavigableString(_SOURCE_WS.sub(" ", str(node))))
+    return _tidy(_CONVERTER.convert_soup(element))
 
 
 def _tidy(text: str) -> str:

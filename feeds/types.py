@@ -34,6 +34,7 @@ class ParsedSummary:
     link: str | None = None
     authors: str | None = None
     summarizer: str | None = None  # "Cody" from "(summarized by Cody)"
+    hat_tip: str | None = None  # "Jon Rodriguez" from "(H/T Jon Rodriguez)"
     summary: str = ""  # Discord Markdown; empty for title-and-authors-only entries
     opinions: list[Opinion] = field(default_factory=list)
     prerequisites: str | None = None
@@ -58,4 +59,14 @@ class ParsedIssue:
     label: str | None  # "AN #56"
     summaries: list[ParsedSummary]
     layout: str  # "an" or "generic"
-    intro: str = ""  # text before the first section, Markdown
+    intro: str = ""  # paragraphs before the first entry, Markdown
+    outro: str = ""  # paragraphs after the last entry that follow a heading (feedback, podcast)
+    # Paragraphs (and headings without entries) between entries that belong to no entry:
+    # kept and reported, never dropped.
+    unplaced: list[str] = field(default_factory=list)
+    form: str = ""  # "html" | "markdown" | "text" (feed items are "html")
+
+    @property
+    def notes(self) -> str:
+        """Everything of the issue that is not in a summary, to store with the issue."""
+        return "\n\n".join(p for p in (self.intro, *self.unplaced, self.outro) if p)

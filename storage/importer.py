@@ -22,7 +22,8 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from feeds.newsletter import MAX_ISSUE_DIGITS, cross_references, issue_number
+from feeds.issue import cross_references
+from feeds.issue_numbers import IssueNumberError, parse_issue_number
 from storage.db import Database, retry_locked
 from storage.models import Issue, Summary, utcnow
 from storage.summaries import content_hash, unique_keys
@@ -121,12 +122,10 @@ def _row(record: dict[str, str | None], path: Path, line: int) -> _Row:
     label = _cell(record, "Email")
     number = None
     if _AN_LABEL.fullmatch(label or ""):
-        number, _ = issue_number(label or "")
-        if number is None:
-            raise DatabaseFileError(
-                f"{path}: line {line}: issue label {label!r}: the number is out of range "
-                f"(at most {MAX_ISSUE_DIGITS} digits); nothing imported"
-            )
+        try:
+            number = parse_issue_number(label or "")
+        except IssueNumberError as exc:
+            raise DatabaseFileError(f"{path}: line {line}: {exc}; nothing imported") from None
     summarizer = _cell(record, "Summarizer")
     opinion = _cell(record, "My opinion")
     values: dict[str, Any] = {
@@ -137,6 +136,7 @@ def _row(record: dict[str, str | None], path: Path, line: int) -> _Row:
         "venue": _cell(record, "Venue"),
         "year": _cell(record, "Year"),
         "summarizer": summarizer,
+        "hat_tip": _cell(record, "H/T"),
         "summary": _cell(record, "Summary") or "",
         "opinions": [{"by": summarizer or DEFAULT_OPINION_BY, "text": opinion}] if opinion else [],
         "prerequisites": _cell(record, "Prerequisites"),
@@ -153,7 +153,7 @@ def _row(record: dict[str, str | None], path: Path, line: int) -> _Row:
 def _enrichment(row: Summary, values: dict[str, Any]) -> dict[str, Any]:
     """For a feed row: only what the feed did not know."""
     extra = {}
-    for name in ("venue", "year"):
+    for name in ("venue", "year", "hat_tip"):
         if not getattr(row, name) and values.get(name):
             extra[name] = values[name]
     if not row.section and values["section"]:

@@ -12,7 +12,6 @@ than a fraction of a second and the mirror's writes get in between.
 from __future__ import annotations
 
 import asyncio
-import codecs
 import logging
 import random
 import time
@@ -26,8 +25,7 @@ import sqlalchemy as sa
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from feeds.fetch import FeedFetcher, FetchError, backoff_delay
-from feeds.issue_numbers import issue_label
-from feeds.newsletter import issue_number, parse_issue, parse_issue_text
+from feeds.issue import parse_issue, parse_source
 from feeds.parse import FeedParseError, parse_feed
 from feeds.types import FeedItem, ParsedIssue
 from storage.db import Database, retry_locked
@@ -61,6 +59,7 @@ class PollReport:
     disabled: bool = False
     published: list[int] = field(default_factory=list)  # the new ids that should be posted
     item_errors: list[str] = field(default_factory=list)  # entries skipped, with the reason
+    unplaced: int = 0  # paragraphs stored with their issue but in no summary (see feeds.issue)
     backoff_until: datetime | None = None  # not fetched: the feed failed lately, wait till then
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (entry id, reason)
 
@@ -76,6 +75,7 @@ class PollReport:
         self.published += other.published
         self.skipped += other.skipped
         self.item_errors += other.item_errors
+        self.unplaced += other.unplaced
 
 
 def _chronological(items: list[FeedItem]) -> list[FeedItem]:
@@ -344,6 +344,7 @@ async def _store_batch(
             log.warning("skipping entry %s of %s: %s", item.entry_id, feed.url, reason)
             scratch.skip(item.entry_id, reason)
             continue
+        scratch.unplaced += len(parsed.unplaced)
         _count(scratch, change)
     report.merge(scratch)
     return index - start
@@ -362,32 +363,6 @@ def _count(report: PollReport, change: IssueChange) -> None:
         report.unchanged += 1
 
 
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32"),
-    (codecs.BOM_UTF32_BE, "utf-32"),
-    (codecs.BOM_UTF8, "utf-8-sig"),
-    (codecs.BOM_UTF16_LE, "utf-16"),
-    (codecs.BOM_UTF16_BE, "utf-16"),
-)
-
-
-def _decode(body: bytes) -> str:
-    """The file as text: a BOM decides the encoding, else UTF-8 (undecodable bytes replaced);
-    UTF-16 without a BOM is recognised by its zero bytes (`<` is 3C 00 or 00 3C)."""
-    for bom, encoding in _BOMS:
-        if body.startswith(bom):
-            return body.decode(encoding, errors="replace")
-    if body[:2] in (b"<\x00", b"\x00<"):
-        return body.decode("utf-16-le" if body[0] else "utf-16-be", errors="replace")
-    return body.decode("utf-8", errors="replace")
-
-
-def _is_markup(text: str) -> bool:
-    """The text is XML or HTML (a prolog, a comment, a DOCTYPE or an element comes first): a
-    file feedparser could not read as a feed is then refused, never stored as plain text."""
-    return text.lstrip("\ufeff \t\r\n").startswith("<")
-
-
 async def ingest_file(
     db: Database,
     path: Path,
@@ -396,56 +371,27 @@ async def ingest_file(
     number: int | None = None,
     title: str | None = None,
 ) -> PollReport:
-    """Store a local RSS/Atom file, or an issue as plain text, as if polled from a feed.
+    """Store a local RSS/Atom file, or one issue (HTML, Markdown, text), as if polled from a feed.
 
     A feed is recognised by parsing (feedparser names its version), whatever precedes its root
-    element (a comment, a DOCTYPE, a BOM, UTF-16); a markup file that is no feed, or a feed cut
-    beyond recovery, is refused (`report.error`, one line), never stored as text. The file's URI
-    is the feed URL (and, for plain text, the entry id), so ingesting the same file again only
-    reports it unchanged, or updated when its text changed. `number`/`title` name a plain-text
-    issue whose text does not say which issue it is.
+    element (a comment, a DOCTYPE, a BOM, UTF-16); anything else is one issue (a saved HTML
+    page, Markdown or plain text: feeds.issue.parse_source). Markup that is neither a feed nor an
+    HTML page, and a feed cut beyond recovery, are refused (`report.error`, one line), never
+    stored as text. The file's URI is the feed URL (and, for one issue, the entry id), so
+    ingesting the same file again only reports it unchanged, or updated when its text changed.
+    `number`/`title` name an issue whose text does not say which issue it is.
     """
     body = await asyncio.to_thread(path.read_bytes)
     uri = (await asyncio.to_thread(path.resolve)).as_uri()
     report = PollReport(url=uri)
-    text = _decode(body)
-    if not text.strip("\ufeff \t\r\n"):
-        report.error = f"{path}: empty file, nothing to ingest"
-        return report
     try:
-        parsed_feed = await parse_feed(body, url=uri, content_type=None)
-    except FeedParseError as exc:
-        if exc.version or _is_markup(text):
-            report.error = " ".join(str(exc).split())
-            return report
-        parsed_feed = None
-    entries: list[tuple[FeedItem, ParsedIssue, bool]] = []
-    if parsed_feed is not None:
-        feed_title = parsed_feed.title
-        for item in parsed_feed.items:
-            try:
-                entries.append((item, parse_issue(item), publish))
-            except Exception as exc:  # a parser bug must not lose the other entries
-                log.exception("cannot split entry %s of %s", item.entry_id, uri)
-                report.skip(item.entry_id, f"cannot split the entry: {exc}")
-    else:
-        first_line = next((line.strip() for line in text.splitlines() if line.strip()), "")
-        found, label = issue_number(title or path.stem, text)
-        number = number if number is not None else found
-        label = issue_label(number) if number is not None and label is None else label
-        feed_title = title or label or path.stem
-        parsed = parse_issue_text(text, title=feed_title, link=None)
-        parsed.number = number if number is not None else parsed.number
-        parsed.label = label or parsed.label
-        item = FeedItem(
-            entry_id=uri,
-            title=parsed.title or feed_title or first_line[:100],
-            link=None,
-            published=None,
-            updated=None,
-            content_html=text,
+        feed_title, pairs = await asyncio.to_thread(
+            parse_source, body, uri=uri, title=title, number=number
         )
-        entries.append((item, parsed, publish))
+    except FeedParseError as exc:
+        report.error = f"{path.name}: " + " ".join(str(exc).split())
+        return report
+    entries = [(item, parsed, publish) for item, parsed in pairs]
     finish = _success(
         etag=None,
         last_modified=None,

@@ -74,6 +74,7 @@ async def upsert_issue(
     issue.updated_at = item.updated or utcnow()
     issue.content_hash = digest
     issue.layout = parsed.layout
+    issue.intro = parsed.notes
     session.add(issue)
     await session.flush()
     assert issue.id is not None

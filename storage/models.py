@@ -87,6 +87,8 @@ class Issue(SQLModel, table=True):
     updated_at: datetime | None = _ts()
     content_hash: str | None = None  # of the entry body: a change means "updated entry"
     layout: str = "generic"  # "an" | "generic" | "database"
+    # Paragraphs of the issue in no summary: intro, outro and any the parser could not place
+    intro: str = Field(default="", sa_type=sa.Text(), sa_column_kwargs={"server_default": ""})
     publish: bool = True  # False for entries recorded on a feed's first poll (no backfill)
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
 
@@ -105,6 +107,7 @@ class Summary(SQLModel, table=True):
     venue: str | None = None
     year: str | None = None
     summarizer: str | None = None
+    hat_tip: str | None = None  # "Jon Rodriguez" from "(H/T Jon Rodriguez)"
     summary: str = ""
     opinions: list[dict[str, str]] = _json()  # [{"by": "Rohin", "text": "..."}]
     prerequisites: str | None = None

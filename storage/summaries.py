@@ -72,6 +72,8 @@ def fields_from_parsed(parsed: ParsedSummary) -> dict[str, Any]:
         "highlight": parsed.highlight,
     }
     # The feed rarely knows venue/year: never overwrite what the database import gave.
+    if parsed.hat_tip:  # only when present: other rows keep the content hash they had
+        values["hat_tip"] = parsed.hat_tip
     if parsed.venue:
         values["venue"] = parsed.venue
     if parsed.year:

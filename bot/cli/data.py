@@ -139,11 +139,16 @@ def issue_command(
 
 def ingest_command(
     source: Annotated[str, typer.Argument(help="feed URL, or a local feed / plain-text file")],
-    number: Annotated[str | None, typer.Option(help="issue number of a plain-text file")] = None,
-    title: Annotated[str | None, typer.Option(help="title of a plain-text file")] = None,
+    number: Annotated[
+        str | None, typer.Option(help="issue number of a file that does not say it")
+    ] = None,
+    title: Annotated[str | None, typer.Option(help="title of a single-issue file")] = None,
     publish: Annotated[bool, typer.Option(help="mark new issues for publishing")] = False,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="print the parsed entries; store nothing")
+    ] = False,
 ) -> None:
-    """Fetch a feed (or read a file) and store its issues and summaries."""
+    """Fetch a feed (or read a file: feed, HTML, Markdown, text) and store its issues."""
     from feeds.issue_numbers import parse_issue_number
 
     issue_number = None if number is None else parse_issue_number(number)
@@ -151,6 +156,9 @@ def ingest_command(
     path = Path(source)
     if not is_url:
         require_file(path, " (or give an http(s) URL)")
+    if dry_run:
+        typer.echo(run(lambda: _dry_run(source, None if is_url else path, issue_number, title)))
+        return
 
     async def work() -> PollReport:
         from storage.ingest import ingest_file
@@ -172,6 +180,12 @@ def ingest_command(
     )
     for problem in report.item_errors:
         typer.echo(f"warning: entry skipped: {problem}", err=True)
+    if report.unplaced:
+        n = report.unplaced
+        typer.echo(
+            f"{n} paragraph{'' if n == 1 else 's'} not placed in any summary "
+            "(stored with the issue; see --dry-run)"
+        )
 
 
 async def _find_issue(session: AsyncSession, number: int | None) -> Issue:
@@ -190,6 +204,39 @@ async def _find_issue(session: AsyncSession, number: int | None) -> Issue:
             raise CliError(f"no issue #{number}; no numbered issues are stored yet")
         raise CliError(f"no issue #{number}; issues {span[0]}–{span[1]} exist")
     return issue
+
+
+async def _dry_run(source: str, path: Path | None, number: int | None, title: str | None) -> str:
+    """What `ingest` would store, formatted by feeds.issue.dry_run_report; nothing stored."""
+    import asyncio
+
+    from feeds.issue import dry_run_report, parse_source
+    from feeds.parse import FeedParseError
+
+    if path is not None:
+        body = await asyncio.to_thread(path.read_bytes)
+        uri = (await asyncio.to_thread(path.resolve)).as_uri()
+    else:
+        body, uri = await _fetch_body(source), source
+    try:
+        _, pairs = await asyncio.to_thread(parse_source, body, uri=uri, title=title, number=number)
+    except FeedParseError as exc:
+        raise CliError(f"{source}: {exc}") from None
+    return "\n\n".join(dry_run_report(issue) for _, issue in pairs) or f"{source}: no entries"
+
+
+async def _fetch_body(url: str) -> bytes:
+    """The body at `url`, fetched as the poller would (same limits and address policy)."""
+    from bot.config import Settings
+    from feeds.fetch import FetchError, feed_session
+
+    settings = Settings()
+    async with feed_session(allow_private=settings.allow_private_feeds) as http:
+        try:
+            result = await settings.feed_fetcher(http).fetch(url)
+        except FetchError as exc:
+            raise CliError(f"{url}: {exc}") from None
+    return result.body or b""
 
 
 async def _poll(db: Database, url: str) -> PollReport:

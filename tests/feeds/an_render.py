@@ -1,8 +1,15 @@
-"""Render Alignment Newsletter issues as Mailchimp-style HTML, for parser tests.
+"""Render Alignment Newsletter issues in the forms they come in, for parser tests.
 
 Two sources: rows of tests/data/an-summaries-database.csv grouped by their "Email" label, and
-the plain-text seed issue (AN #56). The HTML follows the real AN e-mails: headings as <h1>/<h3>
-or <p><strong>, entries as <p><a href><b>Title</b></a> <i>(Authors)</i> (summarized by X): …
+the plain-text seed issue (AN #56). Three forms, each with the grammar variants real issues
+use (`style` picks them):
+- HTML as the AN e-mails: headings as <h1>/<h3>, entries as
+  <p><a href><b>Title</b></a> <i>(Authors)</i> (summarized by X) (H/T Y): …
+- Markdown as the forum cross-posts: setext headings (`**Highlights**` over dashes or
+  `HIGHLIGHTS` over `=`), `### **Subsection**`, `**[Title](url)** *(Authors)* …`, a bold
+  title with no link, titles of several links, `**Nicholas' opinion:**`;
+- plain text as the forum's text copy: one paragraph per line, headings as lines (some in
+  capitals), "Title (Authors) (summarized by X): …".
 """
 
 from __future__ import annotations
@@ -27,8 +34,10 @@ CAPABILITIES = {
     "Miscellaneous (AI)", "Multiagent RL", "Critiques (AI)", "Miscellaneous (Capabilities)",
     "AGI theory",
 }  # fmt: skip
-OPINION_SPLIT = re.compile(r"\n\s*\n(?=\*\*[^*\n]{1,40}['’]s opinion:?\*\*)")
-OPINION_HEAD = re.compile(r"^\*\*(?P<by>[^*\n]{1,40})['’]s opinion(?::\*\*|\*\*:)\s*")
+ORDER = ["Highlights", "Technical AI alignment", "Near-term concerns", "AI strategy and policy",
+         "Other progress in AI", "News", "Previous newsletters"]  # fmt: skip
+OPINION_SPLIT = re.compile(r"\n\s*\n(?=\*{1,2}[^*\n]{1,40}['’]s opinion:?\*{1,2})")
+OPINION_HEAD = re.compile(r"^\*{1,2}(?P<by>[^*\n]{1,40})['’]s opinion(?::\*{1,2}|\*{1,2}:)\s*")
 
 
 @dataclass
@@ -41,6 +50,12 @@ class Expected:
     link: str | None
     summary: str
     opinions: list[tuple[str, str]] = field(default_factory=list)
+    hat_tip: str | None = None
+    prerequisites: str | None = None
+    read_more: str | None = None
+    # plain text cannot tell a title with no byline from a paragraph: such rows are not
+    # findable there (their text lands in the entry before them, see the tests)
+    has_byline: bool = True
 
 
 def load_rows() -> list[dict[str, str]]:
@@ -64,8 +79,8 @@ def section_for(row: dict[str, str]) -> tuple[str, ...]:
     if row["Highlight?"].strip():
         return ("Highlights",)
     cat = collapse(row["Category"]) or "Miscellaneous (Alignment)"
-    if cat == "News":
-        return ("News",)
+    if cat in ("News", "Previous newsletters"):
+        return (cat,)
     if cat in STRATEGY:
         return ("AI strategy and policy", cat)
     if cat in NEAR_TERM:
@@ -104,7 +119,9 @@ def split_opinions(row: dict[str, str]) -> list[tuple[str, str]]:
 
 
 def render_entry(row: dict[str, str], *, style: int) -> str:
-    title = html.escape(collapse(row["Title"]))
+    title = collapse(row["Title"])
+    # a title of several links ("[A](…) and [B](…)") keeps its links
+    title = inline(title) if "](" in title else html.escape(title)
     url = html.escape(row["URL"].strip(), quote=True)
     if url:
         head = (
@@ -120,6 +137,8 @@ def render_entry(row: dict[str, str], *, style: int) -> str:
     by = collapse(row["Summarizer"])
     if by:
         head += f" (summarized by {html.escape(by)})"
+    if row["H/T"].strip():
+        head += f" (H/T {html.escape(collapse(row['H/T']))})"
     paras = paragraphs(row["Summary"])
     out = []
     if paras:
@@ -127,12 +146,31 @@ def render_entry(row: dict[str, str], *, style: int) -> str:
         out.extend(f"<p>{inline(p)}</p>" for p in paras[1:])
     else:
         out.append(f"<p>{head}</p>")
-    for i, (who, text) in enumerate(split_opinions(row)):
-        label = f"{who}'s opinion:" if (who != "editor" or i) else "My opinion:"
+    for label, text in tail_parts(row, style=style):
         ops = paragraphs(text)
         out.append(f"<p><b>{html.escape(label)}</b> {inline(ops[0]) if ops else ''}</p>")
         out.extend(f"<p>{inline(p)}</p>" for p in ops[1:])
     return "\n".join(out)
+
+
+def opinion_label(who: str, index: int, *, style: int) -> str:
+    if who == "editor" and index == 0:
+        return "My opinion:"
+    if who.endswith("s") and style % 2:
+        return f"{who}' opinion:"  # "Nicholas' opinion:", as AN #95 writes it
+    return f"{who}'s opinion:"
+
+
+def tail_parts(row: dict[str, str], *, style: int) -> list[tuple[str, str]]:
+    """(label, text) of the paragraphs after the summary: prerequisites, read more, opinions."""
+    parts = []
+    if row["Prerequisites"].strip():
+        parts.append(("Prerequisites:", row["Prerequisites"].strip()))
+    if row["Read more"].strip():
+        parts.append(("Read more:", row["Read more"].strip()))
+    for i, (who, text) in enumerate(split_opinions(row)):
+        parts.append((opinion_label(who, i, style=style), text))
+    return parts
 
 
 def render_heading(text: str, *, top: bool, style: int) -> str:
@@ -142,8 +180,7 @@ def render_heading(text: str, *, top: bool, style: int) -> str:
 
 def render_csv_issue(label: str, rows: list[dict[str, str]], *, style: int = 0) -> str:
     """An issue's HTML with entries grouped by section; returns the HTML text."""
-    order = ["Highlights", "Technical AI alignment", "Near-term concerns",
-             "AI strategy and policy", "Other progress in AI", "News"]  # fmt: skip
+    order = ORDER
     grouped: dict[tuple[str, ...], list[dict[str, str]]] = defaultdict(list)
     for row in rows:
         grouped[section_for(row)].append(row)
@@ -165,8 +202,7 @@ def render_csv_issue(label: str, rows: list[dict[str, str]], *, style: int = 0) 
 
 def expected_for(rows: list[dict[str, str]]) -> list[Expected]:
     """What parsing render_csv_issue's output must give back, in rendered order."""
-    order = ["Highlights", "Technical AI alignment", "Near-term concerns",
-             "AI strategy and policy", "Other progress in AI", "News"]  # fmt: skip
+    order = ORDER
     grouped: dict[tuple[str, ...], list[dict[str, str]]] = defaultdict(list)
     for row in rows:
         grouped[section_for(row)].append(row)
@@ -184,6 +220,12 @@ def expected_for(rows: list[dict[str, str]]) -> list[Expected]:
                         link=r["URL"].strip() or None,
                         summary=r["Summary"],
                         opinions=split_opinions(r),
+                        hat_tip=collapse(r["H/T"]) or None,
+                        prerequisites=r["Prerequisites"].strip() or None,
+                        read_more=r["Read more"].strip() or None,
+                        has_byline=bool(
+                            collapse(r["Authors"]) or collapse(r["Summarizer"]) or r["H/T"].strip()
+                        ),
                     )
                 )
     return out
@@ -264,3 +306,123 @@ def render_seed_issue() -> str:
         "[AN #56]: Should ML researchers stop running experiments before making hypotheses?",
         "\n".join(body),
     )
+
+
+# ---------------------------------------------------------------- Markdown and plain text
+
+
+def grouped_rows(rows: list[dict[str, str]]) -> list[tuple[tuple[str, ...], list[dict[str, str]]]]:
+    """(section path, rows) in the order render_csv_issue and expected_for use."""
+    grouped: dict[tuple[str, ...], list[dict[str, str]]] = defaultdict(list)
+    for row in rows:
+        grouped[section_for(row)].append(row)
+    return [(k, grouped[k]) for top in ORDER for k in sorted(k for k in grouped if k[0] == top)]
+
+
+def md_inline(text: str) -> str:
+    """The CSV's light Markdown as forum Markdown: <@ref@> becomes a link."""
+    text = re.sub(r"<(?!@)", r"\<", text)  # "<GRAPHS HERE>" is text, not an HTML tag
+    return re.sub(r"<@(.+?)@>", r"[\1](https://example.org/ref)", text)
+
+
+def plain_inline(text: str) -> str:
+    """The CSV's light Markdown as the text a reader sees."""
+    text = re.sub(r"<@(.+?)@>", r"\1", text)
+    text = re.sub(r"\[([^\]\n]+)\]\(([^)\s]+)\)", r"\1", text)
+    text = re.sub(r"\*\*(.+?)\*\*", r"\1", text)
+    return re.sub(r"(?<![\w/])_(\S.*?\S|\S)_(?!\w)", r"\1", text)
+
+
+def _md_escape(text: str) -> str:
+    return re.sub(r"([*_\[\]<>`\\])", r"\\\1", text)
+
+
+def md_entry(row: dict[str, str], *, style: int) -> list[str]:
+    title, url = collapse(row["Title"]), row["URL"].strip()
+    if "](" in title:  # several links: "[A](…) and [B](…)", bold or not
+        head = f"**{title}**" if style % 2 == 0 else title
+    elif url:
+        link = f"[{_md_escape(title)}]({url})"
+        # AN #92 bolds linked titles, AN #82 not (there every entry has a byline: a lone
+        # unbolded link is a paragraph of the summary before it)
+        byline = collapse(row["Authors"]) or collapse(row["Summarizer"]) or row["H/T"].strip()
+        head = f"**{link}**" if style % 3 or not byline else link
+    else:
+        head = f"**{_md_escape(title)}**"  # a bold title with no link
+    if collapse(row["Authors"]):
+        head += f" *({_md_escape(collapse(row['Authors']))})*"
+    if collapse(row["Summarizer"]):
+        head += f" (summarized by {collapse(row['Summarizer'])})"
+    if row["H/T"].strip():
+        head += f" (H/T {collapse(row['H/T'])})"
+    paras = paragraphs(row["Summary"])
+    out = [f"{head}: {md_inline(paras[0])}" if paras else head]
+    out.extend(md_inline(p) for p in paras[1:])
+    for label, text in tail_parts(row, style=style):
+        ops = paragraphs(text)
+        out.append(f"**{label}** {md_inline(ops[0]) if ops else ''}".rstrip())
+        out.extend(md_inline(p) for p in ops[1:])
+    return out
+
+
+def md_heading(text: str, *, top: bool, style: int) -> str:
+    if style % 2:  # AN #92: capitals over a setext underline
+        return f"{text.upper()}\n{('=' if top else '-') * len(text)}"
+    if top:  # AN #82: bold over a setext underline
+        return f"**{text}**\n{'=' * (len(text) + 4)}"
+    return f"### **{text}**"
+
+
+def render_csv_markdown(label: str, rows: list[dict[str, str]], *, style: int = 0) -> str:
+    """An issue as the forum's Markdown cross-post (title not included, as in the corpora)."""
+    out = [
+        f"**Newsletter #{label.split('#')[-1]}**" if style % 2 else "",
+        "Find all Alignment Newsletter resources [here](http://rohinshah.com/alignment-newsletter/).",
+    ]
+    top = None
+    for key, group in grouped_rows(rows):
+        if key[0] != top:
+            top = key[0]
+            out.append(md_heading(top, top=True, style=style))
+        if len(key) > 1:
+            out.append(md_heading(key[1], top=False, style=style))
+        for i, row in enumerate(group):
+            out.extend(md_entry(row, style=style + i))
+    out += [
+        "#### **FEEDBACK**",
+        "I'm always happy to hear feedback; you can send it to me by **replying to this email**.",
+    ]
+    return "\n\n".join(p for p in out if p) + "\n"
+
+
+def plain_entry(row: dict[str, str], *, style: int) -> list[str]:
+    head = plain_inline(collapse(row["Title"]))
+    if collapse(row["Authors"]):
+        head += f" ({collapse(row['Authors'])})"
+    if collapse(row["Summarizer"]):
+        head += f" (summarized by {collapse(row['Summarizer'])})"
+    if row["H/T"].strip():
+        head += f" (H/T {collapse(row['H/T'])})"
+    paras = paragraphs(row["Summary"])
+    out = [f"{head}: {plain_inline(paras[0])}" if paras else head]
+    out.extend(plain_inline(p) for p in paras[1:])
+    for label, text in tail_parts(row, style=style):
+        ops = paragraphs(text)
+        out.append(f"{label} {plain_inline(ops[0]) if ops else ''}".rstrip())
+        out.extend(plain_inline(p) for p in ops[1:])
+    return out
+
+
+def render_csv_plain(label: str, rows: list[dict[str, str]], *, style: int = 0) -> str:
+    """An issue as the forum's plain-text copy: one paragraph per line."""
+    out = ["Find all Alignment Newsletter resources here."]
+    top = None
+    for key, group in grouped_rows(rows):
+        if key[0] != top:
+            top = key[0]
+            out.append(top.upper() if style % 2 else top)
+        if len(key) > 1:
+            out.append(key[1].upper() if style % 2 else key[1])
+        for i, row in enumerate(group):
+            out.extend(plain_entry(row, style=style + i))
+    return ("\n\n" if style % 3 == 0 else "\n").join(out) + "\n"

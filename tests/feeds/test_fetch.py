@@ -11,7 +11,7 @@ import pytest
 from aiohttp import ClientSession, web
 
 from feeds.fetch import FeedFetcher, FetchError, backoff_delay, should_disable
-from feeds.newsletter import parse_issue
+from feeds.issue import parse_issue
 from feeds.parse import parse_feed
 from tests.feeds.conftest import FEED_DATA, FeedServer
 

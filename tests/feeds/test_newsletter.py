@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from feeds.newsletter import issue_number, parse_issue, parse_issue_text
+from feeds.issue import issue_number, parse_issue, parse_issue_text
 from feeds.types import FeedItem
 from tests.feeds.an_render import (
     DATA,

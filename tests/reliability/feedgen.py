@@ -11,7 +11,7 @@ from __future__ import annotations
 import html
 import random
 
-from feeds.newsletter import TOP_LEVEL_SECTIONS
+from feeds.issue import TOP_LEVEL_SECTIONS
 
 # Every known top-level section but Highlights (each a forum tag), plus one the parser does not
 # know.

@@ -138,3 +138,12 @@ async def test_postgres_import_leaves_no_pending_search_entries(
         assert "fastupdate=off" in (await conn.scalar(options))
         left = await conn.scalar(sa.text("SELECT gin_clean_pending_list('ix_summary_search_keys')"))
     assert left == 0
+
+
+async def test_hat_tips_are_imported(sqlite_db: Database, data_dir: Path) -> None:
+    await import_database(sqlite_db, data_dir / "an-summaries-database.csv")
+    async with sqlite_db.session() as session:
+        rows = (await session.exec(select(Summary).where(Summary.hat_tip.is_not(None)))).all()
+    assert len(rows) == 20
+    careers = next(r for r in rows if r.title == "Careers at the Joint AI Center")
+    assert careers.hat_tip == "Jon Rodriguez"

@@ -192,7 +192,6 @@ async def test_ingest_file_detects_feeds_by_parsing(
     [
         f'<?xml version="1.0"?><rss version="2.0">{RSS_ITEMS}</rss>'.encode()[:60],  # cut
         b'<?xml version="1.0"?><!-- only a comment -->',
-        b"<!doctype html><html><body>a page</body></html>",
     ],
 )
 async def test_ingest_file_refuses_broken_markup_in_one_line(
@@ -204,3 +203,46 @@ async def test_ingest_file_refuses_broken_markup_in_one_line(
     assert report.error and "\n" not in report.error and report.new == []
     async with db.session() as session:
         assert await get_feed(session, url=path.resolve().as_uri()) is None
+
+
+async def test_a_saved_html_page_is_an_issue_without_its_tags(db: Database, tmp_path: Path) -> None:
+    """Markup that is no feed is refused unless it is an HTML page: that is read as one issue
+    (a saved AN page, issue 13), its text stored without tags, never as raw markup."""
+    path = tmp_path / "page.html"
+    path.write_bytes(b"<!doctype html><html><body><p>a <b>page</b></p></body></html>")
+    report = await ingest_file(db, path)
+    assert report.error is None and len(report.new) == 1
+    async with db.session() as session:
+        texts = [s.title + " " + s.summary for s in await summaries_of(session, report.new[0])]
+    assert texts and not any("<" in t for t in texts)
+
+
+async def test_markdown_issue_is_stored_whole(db: Database, data_dir: Path) -> None:
+    """Every paragraph of the issue is in a stored field: summaries, or the issue's intro."""
+    from feeds.types import Opinion, ParsedIssue, ParsedSummary
+    from tests.feeds.issue_check import lost_paragraphs, markdown_paragraphs
+
+    path = data_dir / "an-markdown" / "an-095.md"
+    report = await ingest_file(db, path)
+    assert len(report.new) == 1 and report.unplaced == 0
+    async with db.session() as session:
+        issue = await get_issue_by_number(session, 95)
+        assert issue is not None and issue.label == "AN #95"
+        rows = await summaries_of(session, issue.id or 0)
+    # the stored rows, read back into the parser's types, cover the Markdown's paragraphs
+    stored = ParsedIssue(
+        title="", link=None, number=None, label=None, layout="an", intro=issue.intro,
+        summaries=[
+            ParsedSummary(
+                title=row.title, section_path=tuple(row.section.split(" / ")),
+                authors=row.authors, summarizer=row.summarizer, hat_tip=row.hat_tip,
+                summary=row.summary, prerequisites=row.prerequisites, read_more=row.read_more,
+                opinions=[Opinion(o["by"], o["text"]) for o in row.opinions],
+            )
+            for row in rows
+        ],
+    )  # fmt: skip
+    text = path.read_text(encoding="utf-8")
+    assert lost_paragraphs(markdown_paragraphs(text), stored) == []
+    assert issue.intro.startswith("Alignment Newsletter is a weekly publication")
+    assert "An audio podcast version of the **Alignment Newsletter** is available" in issue.intro

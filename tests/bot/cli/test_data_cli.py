@@ -137,3 +137,45 @@ def test_garbage_database_url(runner: CliRunner, monkeypatch: pytest.MonkeyPatch
     monkeypatch.setenv("ANBOT_DATABASE_URL", "sqlite:///sync-driver.db")
     line = one_line_error(runner.invoke(app, ["issue", "56"]))
     assert "not async" in line and "unexpectedly" not in line
+
+
+def test_ingest_markdown_issue_numbered_from_its_body(runner: CliRunner, data_dir: Path) -> None:
+    md = str(data_dir / "an-markdown" / "an-092.md")
+    ingested = runner.invoke(app, ["ingest", md])
+    assert ingested.exit_code == 0, ingested.output
+    assert "1 new" in ingested.output and "not placed" not in ingested.output
+    issue = runner.invoke(app, ["issue", "92"])
+    assert issue.exit_code == 0, issue.output
+    assert issue.output.startswith("AN #92 · 9 summaries")
+    assert "\nTechnical AI alignment / Technical agendas and prioritization\n" in issue.output
+    assert "  9. Careers at the Joint AI Center (summarized by Rohin)" in issue.output
+
+
+def test_ingest_dry_run_prints_entries_and_stores_nothing(
+    runner: CliRunner, data_dir: Path
+) -> None:
+    md = str(data_dir / "an-markdown" / "an-082.md")
+    dry = runner.invoke(app, ["ingest", "--dry-run", md])
+    assert dry.exit_code == 0, dry.output
+    assert dry.output.startswith("AN #82 · markdown · an layout · 9 entries\n")
+    assert (
+        "  1. Dota 2 with Large Scale Deep Reinforcement Learning (OpenAI et al) "
+        "(summarized by Nicholas)\n     In April, [OpenAI Five]"
+    ) in dry.output
+    assert "Nicholas's opinion: I feel similarly to my opinion" in dry.output
+    missing = runner.invoke(app, ["issue", "82"])
+    assert missing.exit_code == 1 and "no issue #82" in missing.stderr
+
+
+def test_ingest_reports_unplaced_paragraphs(runner: CliRunner, tmp_path: Path) -> None:
+    issue = tmp_path / "issue.txt"
+    issue.write_text(
+        "Technical AI alignment\nA Paper (Ann Lee): Text A.\nRobustness\n"
+        "This section collects robustness work.\nB Paper (Bo Chen): Text B.\n",
+        encoding="utf-8",
+    )
+    ingested = runner.invoke(app, ["ingest", str(issue), "--number", "301"])
+    assert ingested.exit_code == 0, ingested.output
+    assert "1 paragraph not placed in any summary" in ingested.output
+    dry = runner.invoke(app, ["ingest", "--dry-run", str(issue), "--number", "301"])
+    assert "1 paragraph not placed in any summary:\n  - This section collects" in dry.output
