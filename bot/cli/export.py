@@ -30,14 +30,14 @@ class ExportError(Exception):
     """Reported as one line, exit code 1."""
 
 
-def parse_iso(text: str | None) -> datetime | None:
+def parse_iso(text: str | None, option: str = "--since") -> datetime | None:
     if text is None:
         return None
     try:
         moment = datetime.fromisoformat(text.strip())
     except ValueError:
         raise ExportError(
-            f"--since {text!r} is not an ISO date or time (e.g. 2024-05-01 or 2024-05-01T12:00Z)"
+            f"{option} {text!r} is not an ISO date or time (e.g. 2024-05-01 or 2024-05-01T12:00Z)"
         ) from None
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
@@ -49,6 +49,8 @@ async def render_thread(
     fmt: FormatName,
     sort: SortName,
     since: datetime | None,
+    after: datetime | None = None,
+    before: datetime | None = None,
 ) -> tuple[ThreadInfo, list[str]]:
     db = Database(database_url)
     try:
@@ -68,7 +70,8 @@ async def render_thread(
         guild_id=row.guild_id,
         channel_id=row.channel_id,
     )
-    return info, list(render_export(fmt, info, records, order=sort, since=since))
+    chunks = render_export(fmt, info, records, order=sort, since=since, after=after, before=before)
+    return info, list(chunks)
 
 
 def register(app: typer.Typer) -> None:
@@ -82,6 +85,13 @@ def register(app: typer.Typer) -> None:
         since: Annotated[
             str | None, typer.Option("--since", help="Mark comments newer than this ISO time")
         ] = None,
+        after: Annotated[
+            str | None, typer.Option("--after", help="Only comments written after this ISO time")
+        ] = None,
+        before: Annotated[
+            str | None,
+            typer.Option("--before", help="Only comments written before this ISO time"),
+        ] = None,
         out: Annotated[
             Path | None, typer.Option("--out", "-o", help="Write here instead of stdout")
         ] = None,
@@ -89,9 +99,18 @@ def register(app: typer.Typer) -> None:
         """Export a mirrored thread's comment tree."""
         try:
             since_at = parse_iso(since)
+            window = parse_iso(after, "--after"), parse_iso(before, "--before")
+            if window[0] and window[1] and window[0] >= window[1]:
+                raise ExportError("--after must be earlier than --before")
             _, chunks = asyncio.run(
                 render_thread(
-                    Settings().database_url, thread_id, fmt=format, sort=sort, since=since_at
+                    Settings().database_url,
+                    thread_id,
+                    fmt=format,
+                    sort=sort,
+                    since=since_at,
+                    after=window[0],
+                    before=window[1],
                 )
             )
         except (ExportError, DatabaseUnavailable) as exc:

@@ -176,7 +176,9 @@ def _render(
 ) -> Iterator[str]:
     total, new = tally(roots)
     title = escape(info.title)
-    facts = " · ".join(escape(fact) for fact in header_facts(total, order, since, new))
+    facts = " · ".join(
+        escape(fact) for fact in header_facts(total, order, since, new, (info.after, info.before))
+    )
     thread_link = ""
     if info.url and is_web_url(info.url):
         thread_link = f" · {_link(info.url, 'open thread')}"
