@@ -88,3 +88,15 @@ def test_after_and_before_keep_only_that_window_and_the_post() -> None:
     )
     assert "written after" in markdown and "written before" in markdown
     assert "1 new since" in markdown  # the marking stays beside the filter
+
+
+def test_html_export_renders_the_posts_markdown_instead_of_showing_it() -> None:
+    rows = _thread()
+    rows[1] = _row(1001, 0, "-# AN #56 · Highlights", author_id=1, author_name="b", is_starter=True)
+    html = "".join(export("html", INFO, rows))
+    assert (
+        '<strong><a href="https://x" rel="nofollow noopener noreferrer">HARK Side</a></strong>'
+        in html
+    )
+    assert '<p class="subtext">AN #56 · Highlights</p>' in html
+    assert "**" not in html and "-#" not in html
