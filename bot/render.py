@@ -40,6 +40,83 @@ def cut(text: str, limit: int) -> str:
     return head.rstrip(" ,;:·-") + "…"
 
 
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """ "1 summary", "2 summaries", "0 comments": the count with its noun in the right number."""
+    if count == 1:
+        return f"{count} {noun}"
+    return f"{count:,} {nouns or noun + 's'}"
+
+
+_LABEL_PREFIX = re.compile(r"^\s*\[?(?:AN|Recon) #\d+\]?\s*[:·—-]?\s*")
+
+
+def issue_title(issue: Issue) -> str:
+    """`AN #56: Should ML researchers…`: the label once, though the feed's title repeats it."""
+    label = issue.label or (f"AN #{issue.number}" if issue.number else "")
+    title = issue.title.strip()
+    if label and title.lower().lstrip("[").startswith(label.lower()):
+        title = _LABEL_PREFIX.sub("", title, count=1)
+    if label and title:
+        return f"{label}: {title}"
+    return label or title or "(untitled)"
+
+
+_MD_LINK = re.compile(
+    r"\[((?:[^\[\]\\]|\\.)*)\]\((?:<[^>\n]*>|[^()\s]*(?:\([^()\s]*\)[^()\s]*)*)\)"
+)
+
+
+def plain_title(title: str) -> str:
+    """A title with its Markdown links as their text (for places links do not render)."""
+    return _MD_LINK.sub(lambda m: m.group(1), title) if "](" in title else title
+
+
+def title_links(title: str) -> list[str]:
+    """The Markdown links a title holds ("[A](url) and [B](url)"), each as `[A](<url>)`."""
+    found = []
+    for match in _MD_LINK.finditer(title):
+        target = match.group(0)[len(match.group(1)) + 3 : -1].strip("<>")
+        found.append(f"[{cut(match.group(1), 80)}](<{target}>)")
+    return found
+
+
+# Pairs that must be closed in a shortened text, longest first ("**" before "*").
+_PAIRS = ("**", "__", "~~", "||", "*", "`")
+_REGION = re.compile(
+    r"\[(?:[^\[\]\\]|\\.)*\]\((?:<[^>\n]*>|[^()\s]*(?:\([^()\s]*\)[^()\s]*)*)\)"
+    r"|<[^<>\s]+>|https?://\S+|`[^`]*`"
+)
+
+
+def cut_markdown(text: str, limit: int) -> str:
+    """`text` at most `limit` characters, shortened at a space outside any link, URL, mention
+    or code span and where every **, __, ~~, ||, * and ` opened before is closed; "…" ends it."""
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    regions = [m.span() for m in _REGION.finditer(text, 0, limit + 200)]
+    for pos in range(limit - 1, 0, -1):
+        if not text[pos].isspace() or any(a < pos < b for a, b in regions):
+            continue
+        head = text[:pos].rstrip()
+        if _balanced(head, regions):
+            return head.rstrip(" ,;:·-") + "…"
+    return ""  # nothing could be kept whole: better no text than broken markup
+
+
+def _balanced(head: str, regions: list[tuple[int, int]]) -> bool:
+    outside = head
+    for a, b in reversed(regions):
+        if b <= len(head):
+            outside = outside[:a] + outside[b:]
+    for pair in _PAIRS:
+        count = outside.count(pair)
+        if count % 2:
+            return False
+        outside = outside.replace(pair, "")
+    return True
+
+
 def jump_url(guild_id: int, channel_id: int) -> str:
     return f"https://discord.com/channels/{guild_id}/{channel_id}"
 
@@ -156,12 +233,9 @@ def summary_body(
 
 def issue_header(issue: Issue, summary_count: int) -> str:
     """Starter of a thread-per-issue: the issue, linked, and how many summaries follow."""
-    title = issue.title.strip() or issue.label or "(untitled)"
-    if issue.label and issue.label not in title:
-        title = f"{issue.label}: {title}"
+    title = issue_title(issue)
     head = f"**[{title}](<{issue.link}>)**" if issue.link else f"**{title}**"
-    noun = "summary" if summary_count == 1 else "summaries"
-    return f"{head}\n-# {summary_count} {noun} in the thread below"
+    return f"{head}\n-# {plural(summary_count, 'summary', 'summaries')} in the thread below"
 
 
 def starter_chunks(body: str, *, ping_role_id: int | None = None) -> list[str]:

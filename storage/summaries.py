@@ -145,7 +145,8 @@ async def cross_ref_targets(
         .order_by(summaries.c.id.desc(), pubs.c.id)
     )
     found: dict[str, CrossRefTarget] = {}
-    for key, link, thread_id, guild_id in (await session.execute(stmt)).all():
+    rows = (await session.exec(stmt)).all()  # type: ignore[call-overload]
+    for key, link, thread_id, guild_id in rows:
         title = keys[key]
         best = found.get(title)
         if best is None or (best.thread_id is None and thread_id is not None):

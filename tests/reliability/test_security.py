@@ -82,10 +82,10 @@ async def _alice_tries_everything(env: BotEnv, alice: Any, thread_id: int) -> No
         f"https://discord.com/channels/{demo.guild_id}/{thread_id}",
         f"https://discord.com/channels/{demo.guild_id}/{thread_id}/{thread_id}",
     ):
-        result = await run("an export", {"thread": ref, "format": "json"})
+        result = await run("an-mod export", {"thread": ref, "format": "json"})
         assert result.ephemeral and not result.files, ref
         refusals.append(result.content)
-    nowhere = await run("an export", {"thread": "123456789"})
+    nowhere = await run("an-mod export", {"thread": "123456789"})
     assert set(refusals) == {nowhere.content}  # indistinguishable from a missing thread
 
     await run("an issue", {"number": "56"})
@@ -98,11 +98,11 @@ async def _alice_tries_everything(env: BotEnv, alice: Any, thread_id: int) -> No
     answers.append(("summary autocomplete", repr(titles)))
     await run("an summary", {"title": titles[0]["value"]})
     for typed in ("", "Renamed", "purge", str(thread_id)):
-        choices = await alice.autocomplete(text_channel, "an export", "thread", typed)
+        choices = await alice.autocomplete(text_channel, "an-mod export", "thread", typed)
         answers.append((f"export autocomplete {typed!r}", repr(choices)))
         assert all(int(c["value"]) != thread_id for c in choices), choices
     # Inside the hidden thread alice cannot even run a command (Discord refuses it).
-    for command in ("an thread", "an export"):
+    for command in ("an thread", "an-mod export"):
         try:
             result = await alice.run_command(thread_id, command, {})
         except ApiError as exc:
