@@ -106,7 +106,7 @@ async def test_direct_answer(env: Env, bot_factory: Any) -> None:
 async def test_deferred_answer_with_followups_and_file(env: Env, bot_factory: Any) -> None:
     async with running_client(env.server, bot_factory):
         alice = env.server.act_as("alice")
-        result = await alice.run_command(env.demo.forum_channel_id, "an-mod export", {}, followups=1)
+        result = await alice.run_command(env.demo.forum_channel_id, "an export", {}, followups=1)
         assert result.type == 5
         # Discord: the first follow-up after a thinking defer replaces the loading message
         assert result.content == "here is the export"
