@@ -91,3 +91,15 @@ def test_publish_feed_has_the_issues_asked() -> None:
     body = bench_publish.feed_xml([(1, 2), (2, 5)]).decode()
     assert body.count("<entry>") == 2
     assert body.count("summarized by Rohin") == 7
+
+
+def test_interactions_bench_in_the_sandbox() -> None:
+    from bench import bench_interactions
+
+    results = bench_interactions.run(n=300, count=12)
+    check(results)
+    assert [r.metric for r in results] == [
+        "first response p99 / 3 s",
+        "first response p99 / no-op p99",
+    ]
+    assert results[0].target == 0.05 and "no-op p99" in results[0].note
