@@ -72,3 +72,55 @@ def test_the_plain_text_shortcut_gives_what_the_parser_gives(text: str) -> None:
         return
     via_parser = module._sanitize(module._parser().render(text, {"names": {}})).strip()
     assert discord_html(text) == via_parser
+
+
+prose = st.lists(
+    st.sampled_from(
+        [
+            "word",
+            "café",
+            "—",
+            "<b>x</b>",
+            "&",
+            "&amp;",
+            '"q"',
+            "a.b",
+            "x@y.org",
+            ":",
+            "!",
+            "https://example.org/p?id=56&x=1",
+            "https://a.b/c_(d).",
+            "(https://x.test/y),",
+            "http://x.org/#frag",
+            "https://e.org/a*b*",
+            "www.x.com",
+            "ahttps://x.org",
+            "1.",
+            "-",
+            "#",
+            ">",
+            "<t:1:R>",
+            "<https://x.org>",
+            "\n",
+            " ",
+            "  ",
+            "  \n",
+            "café.org",
+            "https://x.org/a_b",
+            "1.5",
+            "https://x.org/é",
+            "\t",
+            "\u00a0",
+        ]
+    ),
+    max_size=12,
+).map("".join)
+
+
+@settings(max_examples=500, deadline=None)
+@given(prose)
+def test_the_prose_shortcut_gives_what_the_parser_gives(text: str) -> None:
+    if not text.strip():
+        return
+    via_parser = module._sanitize(module._parser().render(text, {"names": {}})).strip()
+    assert discord_html(text) == via_parser
