@@ -25,15 +25,23 @@ async def in_time(
     work: Awaitable[T],
     *,
     ephemeral: bool = False,
+    update: bool = False,
     defer_after: float = DEFER_AFTER,
 ) -> T:
-    """The result of `work`; defers the interaction first when it takes over `defer_after`."""
+    """The result of `work`; defers the interaction first when it takes over `defer_after`.
+
+    `update`: a button press that will edit its message (a deferred update shows no
+    "thinking…"; the caller then edits with `edit_original_response`).
+    """
     task = asyncio.ensure_future(work)
     done, _ = await asyncio.wait({task}, timeout=defer_after)
     if not done and not interaction.response.is_done():
-        await interaction.response.defer(ephemeral=ephemeral, thinking=True)
-        if not ephemeral:
-            interaction.extras[DEFERRED_PUBLIC] = True
+        if update:
+            await interaction.response.defer()
+        else:
+            await interaction.response.defer(ephemeral=ephemeral, thinking=True)
+            if not ephemeral:
+                interaction.extras[DEFERRED_PUBLIC] = True
     return await task
 
 

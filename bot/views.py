@@ -15,7 +15,7 @@ from typing import Any
 
 import discord
 
-from bot.replies import send
+from bot.replies import in_time, send
 
 PageRenderer = Callable[[int], Awaitable[discord.Embed]]
 
@@ -66,7 +66,12 @@ class Pager(discord.ui.View):
     async def _turn(self, interaction: discord.Interaction[Any], step: int) -> None:
         self.page = max(0, min(self.page_count - 1, self.page + step))
         self._sync_buttons()
-        await interaction.response.edit_message(embed=await self._render(), view=self)
+        # Rendering a page may wait on the database: past the deadline, defer and edit after.
+        embed = await in_time(interaction, self._render(), update=True)
+        if interaction.response.is_done():
+            await interaction.edit_original_response(embed=embed, view=self)
+        else:
+            await interaction.response.edit_message(embed=embed, view=self)
 
     @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary)
     async def previous(

@@ -376,3 +376,24 @@ async def test_commands_defer_in_time_when_the_database_stalls(
         assert record.callback_type == 5, (command, record.callback_type)  # deferred
         result = await hub.settle(record, timeout=30)
         assert expected in text_of(result), (command, text_of(result))
+
+
+async def test_paging_defers_in_time_when_the_database_stalls(
+    env: BotEnv, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    alice = env.server.act_as("alice")
+    wide = await alice.run_command(env.demo.text_channel_id, "an search", {"query": "learning"})
+    buttons = [c for row in wide.components for c in row["components"]]
+    next_id = next(b["custom_id"] for b in buttons if b["label"] == "Next")
+    message_id = int(wide.message["id"])  # type: ignore[index]
+    _stall_database(env, monkeypatch, 2.5)
+    hub = env.server.interactions
+    record = hub.component(message_id, env.demo.alice, next_id, component_type=2)
+    await hub.wait(record, lambda r: r.callback_type is not None, DISCORD_DEADLINE)
+    assert record.callback_type == 6  # a deferred update: the page changes in place later
+
+    def on_page_two() -> bool:
+        embeds = env.server.world.message(message_id)["embeds"]
+        return bool(embeds) and embeds[0]["footer"]["text"].startswith("Page 2 of")
+
+    await env.wait_for(on_page_two, timeout=30)
