@@ -45,7 +45,7 @@ from storage.threads import (
     threads_for_issues,
     threads_for_summaries,
 )
-from threads.export import FORMAT_INFO, export
+from threads.export import FORMAT_INFO, export, in_window
 from threads.model import ThreadInfo
 
 if TYPE_CHECKING:
@@ -422,7 +422,10 @@ class AnCommands(commands.Cog):
         spec = FORMAT_INFO[format]
         limit = min(self.bot.settings.upload_limit, interaction.filesize_limit)
         files = fit_to_limit(f"thread-{target.id}.{spec.extension}", text.encode(), limit)
-        count = render.plural(sum(1 for r in records if not r.is_starter), "comment")
+        shown = [
+            r for r in records if not r.is_starter and in_window(r.created_at, after_at, before_at)
+        ]
+        count = render.plural(len(shown), "comment")
         note = f"Export of {target.mention}: {count}, {format}, sorted {sort}"
         if len(files) > 1:
             note += f" — split into {len(files)} gzip parts (`cat` them, then gunzip)"

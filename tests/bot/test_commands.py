@@ -397,3 +397,22 @@ async def test_paging_defers_in_time_when_the_database_stalls(
         return bool(embeds) and embeds[0]["footer"]["text"].startswith("Page 2 of")
 
     await env.wait_for(on_page_two, timeout=30)
+
+
+async def test_export_after_and_before_filter_and_bad_window_is_clear(env: BotEnv) -> None:
+    thread_id = await tracked_post(env)
+    mira = env.server.act_as("mira")
+    await mira.send(thread_id, "an early comment")
+    await env.wait_for(lambda: _has(env, thread_id, "an early comment"))
+    cut = datetime.now(UTC).isoformat()
+    await asyncio.sleep(0.05)
+    await mira.send(thread_id, "a late comment")
+    await env.wait_for(lambda: _has(env, thread_id, "a late comment"))
+    result = await mira.run_command(thread_id, "an-mod export", {"format": "json", "after": cut})
+    document = result.files[0][1].decode()
+    assert "a late comment" in document and "an early comment" not in document
+    assert "1 comment," in result.content
+    bad = await mira.run_command(
+        thread_id, "an-mod export", {"after": "2024-05-02", "before": "2024-05-01"}
+    )
+    assert bad.ephemeral and bad.content == "`after` must be earlier than `before`."
