@@ -48,11 +48,8 @@ _MENTION = re.compile(
     r"<(@!?|@&|#)(\d{1,20})>|<t:(-?\d{1,13})(?::([tTdDfFR]))?>|<a?:(\w{1,32}):\d+>"
 )
 _SUBTEXT = re.compile(r"[ ]{0,3}-# +(\S.*)")
-# Characters that can start Markdown, a mention or a link anywhere in a line, for plain text;
-# prose (below) allows some of them where they cannot.
 # Every whitespace character but " " and "\n" (str.isspace's list): Markdown treats them apart.
 _ODD_SPACE = "\t\r\x0b\x0c\x1c-\x1f\x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
-_PLAIN_STOP = re.compile(rf"[*_~|`#>\[\]<\\!&:=+{_ODD_SPACE}-]|\w\.\w|www\.")
 _LINE_START = re.compile(r"[-+>#=*]|\d+[.)]")
 
 Names = Mapping[int, str]
@@ -208,11 +205,6 @@ def _lines_ok(text: str) -> bool:
     return True
 
 
-def is_plain(text: str) -> bool:
-    """True when `text` holds nothing Markdown could read: the shortcut's output is exact."""
-    return _PLAIN_STOP.search(text) is None and _lines_ok(text)
-
-
 # Prose with web links and nothing else Markdown could read (checked once the links are cut
 # out): what most comments are. Mentions, timestamps, emoji and autolinks start with "<" and a
 # "@", "#", ":" or a scheme; a bare "<b>" is text. Regexes of one character class each: an
@@ -286,8 +278,6 @@ def discord_html(text: str, names: Names | None = None) -> str:
     if not text or not text.strip():
         return ""
     text = text.replace("\x00", "\ufffd")
-    if is_plain(text):
-        return "<p>" + _escape(text).replace("\n", "<br>\n") + "</p>"
     shortcut = _prose(text)
     if shortcut is not None:
         return shortcut
