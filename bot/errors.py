@@ -7,12 +7,14 @@ anything else → a generic apology plus `log.exception`, so a stack trace never
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
 import discord
 from discord import app_commands
 
+from bot.replies import DEFERRED_PUBLIC
 from storage.search.query import QuerySyntaxError
 
 log = logging.getLogger(__name__)
@@ -40,6 +42,20 @@ class CannotSeeThread(UserFacingError):
         super().__init__("I can't find a thread you can read with that id or link.")
 
 
+SEARCH_HELP = (
+    'Use words, "exact phrases", -excluded and filters like section:"Learning human intent", '
+    "author:Hanson, by:Cody, issue:56."
+)
+
+
+def search_syntax_message(error: QuerySyntaxError) -> str:
+    """What was wrong with a search, then how to write one, unless the reason already says."""
+    reason = str(error).rstrip(".")
+    if "filters are" in reason:
+        return f"I couldn't read that search: {reason}."
+    return f"I couldn't read that search: {reason}. {SEARCH_HELP}"
+
+
 def describe(error: BaseException) -> tuple[str, bool]:
     """The text to show for `error`, and whether it was unexpected (worth a stack trace)."""
     if isinstance(error, app_commands.CommandInvokeError):
@@ -53,11 +69,7 @@ def describe(error: BaseException) -> tuple[str, bool]:
     if isinstance(error, UserFacingError):
         return error.message, False
     if isinstance(error, QuerySyntaxError):
-        return (
-            f'I couldn\'t read that search: {error}. Use words, "exact phrases", -excluded '
-            'and filters like section:"Learning human intent", author:Hanson, by:Cody, issue:56.',
-            False,
-        )
+        return search_syntax_message(error), False
     if isinstance(error, app_commands.MissingPermissions):
         perms = ", ".join(p.replace("_", " ").title() for p in error.missing_permissions)
         return f"You need the {perms} permission here to use this command.", False
@@ -77,6 +89,11 @@ async def send_ephemeral(interaction: discord.Interaction[Any], content: str) ->
     """Answer privately whether or not the interaction was already acknowledged."""
     content = content[:MAX_CONTENT]
     try:
+        if interaction.extras.pop(DEFERRED_PUBLIC, False):
+            # A public "thinking…" is showing: the first follow-up would replace it, in public.
+            # Removed first, the error goes to the member alone.
+            with contextlib.suppress(discord.HTTPException):
+                await interaction.delete_original_response()
         if interaction.response.is_done():
             await interaction.followup.send(content, ephemeral=True)
         else:

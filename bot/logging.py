@@ -41,6 +41,16 @@ class RedactingFilter(logging.Filter):
         return True
 
 
+class LibraryNoiseFilter(logging.Filter):
+    """Drops discord.py's start-up warnings about voice support: this bot never uses voice, so
+    "PyNaCl is not installed, voice will NOT be supported" only alarms whoever starts it."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (
+            record.name == "discord.client" and "voice will NOT be supported" in record.getMessage()
+        )
+
+
 def setup_logging(level: str | int = "INFO", *, secrets: Iterable[str] = ()) -> None:
     """Configure the root logger once: a stderr handler, our format, secrets redacted.
 
@@ -55,8 +65,9 @@ def setup_logging(level: str | int = "INFO", *, secrets: Iterable[str] = ()) -> 
         handler._anbot = True  # type: ignore[attr-defined]
         handler.setFormatter(logging.Formatter(_FORMAT))
         root.addHandler(handler)
-    for old in [f for f in handler.filters if isinstance(f, RedactingFilter)]:
+    for old in [f for f in handler.filters if isinstance(f, RedactingFilter | LibraryNoiseFilter)]:
         handler.removeFilter(old)
+    handler.addFilter(LibraryNoiseFilter())
     handler.addFilter(RedactingFilter(secrets))
     # discord.py's gateway is chatty at DEBUG; its INFO lines (connect, resume) are useful.
     logging.getLogger("discord").setLevel(max(root.level, logging.INFO))

@@ -134,9 +134,13 @@ class Publication(SQLModel, table=True):
     status: str = Field(default="pending", index=True)  # pending|posting|posted|failed
     marker: str = Field(
         unique=True
-    )  # written in the starter message: finds our thread after a crash
+    )  # the target's key; posts made before migration 0008 carry it in their starter
     thread_id: int | None = _big(default=None, nullable=True)
     starter_message_id: int | None = _big(default=None, nullable=True)
+    # sha256 of the exact starter text and when its post attempt began (committed before the
+    # Discord call): after a crash, the bot's own post found by these is adopted (migration 0008)
+    starter_hash: str | None = Field(default=None, max_length=64)
+    post_started_at: datetime | None = _ts()
     posted_hash: str | None = None  # content hash of what Discord shows: differs → edit in place
     attempts: int = 0
     error: str | None = None

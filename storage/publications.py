@@ -1,8 +1,10 @@
 """The publication outbox: which summary goes to which channel, and how far it got.
 
 A row moves pending → posting → posted (or failed). `posting` is written and committed before
-the Discord call, so a row found in `posting` by a fresh leader means "the call may have
-happened": the publisher looks for the row's marker on Discord before posting again.
+the Discord call, with the hash of the exact starter text and the time the attempt started
+(`start_post`), so a row found in `posting` by a fresh leader means "the call may have
+happened": the publisher looks on Discord for its own post made since then whose starter has
+that hash (or, for posts made before migration 0008, the row's marker) before posting again.
 
 Modes: "forum" — one post per summary (or per issue when it has no summaries); "thread" — one
 row for the issue (the thread) plus one row per summary (a message in that thread), the
@@ -13,8 +15,10 @@ Functions take the session keyword-style and never commit: the caller owns the t
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 import sqlalchemy as sa
 from sqlalchemy.sql.dml import UpdateBase
@@ -181,6 +185,32 @@ async def claim_next(session: AsyncSession) -> Publication | None:
         return None
     await session.refresh(pub)
     return pub
+
+
+def starter_hash(content: str) -> str:
+    """sha256 of a starter message's text, as sent (what a crashed post is recognised by)."""
+    return hashlib.sha256(content.encode()).hexdigest()
+
+
+async def start_post(
+    session: AsyncSession, *, publication_id: int, content: str, started_at: datetime
+) -> None:
+    """Record what the next Discord call will post and when; the caller commits before it."""
+    await session.exec(
+        sa.update(Publication)
+        .where(col(Publication.id) == publication_id)
+        .values(starter_hash=starter_hash(content), post_started_at=started_at)
+    )
+
+
+async def posted_starters(session: AsyncSession, *, channel_id: int) -> set[int]:
+    """Starter message ids of the channel's posted rows: posts a crashed row must not adopt."""
+    stmt = select(col(Publication.starter_message_id)).where(
+        col(Publication.channel_id) == channel_id,
+        col(Publication.status) == POSTED,
+        col(Publication.starter_message_id).is_not(None),
+    )
+    return {int(i) for i in (await session.exec(stmt)).all() if i is not None}
 
 
 async def load_target(session: AsyncSession, *, publication: Publication) -> Target:

@@ -6,10 +6,16 @@ import hashlib
 import json
 import re
 import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
+from sqlmodel.ext.asyncio.session import AsyncSession
+
 from feeds.types import ParsedSummary
-from storage.models import Summary, utcnow
+from storage.models import DiscordThread, Publication, Summary, utcnow
+from storage.sql import table_of
 
 _NON_WORD = re.compile(r"[\W_]+")
 # The fields a reader sees: a change in any of them means the posted message needs an edit.
@@ -92,3 +98,48 @@ def apply_fields(summary: Summary, values: dict[str, Any]) -> bool:
     if changed:
         summary.updated_at = utcnow()
     return changed
+
+
+@dataclass(frozen=True, slots=True)
+class CrossRefTarget:
+    """Where a cross reference to a summary can point: its thread (when posted), its paper."""
+
+    thread_id: int | None
+    guild_id: int | None
+    link: str | None
+
+
+async def cross_ref_targets(
+    session: AsyncSession, titles: Sequence[str]
+) -> dict[str, CrossRefTarget]:
+    """Referenced title (casefolded) → the summary it names, by the title's dedupe key.
+
+    A title naming several summaries (the feed and the database both hold it) takes the one
+    with a posted thread, else the newest with a paper link.
+    """
+    keys = {dedupe_key(title): title.casefold() for title in titles if title.strip()}
+    if not keys:
+        return {}
+    threads = table_of(DiscordThread)
+    pubs = table_of(Publication)
+    summaries = table_of(Summary)
+    stmt = (
+        sa.select(summaries.c.dedupe_key, summaries.c.link, pubs.c.thread_id, threads.c.guild_id)
+        .select_from(summaries)
+        .outerjoin(
+            pubs, sa.and_(pubs.c.summary_id == summaries.c.id, pubs.c.thread_id.is_not(None))
+        )
+        .outerjoin(threads, threads.c.id == pubs.c.thread_id)
+        .where(summaries.c.dedupe_key.in_(list(keys)))
+        .order_by(summaries.c.id.desc(), pubs.c.id)
+    )
+    found: dict[str, CrossRefTarget] = {}
+    rows = (await session.exec(stmt)).all()  # type: ignore[call-overload]
+    for key, link, thread_id, guild_id in rows:
+        title = keys[key]
+        best = found.get(title)
+        if best is None or (best.thread_id is None and thread_id is not None):
+            found[title] = CrossRefTarget(
+                thread_id, guild_id, link or (best.link if best is not None else None)
+            )
+    return found

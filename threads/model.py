@@ -46,3 +46,6 @@ class ThreadInfo:
     url: str | None = None
     guild_id: int | None = None
     channel_id: int | None = None
+    # Only comments written in this window are exported (threads.export.export sets these).
+    after: datetime | None = None
+    before: datetime | None = None

@@ -60,6 +60,9 @@ def sort_siblings(nodes: Iterable[CommentNode], order: Order) -> list[CommentNod
         raise UnknownOrderError(order)
     starters = [node for node in ordered if node.record.is_starter]
     if starters:
+        # The starter is one post however many messages it took: always first, in the order
+        # it was written, whatever the order of the comments.
+        starters.sort(key=_old_key)
         ordered = starters + [node for node in ordered if not node.record.is_starter]
     return ordered
 
@@ -74,8 +77,8 @@ def mark_new(roots: Iterable[CommentNode], since: datetime) -> NewCounts:
 
     A comment is *new* when it was created strictly after `since`. A comment created at or
     before `since` whose ``edited_at`` is after `since` is *edited since* (not new: the reader
-    saw it, but its text changed). Tombstones are neither: there is nothing left to read.
-    Naive datetimes are taken as UTC.
+    saw it, but its text changed). Tombstones are neither: there is nothing left to read; nor
+    is the starter (the bot's own post, not a comment). Naive datetimes are taken as UTC.
     """
     cutoff = as_utc(since)
     new = edited = 0
@@ -84,9 +87,10 @@ def mark_new(roots: Iterable[CommentNode], since: datetime) -> NewCounts:
         node = stack.pop()
         stack.extend(node.replies)
         record = node.record
-        node.is_new = not record.deleted and as_utc(record.created_at) > cutoff
+        countable = not record.deleted and not record.is_starter
+        node.is_new = countable and as_utc(record.created_at) > cutoff
         node.edited_since = (
-            not record.deleted
+            countable
             and not node.is_new
             and record.edited_at is not None
             and as_utc(record.edited_at) > cutoff

@@ -79,12 +79,14 @@ def build_tree(records: Iterable[CommentRecord]) -> list[CommentNode]:
         pid = parent[record.id]
         (roots if pid is None else nodes[pid].replies).append(nodes[record.id])
 
-    for record in by_id.values():
-        if record.is_starter:
-            pid = parent[record.id]
-            siblings = roots if pid is None else nodes[pid].replies
-            siblings.remove(nodes[record.id])
-            siblings.insert(0, nodes[record.id])
+    # Starters first among their siblings, in their own creation order (a long post is split
+    # over several messages): inserting the newest first leaves the oldest in front.
+    starters = [record for record in values if record.is_starter]
+    for record in sorted(starters, key=record_old_key, reverse=True):
+        pid = parent[record.id]
+        siblings = roots if pid is None else nodes[pid].replies
+        siblings.remove(nodes[record.id])
+        siblings.insert(0, nodes[record.id])
 
     stack = list(roots)
     while stack:
@@ -128,6 +130,28 @@ def _walk(
 def walk(roots: Iterable[CommentNode], order: Order = "old") -> Iterator[CommentNode]:
     """Depth-first pre-order over every node, siblings in `order` (starter first)."""
     return (node for node, _parent in walk_with_parent(roots, order))
+
+
+def prune_deleted(roots: list[CommentNode]) -> list[CommentNode]:
+    """The forest without deleted comments that have no live reply anywhere below them.
+
+    A tombstone only matters as the place its live replies hang from; one with nothing live
+    below is an empty "[deleted]" line. Changes the nodes' reply lists in place; depths stay.
+    """
+    # Post-order by a reversed pre-order: every node is decided after all its replies.
+    order: list[CommentNode] = []
+    stack = list(roots)
+    while stack:
+        node = stack.pop()
+        order.append(node)
+        stack.extend(node.replies)
+    dead: set[int] = set()
+    for node in reversed(order):
+        if node.replies and dead:
+            node.replies = [child for child in node.replies if id(child) not in dead]
+        if node.record.deleted and not node.replies:
+            dead.add(id(node))
+    return [node for node in roots if id(node) not in dead]
 
 
 def count_nodes(roots: Iterable[CommentNode]) -> int:

@@ -48,6 +48,12 @@ def export_command(
     since: Annotated[
         str | None, typer.Option("--since", help="Mark comments newer than this ISO time")
     ] = None,
+    after: Annotated[
+        str | None, typer.Option("--after", help="Only comments written after this ISO time")
+    ] = None,
+    before: Annotated[
+        str | None, typer.Option("--before", help="Only comments written before this ISO time")
+    ] = None,
     out: Annotated[
         Path | None, typer.Option("--out", "-o", help="Write here instead of stdout")
     ] = None,
@@ -57,9 +63,16 @@ def export_command(
     if not 0 < thread_id <= MAX_DISCORD_ID:
         raise ExportError(f"{thread_id} is not a Discord thread id")
     since_at = parse_iso(since)
+    after_at, before_at = parse_iso(after, "--after"), parse_iso(before, "--before")
+    if after_at and before_at and after_at >= before_at:
+        raise ExportError("--after must be earlier than --before")
     if out is not None:
         check_target(out, force=force)  # before any work: a refused target costs nothing
-    _, chunks = run(lambda: render_thread(thread_id, fmt=format, sort=sort, since=since_at))
+    _, chunks = run(
+        lambda: render_thread(
+            thread_id, fmt=format, sort=sort, since=since_at, after=after_at, before=before_at
+        )
+    )
     if out is None:
         write_stdout(chunks)
         return
@@ -67,7 +80,7 @@ def export_command(
     typer.echo(f"wrote {out}", err=True)
 
 
-def parse_iso(text: str | None) -> datetime | None:
+def parse_iso(text: str | None, option: str = "--since") -> datetime | None:
     if text is None:
         return None
     try:
@@ -75,14 +88,20 @@ def parse_iso(text: str | None) -> datetime | None:
         return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
     except ValueError:
         raise ExportError(
-            f"--since {text!r} is not an ISO date or time (e.g. 2024-05-01 or 2024-05-01T12:00Z)"
+            f"{option} {text!r} is not an ISO date or time (e.g. 2024-05-01 or 2024-05-01T12:00Z)"
         ) from None
     except OverflowError:  # 9999-12-31T23:59:59-23:59 is after the last datetime in UTC
-        raise ExportError(f"--since {text!r} is out of range") from None
+        raise ExportError(f"{option} {text!r} is out of range") from None
 
 
 async def render_thread(
-    thread_id: int, *, fmt: FormatName, sort: SortName, since: datetime | None
+    thread_id: int,
+    *,
+    fmt: FormatName,
+    sort: SortName,
+    since: datetime | None,
+    after: datetime | None = None,
+    before: datetime | None = None,
 ) -> tuple[ThreadInfo, list[str]]:
     """The thread's export, rendered whole (nothing is written before rendering succeeded)."""
     from storage.comments import records_for_thread
@@ -103,7 +122,9 @@ async def render_thread(
         guild_id=row.guild_id,
         channel_id=row.channel_id,
     )
-    return info, list(render_export(fmt, info, records, order=sort, since=since))
+    return info, list(
+        render_export(fmt, info, records, order=sort, since=since, after=after, before=before)
+    )
 
 
 def check_target(out: Path, *, force: bool) -> None:

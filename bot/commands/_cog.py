@@ -20,9 +20,13 @@ from discord.ext import commands
 from bot.commands import lookup
 from bot.commands.checks import require_moderator, require_readable
 from bot.commands.exporting import fit_to_limit, parse_since, parse_thread_ref
-from bot.commands.views import send_paged
+from bot.commands.views import MoreView, send_paged
 from bot.errors import CannotSeeThread, UserFacingError
 from bot.logging import get_logger
+from bot.publish import render
+from bot.publish.render import cross_ref_urls
+from bot.replies import in_time, send
+from feeds.crossref import titles_in
 from feeds.issue_numbers import IssueNumberError, IssueNumberOutOfRange, parse_issue_number
 from storage.comments import records_for_thread, thread_stats
 from storage.issues import (
@@ -32,9 +36,10 @@ from storage.issues import (
     latest_issues,
     summaries_of,
 )
-from storage.models import Summary
-from storage.search import search_summaries
-from storage.search.query import QuerySyntaxError, SearchQuery, parse_query
+from storage.models import Issue, Summary
+from storage.search import SearchPage, search_summaries
+from storage.search.query import SearchQuery, parse_query
+from storage.summaries import cross_ref_targets
 from storage.threads import (
     get_thread,
     last_visit,
@@ -42,7 +47,7 @@ from storage.threads import (
     threads_for_issues,
     threads_for_summaries,
 )
-from threads.export import FORMAT_INFO, export
+from threads.export import FORMAT_INFO, export, in_window
 from threads.model import ThreadInfo
 
 if TYPE_CHECKING:
@@ -58,15 +63,26 @@ AUTOCOMPLETE_LIMIT = 25
 MAX_DB_INT = 2**63 - 1  # the largest id or number a BIGINT column (and SQLite) can hold
 
 
-def _thread_here(interaction: Interaction) -> discord.Thread:
+def _thread_here(interaction: Interaction, *, option: bool = False) -> discord.Thread:
+    """The thread the command runs in; `option`: the command also takes a `thread` option."""
     if not isinstance(interaction.channel, discord.Thread):
-        raise UserFacingError("Run this inside a thread (or name one with the `thread` option).")
+        hint = " (or name one with the `thread` option)" if option else ""
+        raise UserFacingError(f"Run this inside a thread{hint}.")
     return interaction.channel
 
 
 class AnCommands(commands.Cog):
     an = app_commands.Group(
         name="an", description="Alignment Newsletter summaries and their discussions"
+    )
+    # Discord hides a command from members by default_member_permissions, which it honours on
+    # top-level commands only: the moderators' commands are their own group. The run-time
+    # check stays (a server admin can grant the command to anyone).
+    mod = app_commands.Group(
+        name="an-mod",
+        description="Moderators: mirroring and exporting threads",
+        default_permissions=discord.Permissions(manage_threads=True),
+        guild_only=True,
     )
 
     def __init__(self, bot: AnBot) -> None:
@@ -96,34 +112,38 @@ class AnCommands(commands.Cog):
         issue: app_commands.Range[int, 1, 100_000] | None = None,
     ) -> None:
         parsed = self._build_query(query, section, author, summarizer, issue)
-        first = await search_summaries(self.bot.db, parsed, limit=lookup.SEARCH_PAGE)
-        if first.total == 0:
-            raise UserFacingError(
-                f"No summaries match `{query[:200]}`. Try fewer words or drop a filter."
-            )
-        pages = math.ceil(first.total / lookup.SEARCH_PAGE)
+        guild_id = interaction.guild_id
 
-        async def render(page: int) -> discord.Embed:
-            result = (
-                first
-                if page == 0
-                else await search_summaries(
-                    self.bot.db, parsed, limit=lookup.SEARCH_PAGE, offset=page * lookup.SEARCH_PAGE
-                )
+        async def render(page: int, ready: SearchPage | None = None) -> discord.Embed:
+            result = ready or await search_summaries(
+                self.bot.db, parsed, limit=lookup.SEARCH_PAGE, offset=page * lookup.SEARCH_PAGE
             )
             ids = [h.summary.id for h in result.hits if h.summary.id is not None]
+            titles = titles_in(*(h.snippet for h in result.hits))
             async with self.bot.db.session() as session:
                 threads = await threads_for_summaries(session, ids)
+                targets = await cross_ref_targets(session, titles) if titles else {}
             return lookup.search_page(
                 query,
                 result.hits,
-                total=first.total,
-                total_is_estimate=first.total_is_estimate,
+                total=result.total,
+                total_is_estimate=result.total_is_estimate,
                 offset=page * lookup.SEARCH_PAGE,
                 threads=threads,
+                refs=cross_ref_urls(targets, guild_id=guild_id),
             )
 
-        await send_paged(interaction, page_count=pages, render=render)
+        async def first_page() -> tuple[SearchPage, discord.Embed]:
+            first = await search_summaries(self.bot.db, parsed, limit=lookup.SEARCH_PAGE)
+            if first.total == 0:
+                raise UserFacingError(
+                    f"No summaries match `{query[:200]}`. Try fewer words or drop a filter."
+                )
+            return first, await render(0, first)
+
+        first, embed = await in_time(interaction, first_page())
+        pages = math.ceil(first.total / lookup.SEARCH_PAGE)
+        await send_paged(interaction, page_count=pages, render=render, first=embed)
 
     @staticmethod
     def _build_query(
@@ -133,14 +153,7 @@ class AnCommands(commands.Cog):
         summarizer: str | None,
         issue: int | None,
     ) -> SearchQuery:
-        try:
-            parsed = parse_query(text)
-        except QuerySyntaxError as exc:
-            raise UserFacingError(
-                f'I couldn\'t read that search: {exc}. Use words, "exact phrases", -excluded '
-                'and filters like section:"Learning human intent", author:Hanson, by:Cody, '
-                "issue:56."
-            ) from exc
+        parsed = parse_query(text)  # a QuerySyntaxError is answered by bot.errors
         overrides: dict[str, Any] = {
             name: value.strip()
             for name, value in (
@@ -166,20 +179,31 @@ class AnCommands(commands.Cog):
     async def summary(
         self, interaction: Interaction, title: app_commands.Range[str, 1, 300]
     ) -> None:
-        async with self.bot.db.session() as session:
-            found = await self._summary_for(session, title)
-            if found is None:
-                raise UserFacingError(
-                    f"No summary titled `{title[:150]}`; pick one from the suggestions."
-                )
-            issue = await get_issue(session, found.issue_id) if found.issue_id else None
-            by_summary = await threads_for_summaries(session, [found.id or 0])
-            by_issue = await threads_for_issues(session, [found.issue_id or 0])
-        thread_id = by_summary.get(found.id or 0) or by_issue.get(found.issue_id or 0)
-        embeds = lookup.summary_embeds(issue, found, thread_id)
-        await interaction.response.send_message(embed=embeds[0])
-        for embed in embeds[1:]:
-            await interaction.followup.send(embed=embed)
+        guild_id = interaction.guild_id
+
+        async def card() -> tuple[discord.Embed, list[discord.Embed]]:
+            async with self.bot.db.session() as session:
+                found = await self._summary_for(session, title)
+                if found is None:
+                    raise UserFacingError(
+                        f"No summary titled `{title[:150]}`; pick one from the suggestions."
+                    )
+                issue = await get_issue(session, found.issue_id) if found.issue_id else None
+                by_summary = await threads_for_summaries(session, [found.id or 0])
+                by_issue = await threads_for_issues(session, [found.issue_id or 0])
+                titles = render.referenced_titles(found)
+                targets = await cross_ref_targets(session, titles) if titles else {}
+            thread_id = by_summary.get(found.id or 0) or by_issue.get(found.issue_id or 0)
+            refs = cross_ref_urls(targets, guild_id=guild_id)
+            return lookup.summary_card(issue, found, thread_id, refs=refs)
+
+        embed, full = await in_time(interaction, card())
+        if not full:
+            await send(interaction, embed=embed)
+            return
+        view = MoreView(full)
+        await send(interaction, embed=embed, view=view)
+        view.message = await interaction.original_response()
 
     @staticmethod
     async def _summary_for(session: Any, value: str) -> Summary | None:
@@ -213,24 +237,41 @@ class AnCommands(commands.Cog):
     @an.command(name="issue", description="List an issue's summaries with links to their threads")
     @app_commands.describe(number="The issue number, or `latest`")
     async def issue(self, interaction: Interaction, number: app_commands.Range[str, 1, 20]) -> None:
+        wanted: int | None = None  # None: the latest issue
+        shown = "latest"
+        if number.strip().lower() != "latest":
+            try:
+                wanted = parse_issue_number(number)
+                shown = str(wanted)
+            except IssueNumberOutOfRange:
+                # A number no stored issue can have: answered like any unknown number.
+                wanted, shown = 0, number.strip().upper().removeprefix("AN").strip(" #")
+            except IssueNumberError:
+                raise UserFacingError(
+                    f"`{number[:20]}` is not an issue number: give a number like 56, or `latest`."
+                ) from None
+        found, summaries, threads, issue_thread = await in_time(
+            interaction, self._issue_rows(wanted, shown)
+        )
+        pages = max(1, math.ceil(len(summaries) / lookup.ISSUE_PAGE))
+
+        async def render_page(page: int) -> discord.Embed:
+            return lookup.issue_page(
+                found, summaries, page=page, threads=threads, issue_thread=issue_thread
+            )
+
+        await send_paged(interaction, page_count=pages, render=render_page)
+
+    async def _issue_rows(
+        self, wanted: int | None, shown: str
+    ) -> tuple[Issue, list[Summary], dict[int, int], int | None]:
         async with self.bot.db.session() as session:
-            if number.strip().lower() == "latest":
+            if wanted is None:
                 newest = await latest_issues(session, limit=1)
                 found = newest[0] if newest else None
                 if found is None:
                     raise UserFacingError("No issues are stored yet.")
             else:
-                try:
-                    wanted = parse_issue_number(number)
-                    shown = str(wanted)
-                except IssueNumberOutOfRange:
-                    # A number no stored issue can have: answered like any unknown number.
-                    wanted, shown = None, number.strip().upper().removeprefix("AN").strip(" #")
-                except IssueNumberError:
-                    raise UserFacingError(
-                        f"`{number[:20]}` is not an issue number: give a number like 56, or "
-                        "`latest`."
-                    ) from None
                 found = await get_issue_by_number(session, wanted) if wanted else None
                 if found is None:
                     known = await issue_number_range(session)
@@ -241,15 +282,7 @@ class AnCommands(commands.Cog):
             summaries = await summaries_of(session, found.id or 0)
             threads = await threads_for_summaries(session, [s.id for s in summaries if s.id])
             issue_thread = (await threads_for_issues(session, [found.id or 0])).get(found.id or 0)
-        issue_row = found
-        pages = max(1, math.ceil(len(summaries) / lookup.ISSUE_PAGE))
-
-        async def render(page: int) -> discord.Embed:
-            return lookup.issue_page(
-                issue_row, summaries, page=page, threads=threads, issue_thread=issue_thread
-            )
-
-        await send_paged(interaction, page_count=pages, render=render)
+        return found, summaries, threads, issue_thread
 
     @an.command(name="latest", description="The newest issues")
     @app_commands.describe(count="How many issues (1–10)")
@@ -258,16 +291,19 @@ class AnCommands(commands.Cog):
     ) -> None:
         if not 1 <= count <= 10:  # Discord enforces the range; other clients may not
             raise UserFacingError("`count` must be a number from 1 to 10.")
-        async with self.bot.db.session() as session:
-            issues = await latest_issues(session, limit=count)
-            if not issues:
-                raise UserFacingError("No issues are stored yet.")
-            threads = await threads_for_issues(session, [i.id for i in issues if i.id])
-            rows = [
-                (i, len(await summaries_of(session, i.id or 0)), threads.get(i.id or 0))
-                for i in issues
-            ]
-        await interaction.response.send_message(embed=lookup.latest_embed(rows))
+
+        async def rows() -> list[tuple[Issue, int, int | None]]:
+            async with self.bot.db.session() as session:
+                issues = await latest_issues(session, limit=count)
+                if not issues:
+                    raise UserFacingError("No issues are stored yet.")
+                threads = await threads_for_issues(session, [i.id for i in issues if i.id])
+                return [
+                    (i, len(await summaries_of(session, i.id or 0)), threads.get(i.id or 0))
+                    for i in issues
+                ]
+
+        await send(interaction, embed=lookup.latest_embed(await in_time(interaction, rows())))
 
     # --- thread ---------------------------------------------------------------------------
 
@@ -276,21 +312,25 @@ class AnCommands(commands.Cog):
     )
     async def thread(self, interaction: Interaction) -> None:
         here = _thread_here(interaction)
-        if self.mirror is not None:
-            await self.mirror.writer.flush()
-        now = datetime.now(UTC)
-        async with self.bot.db.session() as session:
-            row = await get_thread(session, here.id)
-            if row is None:
-                raise UserFacingError(
-                    "This thread is not mirrored; a moderator can start with `/an track`."
-                )
-            previous = await last_visit(session, thread_id=here.id, user_id=interaction.user.id)
-            stats = await thread_stats(session, here.id, since=previous)
-            await record_visit(
-                session, thread_id=here.id, user_id=interaction.user.id, visited_at=now
-            )
-            await session.commit()
+        user_id = interaction.user.id
+
+        async def visit() -> tuple[Any, Any, datetime | None]:
+            if self.mirror is not None:
+                await self.mirror.writer.flush()
+            now = datetime.now(UTC)
+            async with self.bot.db.session() as session:
+                row = await get_thread(session, here.id)
+                if row is None:
+                    raise UserFacingError(
+                        "This thread is not mirrored; a moderator can start with `/an-mod track`."
+                    )
+                previous = await last_visit(session, thread_id=here.id, user_id=user_id)
+                stats = await thread_stats(session, here.id, since=previous)
+                await record_visit(session, thread_id=here.id, user_id=user_id, visited_at=now)
+                await session.commit()
+            return row, stats, previous
+
+        row, stats, previous = await in_time(interaction, visit(), ephemeral=True)
         newest = discord.utils.format_dt(stats.newest_at, "R") if stats.newest_at else "none yet"
         if previous is None:
             new_line = "First visit: everything is new to you."
@@ -300,15 +340,18 @@ class AnCommands(commands.Cog):
                 f"{discord.utils.format_dt(previous, 'R')}."
             )
         tracked = "" if row.tracked else "\n-# Not mirrored any more (untracked)."
-        await interaction.response.send_message(
-            f"**{stats.comments}** comments from **{stats.participants}** participants · "
-            f"newest activity {newest}\n{new_line}{tracked}",
+        comments = render.plural(stats.comments, "comment")
+        people = render.plural(stats.participants, "participant")
+        await send(
+            interaction,
+            content=f"**{comments}** from **{people}** · newest activity {newest}\n"
+            f"{new_line}{tracked}",
             ephemeral=True,
         )
 
     # --- tracking (moderators) ------------------------------------------------------------
 
-    @an.command(name="track", description="Moderators: mirror this thread's comments")
+    @mod.command(name="track", description="Moderators: mirror this thread's comments")
     async def track(self, interaction: Interaction) -> None:
         here = _thread_here(interaction)
         require_moderator(interaction, here, self.bot.settings.moderator_role_ids)
@@ -319,17 +362,17 @@ class AnCommands(commands.Cog):
             f"Mirroring this thread now ({result.seen} messages read).", ephemeral=True
         )
 
-    @an.command(name="untrack", description="Moderators: stop mirroring this thread")
+    @mod.command(name="untrack", description="Moderators: stop mirroring this thread")
     async def untrack(self, interaction: Interaction) -> None:
         here = _thread_here(interaction)
         require_moderator(interaction, here, self.bot.settings.moderator_role_ids)
-        known = await self._require_mirror().untrack(here.id)
+        known = await in_time(interaction, self._require_mirror().untrack(here.id), ephemeral=True)
         text = (
             "Stopped mirroring this thread; its stored comments stay exportable."
             if known
             else "This thread was not mirrored."
         )
-        await interaction.response.send_message(text, ephemeral=True)
+        await send(interaction, content=text, ephemeral=True)
 
     def _require_mirror(self) -> Mirror:
         mirror = self.mirror
@@ -339,12 +382,14 @@ class AnCommands(commands.Cog):
 
     # --- export (moderators) --------------------------------------------------------------
 
-    @an.command(name="export", description="Moderators: export a thread's comments as a file")
+    @mod.command(name="export", description="Moderators: export a thread's comments as a file")
     @app_commands.describe(
         thread="A thread link, #mention or id (default: this thread)",
         format="File format",
         sort="Order of sibling comments",
         since="Mark comments newer than a date, time or message link",
+        after="Only comments written after a date, time or message link",
+        before="Only comments written before a date, time or message link",
     )
     async def export_thread(
         self,
@@ -353,11 +398,16 @@ class AnCommands(commands.Cog):
         format: ExportFormat = "markdown",
         sort: ExportSort = "old",
         since: app_commands.Range[str, 1, 200] | None = None,
+        after: app_commands.Range[str, 1, 200] | None = None,
+        before: app_commands.Range[str, 1, 200] | None = None,
     ) -> None:
         target = await self._resolve_thread(interaction, thread)
         require_readable(interaction, target)  # before anything that could reveal the thread
         require_moderator(interaction, target, self.bot.settings.moderator_role_ids)
         since_at = parse_since(since)
+        after_at, before_at = parse_since(after), parse_since(before)
+        if after_at and before_at and after_at >= before_at:
+            raise UserFacingError("`after` must be earlier than `before`.")
         await interaction.response.defer(ephemeral=True, thinking=True)
         if self.mirror is not None:
             await self.mirror.writer.flush()
@@ -366,7 +416,7 @@ class AnCommands(commands.Cog):
             records = await records_for_thread(session, target.id)
         if row is None or not records:
             raise UserFacingError(
-                f"Nothing is stored for {target.mention}; run `/an track` in it first."
+                f"Nothing is stored for {target.mention}; run `/an-mod track` in it first."
             )
         info = ThreadInfo(
             id=target.id,
@@ -375,11 +425,19 @@ class AnCommands(commands.Cog):
             guild_id=target.guild.id,
             channel_id=target.parent_id,
         )
-        text = "".join(export(format, info, records, order=sort, since=since_at))
+        text = "".join(
+            export(
+                format, info, records, order=sort, since=since_at, after=after_at, before=before_at
+            )
+        )
         spec = FORMAT_INFO[format]
         limit = min(self.bot.settings.upload_limit, interaction.filesize_limit)
         files = fit_to_limit(f"thread-{target.id}.{spec.extension}", text.encode(), limit)
-        note = f"Export of {target.mention}: {len(records)} comments, {format}, sorted {sort}"
+        shown = [
+            r for r in records if not r.is_starter and in_window(r.created_at, after_at, before_at)
+        ]
+        count = render.plural(len(shown), "comment")
+        note = f"Export of {target.mention}: {count}, {format}, sorted {sort}"
         if len(files) > 1:
             note += f" — split into {len(files)} gzip parts (`cat` them, then gunzip)"
         elif files[0].filename.endswith(".gz"):
@@ -418,7 +476,7 @@ class AnCommands(commands.Cog):
 
     async def _resolve_thread(self, interaction: Interaction, ref: str | None) -> discord.Thread:
         if ref is None:
-            return _thread_here(interaction)
+            return _thread_here(interaction, option=True)
         thread_id = parse_thread_ref(ref)
         channel = self.bot.get_channel(thread_id)
         if channel is None:

@@ -1,7 +1,8 @@
 """Run-time permission checks for slash commands.
 
-`default_permissions` is only a hint (a server admin can override it, and Discord ignores it on
-subcommands such as `/an export`), so moderator-only commands check again when they run.
+`default_permissions` only hides a command (a server admin can grant it to anyone, and Discord
+honours it on top-level commands only, hence the `/an-mod` group), so moderator-only commands
+check again when they run.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Export helpers shared by `/an export`: parsing options and fitting the file to the upload limit.
+"""Export helpers of `/an-mod export`: parsing options and fitting the file to the upload limit.
 
 A rendered export larger than the limit is gzip-compressed; if even that is too large, the
 compressed bytes are cut into numbered parts (`cat part1 part2 … | gunzip` restores it).

@@ -10,13 +10,23 @@ from collections.abc import Mapping, Sequence
 
 import discord
 
-from bot.publish.render import cut, summary_body
+from bot.publish.render import (
+    cut,
+    cut_markdown,
+    issue_title,
+    plain_title,
+    plural,
+    summary_body,
+    title_links,
+)
+from feeds.crossref import render_cross_refs
 from feeds.markdown import split_message
 from storage.models import Issue, Summary
 from storage.search import SearchHit
 
 EMBED_DESCRIPTION = 4096
 EMBED_TITLE = 256
+EMBED_FIELD_VALUE = 1024
 COLOUR = discord.Colour.blurple()
 SEARCH_PAGE = 5
 ISSUE_PAGE = 15
@@ -27,7 +37,7 @@ def thread_ref(thread_id: int | None) -> str:
 
 
 def summary_line(summary: Summary, thread_id: int | None) -> str:
-    title = cut(summary.title or "(untitled)", 150)
+    title = cut(plain_title(summary.title or "(untitled)"), 150)
     head = f"[{title}](<{summary.link}>)" if summary.link else title
     by = f" — {summary.summarizer}" if summary.summarizer else ""
     return f"**{head}**{by} · {thread_ref(thread_id)}"
@@ -41,10 +51,11 @@ def search_page(
     offset: int,
     threads: Mapping[int, int],
     total_is_estimate: bool = False,
+    refs: Mapping[str, str] | None = None,
 ) -> discord.Embed:
-    count = (
-        f"{total:,}+ results" if total_is_estimate else f"{total} result{'s' if total != 1 else ''}"
-    )
+    """One page of hits. Field names do not render links, so a name is the plain title and
+    the links (paper, thread) are in the value; `refs` links the snippets' cross references."""
+    count = f"{total:,}+ results" if total_is_estimate else plural(total, "result")
     embed = discord.Embed(
         title=cut(f"Search: {query_text}", EMBED_TITLE),
         colour=COLOUR,
@@ -53,36 +64,66 @@ def search_page(
     for number, hit in enumerate(hits, start=offset + 1):
         summary = hit.summary
         where = " · ".join(p for p in (hit.issue_label, summary.section) if p)
-        value = "\n".join(
-            part
-            for part in (
-                f"-# {cut(where, 200)}" if where else "",
-                cut(hit.snippet, 600),
-                f"Thread: {thread_ref(threads.get(summary.id or 0))}",
-            )
-            if part
+        links = title_links(summary.title) or (
+            [f"[paper](<{summary.link}>)"] if summary.link else []
         )
-        name = cut(f"{number}. {summary.title or '(untitled)'}", EMBED_TITLE)
-        embed.add_field(name=name, value=value[:1024], inline=False)
+        links.append(f"thread {thread_ref(threads.get(summary.id or 0))}")
+        head = "\n".join(
+            part for part in (f"-# {cut(where, 200)}" if where else "", " · ".join(links)) if part
+        )
+        snippet = render_cross_refs(hit.snippet, refs or {})
+        room = EMBED_FIELD_VALUE - len(head) - 1
+        value = "\n".join(p for p in (cut_markdown(snippet, min(600, room)), head) if p)
+        name = cut(f"{number}. {plain_title(summary.title or '(untitled)')}", EMBED_TITLE)
+        embed.add_field(name=name, value=value, inline=False)
     return embed
 
 
-def summary_embeds(
-    issue: Issue | None, summary: Summary, thread_id: int | None
-) -> list[discord.Embed]:
-    """The whole summary, split at the embed limit; the thread link is on the last embed."""
-    body = summary_body(issue or Issue(title=""), summary, links={})
-    body += f"\n\nDiscussion: {thread_ref(thread_id)}"
+LEAD_CHARS = 600  # of the summary in the public answer; the rest behind "More"
+
+
+def summary_card(
+    issue: Issue | None,
+    summary: Summary,
+    thread_id: int | None,
+    *,
+    refs: Mapping[str, str] | None = None,
+) -> tuple[discord.Embed, list[discord.Embed]]:
+    """The public answer (title, paper and discussion links first, then the summary's start)
+    and, when there is more to read, the whole summary as embeds for the "More" button."""
+    body = summary_body(issue or Issue(title=""), summary, links={}, refs=refs, headline=False)
+    card = discord.Embed(title=cut(plain_title(summary.title or "(untitled)"), EMBED_TITLE))
+    card.colour = COLOUR
+    if summary.link:
+        card.url = summary.link
+    facts = [f"**Discussion:** {thread_ref(thread_id)}"]
+    if summary.link:
+        facts.append(f"**Paper:** [{cut(_host(summary.link), 60)}](<{summary.link}>)")
+    people = [p for p in (summary.authors, summary.venue, summary.year) if p]
+    if people:
+        facts.append(cut(", ".join(people), 300))
+    if summary.summarizer:
+        facts.append(f"-# summarized by {summary.summarizer}")
+    text = summary.summary.strip()
+    lead = cut_markdown(render_cross_refs(text, refs or {}), LEAD_CHARS) if text else ""
+    card.description = "\n".join([*facts, "", lead]).strip()[:EMBED_DESCRIPTION]
     chunks = split_message(body, EMBED_DESCRIPTION) or [body[:EMBED_DESCRIPTION]]
-    embeds = []
-    for index, chunk in enumerate(chunks):
-        embed = discord.Embed(description=chunk, colour=COLOUR)
-        if index == 0:
-            embed.title = cut(summary.title or "(untitled)", EMBED_TITLE)
-            if summary.link:
-                embed.url = summary.link
-        embeds.append(embed)
-    return embeds
+    full = [discord.Embed(description=chunk, colour=COLOUR) for chunk in chunks]
+    full[0].title = card.title
+    full[0].url = card.url
+    more = lead.endswith("…") or bool(
+        summary.opinions or summary.prerequisites or summary.read_more
+    )
+    return card, full if more else []
+
+
+def _host(url: str) -> str:
+    from urllib.parse import urlsplit
+
+    try:
+        return urlsplit(url).netloc.removeprefix("www.") or url
+    except ValueError:
+        return url
 
 
 def issue_label(issue: Issue) -> str:
@@ -102,14 +143,11 @@ def issue_page(
         f"{n}. {summary_line(s, threads.get(s.id or 0, issue_thread))}"
         for n, s in enumerate(summaries[start : start + ISSUE_PAGE], start=start + 1)
     ]
-    header = f"{len(summaries)} summar{'y' if len(summaries) == 1 else 'ies'}"
+    header = plural(len(summaries), "summary", "summaries")
     if issue_thread:
         header += f" · thread {thread_ref(issue_thread)}"
     description = "\n".join([header, "", *lines])
-    title = issue_label(issue)
-    if issue.title and issue.title not in title:
-        title = f"{title}: {issue.title}"
-    embed = discord.Embed(title=cut(title, EMBED_TITLE), colour=COLOUR)
+    embed = discord.Embed(title=cut(issue_title(issue), EMBED_TITLE), colour=COLOUR)
     embed.description = description[:EMBED_DESCRIPTION]
     if issue.link:
         embed.url = issue.link
@@ -122,9 +160,10 @@ def latest_embed(rows: Sequence[tuple[Issue, int, int | None]]) -> discord.Embed
     for issue, count, thread_id in rows:
         label = issue_label(issue)
         title = f"[{label}](<{issue.link}>)" if issue.link else label
-        name = f" — {cut(issue.title, 120)}" if issue.title and issue.title != label else ""
+        shown = issue_title(issue).removeprefix(f"{label}: ")
+        name = f" — {cut(shown, 120)}" if shown and shown != label else ""
         extra = f" · {thread_ref(thread_id)}" if thread_id else ""
-        lines.append(f"**{title}**{name} · {count} summaries{extra}")
+        lines.append(f"**{title}**{name} · {plural(count, 'summary', 'summaries')}{extra}")
     embed = discord.Embed(title="Latest issues", colour=COLOUR)
     embed.description = "\n".join(lines)[:EMBED_DESCRIPTION] or "No issues stored yet."
     return embed

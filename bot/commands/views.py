@@ -1,4 +1,4 @@
-"""Paging buttons for long answers (search results, an issue's summaries).
+"""Buttons for long answers: paging (search results, an issue's summaries) and "More".
 
 Pages are rendered on demand by a callback, so a 400-result search never builds 80 embeds.
 Only the member who ran the command can page (`interaction_check`); the buttons disappear when
@@ -14,6 +14,8 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import discord
+
+from bot.replies import in_time, send
 
 PageRenderer = Callable[[int], Awaitable[discord.Embed]]
 
@@ -44,11 +46,11 @@ class Pager(discord.ui.View):
         self.previous.disabled = self.page <= 0
         self.next.disabled = self.page >= self.page_count - 1
 
-    async def first_page(self) -> discord.Embed:
-        return await self._render()
+    async def first_page(self, rendered: discord.Embed | None = None) -> discord.Embed:
+        return await self._render(rendered)
 
-    async def _render(self) -> discord.Embed:
-        embed = await self.render(self.page)
+    async def _render(self, rendered: discord.Embed | None = None) -> discord.Embed:
+        embed = rendered if rendered is not None else await self.render(self.page)
         embed.set_footer(text=f"Page {self.page + 1} of {self.page_count}")
         return embed
 
@@ -64,7 +66,12 @@ class Pager(discord.ui.View):
     async def _turn(self, interaction: discord.Interaction[Any], step: int) -> None:
         self.page = max(0, min(self.page_count - 1, self.page + step))
         self._sync_buttons()
-        await interaction.response.edit_message(embed=await self._render(), view=self)
+        # Rendering a page may wait on the database: past the deadline, defer and edit after.
+        embed = await in_time(interaction, self._render(), update=True)
+        if interaction.response.is_done():
+            await interaction.edit_original_response(embed=embed, view=self)
+        else:
+            await interaction.response.edit_message(embed=embed, view=self)
 
     @discord.ui.button(label="Previous", style=discord.ButtonStyle.secondary)
     async def previous(
@@ -85,6 +92,31 @@ class Pager(discord.ui.View):
                 await self.message.edit(view=None)
 
 
+class MoreView(discord.ui.View):
+    """A "More" button under a short public answer: whoever presses it gets the whole text,
+    privately (the channel is not flooded, and the answer's first lines stay on top)."""
+
+    def __init__(self, pages: list[discord.Embed], *, timeout: float = 600.0) -> None:
+        super().__init__(timeout=timeout)
+        self.pages = pages
+        self.message: discord.InteractionMessage | discord.WebhookMessage | None = None
+        self.more.custom_id = f"an:more:{secrets.token_hex(6)}"
+
+    @discord.ui.button(label="More", style=discord.ButtonStyle.primary)
+    async def more(
+        self, interaction: discord.Interaction[Any], button: discord.ui.Button[MoreView]
+    ) -> None:
+        # One embed per message: a long summary's parts together could pass 6,000 characters.
+        await interaction.response.send_message(embed=self.pages[0], ephemeral=True)
+        for page in self.pages[1:]:
+            await interaction.followup.send(embed=page, ephemeral=True)
+
+    async def on_timeout(self) -> None:
+        if self.message is not None:
+            with contextlib.suppress(discord.HTTPException):
+                await self.message.edit(view=None)
+
+
 async def send_paged(
     interaction: discord.Interaction[Any],
     *,
@@ -92,23 +124,18 @@ async def send_paged(
     render: PageRenderer,
     ephemeral: bool = False,
     view_timeout: float = 300.0,
+    first: discord.Embed | None = None,
 ) -> Pager | None:
-    """Answer with page 1; add the buttons only when there is more than one page."""
+    """Answer with page 1 (`first`, when the caller rendered it already, in time); add the
+    buttons only when there is more than one page."""
     if page_count <= 1:
-        embed = await render(0)
-        await _send(interaction, embed=embed, ephemeral=ephemeral)
+        embed = first if first is not None else await render(0)
+        await send(interaction, embed=embed, ephemeral=ephemeral)
         return None
     pager = Pager(
         owner_id=interaction.user.id, page_count=page_count, render=render, timeout=view_timeout
     )
-    embed = await pager.first_page()
-    await _send(interaction, embed=embed, view=pager, ephemeral=ephemeral)
+    embed = await pager.first_page(first)
+    await send(interaction, embed=embed, view=pager, ephemeral=ephemeral)
     pager.message = await interaction.original_response()
     return pager
-
-
-async def _send(interaction: discord.Interaction[Any], **kwargs: Any) -> None:
-    if interaction.response.is_done():
-        await interaction.followup.send(**kwargs)
-    else:
-        await interaction.response.send_message(**kwargs)

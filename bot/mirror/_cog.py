@@ -5,7 +5,7 @@ discord.py's message cache (a message posted before the bot started is handled t
 Every event becomes a small dataclass handed to the one batching writer. On start and on every
 reconnect (READY again or RESUMED) each tracked thread is caught up (bot/mirror/catchup.py).
 
-A thread is mirrored when its row says tracked=True (publisher posts, `/an track`) or, before
+A thread is mirrored when its row says tracked=True (publisher posts, `/an-mod track`) or, before
 the publisher's row lands, when the bot itself owns the thread.
 """
 

@@ -36,7 +36,8 @@ class PublisherCog(commands.Cog):
 
     async def cog_unload(self) -> None:
         # Let a cycle in progress finish its current row (cancelling it mid-transaction could
-        # strand a database connection); the claim/marker protocol makes a later cut safe too.
+        # strand a database connection); the claim and starter-hash protocol make a later cut
+        # safe too.
         if self._task is None:
             return
         self._stopping = True

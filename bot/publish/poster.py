@@ -1,4 +1,4 @@
-"""Discord writes of the publisher: posts, follow-up messages, tags, edits, and marker search.
+"""Discord writes of the publisher: posts, follow-up messages, tags, edits, and finding a post.
 
 Every write waits for the pacer and passes `allowed_mentions` explicitly (the client default
 is `none()` too: a feed's `@everyone` must never ping, whatever path the text takes).
@@ -6,7 +6,7 @@ is `none()` too: a feed's `@everyone` must never ping, whatever path the text ta
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -19,7 +19,8 @@ from bot.publish.render import TAG_LIMIT
 log = get_logger(__name__)
 
 MAX_FORUM_TAGS = 20
-HISTORY_SEARCH_LIMIT = 500  # messages scanned for a marker after a crash
+HISTORY_SEARCH_LIMIT = 500  # messages scanned for an interrupted post after a crash
+StarterMatch = Callable[[int, str], bool]  # (message id, text) is the starter looked for
 
 PostChannel = discord.ForumChannel | discord.TextChannel
 Messageable = discord.Thread | discord.TextChannel
@@ -121,21 +122,21 @@ class Poster:
     # --- finding what an interrupted attempt created ----------------------------------
 
     async def find_post(
-        self, channel: PostChannel, *, marker: str, since: datetime, name: str
+        self, channel: PostChannel, *, matches: StarterMatch, since: datetime, name: str
     ) -> tuple[discord.Thread, int] | None:
-        """The post carrying `marker` created after `since`, with its starter message id."""
+        """The bot's post created after `since` whose starter `matches`, with the starter's id."""
         if isinstance(channel, discord.ForumChannel):
             for thread in await self._own_threads(channel, since=since):
                 try:
                     starter = thread.starter_message or await thread.fetch_message(thread.id)
                 except discord.NotFound:
                     continue  # starter deleted: not ours to adopt
-                if marker in starter.content:
+                if matches(starter.id, starter.content):
                     return thread, starter.id
             return None
         since_id = discord.utils.time_snowflake(since)
         async for message in self._own_messages(channel, after=since_id):
-            if marker in message.content:
+            if matches(message.id, message.content):
                 existing = message.thread or await self._existing_thread(message.id)
                 # None: the message was sent but the thread not yet created on it.
                 thread = existing or await self._thread_on(message, name=name)
@@ -143,11 +144,11 @@ class Poster:
         return None
 
     async def find_message(
-        self, thread: discord.Thread, *, marker: str, since: datetime
+        self, thread: discord.Thread, *, matches: StarterMatch, since: datetime
     ) -> int | None:
         since_id = discord.utils.time_snowflake(since)
         async for message in self._own_messages(thread, after=since_id):
-            if marker in message.content:
+            if matches(message.id, message.content):
                 return message.id
         return None
 

@@ -2,12 +2,14 @@
 
 Exactly once: a row is committed as `posting` before its Discord call and as `posted` after.
 A row found in `posting` (a crash, or a new leader) or retried after a transient error is first
-looked for on Discord by its marker; only when absent is it posted again.
+looked for on Discord: the bot's post in that channel made since the attempt started whose
+starter text has the hash recorded before the call (or, posted before migration 0008, the row's
+marker); only when absent is it posted again.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
@@ -19,7 +21,8 @@ from bot.publish import render
 from bot.publish.pacing import Pacer, is_permanent, is_transient, with_retries
 from bot.publish.poster import Poster
 from storage import publications as pubs
-from storage.models import Publication
+from storage.models import Publication, utcnow
+from storage.summaries import cross_ref_targets
 from storage.threads import upsert_thread
 
 if TYPE_CHECKING:
@@ -29,6 +32,12 @@ log = get_logger(__name__)
 
 MAX_ATTEMPTS = 8  # claims of one row (each with its own retries) before it is failed
 SEARCH_SLACK = timedelta(minutes=5)  # clock skew allowance when searching by time
+
+
+@dataclass(frozen=True, slots=True)
+class CrossLinks:
+    labels: dict[str, str]  # "AN #45" → its thread's URL
+    refs: dict[str, str]  # referenced summary title (casefolded) → its thread or paper URL
 
 
 @dataclass
@@ -102,18 +111,20 @@ class Publisher:
             target = await pubs.load_target(session, publication=pub)
             links = await self._cross_ref_links(session, target)
             summaries = await self._summary_count(session, target)
+            taken = await pubs.posted_starters(session, channel_id=pub.channel_id)
         chunks = self._chunks(target, links, summaries)
-        since = pub.created_at - SEARCH_SLACK
+        since = (pub.post_started_at or pub.created_at) - SEARCH_SLACK
+        matches = _starter_matcher(pub, taken)
         if _is_message_row(pub):
             thread = await self.poster.channel(_thread_id(pub))
-            message_id = await self.poster.find_message(thread, marker=pub.marker, since=since)
+            message_id = await self.poster.find_message(thread, matches=matches, since=since)
             if message_id is None:
                 return None
             await self.poster.send_rest(thread, chunks, after=message_id, resume=True)
             return thread, message_id
         channel = await self.poster.channel(pub.channel_id)
         name = render.post_title(target.issue, target.summary)
-        found = await self.poster.find_post(channel, marker=pub.marker, since=since, name=name)
+        found = await self.poster.find_post(channel, matches=matches, since=since, name=name)
         if found is None:
             return None
         thread, starter_id = found
@@ -150,6 +161,15 @@ class Publisher:
             links = await self._cross_ref_links(session, target)
             summaries = await self._summary_count(session, target)
         chunks = self._chunks(target, links, summaries)
+        # What is about to be posted, and since when, is committed before the call: a crash
+        # after Discord's answer leaves a row a later search recognises the post by.
+        started = utcnow()
+        async with self.db.session() as session:
+            await pubs.start_post(
+                session, publication_id=_id(pub), content=chunks[0], started_at=started
+            )
+            await session.commit()
+        pub.starter_hash, pub.post_started_at = pubs.starter_hash(chunks[0]), started
         if _is_message_row(pub):
             thread = await self.poster.channel(_thread_id(pub))
             return thread, await self.poster.send_chunks(thread, chunks)
@@ -212,24 +232,25 @@ class Publisher:
 
     # --- rendering --------------------------------------------------------------------
 
-    def _chunks(self, target: pubs.Target, links: Mapping[str, str], summaries: int) -> list[str]:
+    def _chunks(self, target: pubs.Target, links: CrossLinks, summaries: int) -> list[str]:
         pub = target.publication
         if target.summary is None and pub.mode == "thread":
             body = render.issue_header(target.issue, summaries)
         elif target.summary is None:
             body = render.issue_header(target.issue, 0).split("\n", 1)[0]
         else:
-            body = render.summary_body(target.issue, target.summary, links=links)
+            body = render.summary_body(
+                target.issue, target.summary, links=links.labels, refs=links.refs
+            )
         starts_post = not _is_message_row(pub)
         return render.starter_chunks(
-            body,
-            marker=pub.marker,
-            ping_role_id=self.settings.ping_role_id if starts_post else None,
+            body, ping_role_id=self.settings.ping_role_id if starts_post else None
         )
 
-    async def _cross_ref_links(self, session: Any, target: pubs.Target) -> dict[str, str]:
+    async def _cross_ref_links(self, session: Any, target: pubs.Target) -> CrossLinks:
+        """Links for the summary's "AN #45" mentions and its database cross references."""
         if target.summary is None:
-            return {}
+            return CrossLinks({}, {})
         links: dict[str, str] = {}
         for label in dict.fromkeys(target.summary.cross_refs):
             where = await pubs.thread_for_label(session, label=label)
@@ -239,7 +260,11 @@ class Publisher:
             guild = getattr(channel, "guild", None)
             if guild is not None:
                 links[label] = render.jump_url(guild.id, where[1])
-        return links
+        titles = render.referenced_titles(target.summary)
+        targets = await cross_ref_targets(session, titles) if titles else {}
+        home = getattr(self.bot.get_channel(target.publication.channel_id), "guild", None)
+        refs = render.cross_ref_urls(targets, guild_id=home.id if home is not None else None)
+        return CrossLinks(links, refs)
 
     async def _summary_count(self, session: Any, target: pubs.Target) -> int:
         if target.summary is not None or target.publication.mode != "thread":
@@ -312,6 +337,23 @@ class Publisher:
             async with self.db.session() as session:
                 await pubs.mark_reported(session, publication_ids=[_id(p) for p in rows])
                 await session.commit()
+
+
+def _starter_matcher(pub: Publication, taken: set[int]) -> Callable[[int, str], bool]:
+    """Whether a message of the bot's is this row's starter: its text has the hash recorded
+    before the post, or (a post made before migration 0008) it carries the row's marker.
+
+    A message another row already owns is never adopted (two items may render alike).
+    """
+
+    def matches(message_id: int, content: str) -> bool:
+        if message_id in taken:
+            return False
+        if pub.starter_hash is not None and pubs.starter_hash(content) == pub.starter_hash:
+            return True
+        return render.content_marker(content) == pub.marker
+
+    return matches
 
 
 def _is_message_row(pub: Publication) -> bool:

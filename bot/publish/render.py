@@ -9,14 +9,15 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 
+from feeds.crossref import render_cross_refs, titles_in
 from feeds.markdown import split_message
 from storage.models import Issue, Summary
+from storage.summaries import CrossRefTarget
 
 MESSAGE_LIMIT = 2000  # Discord's content limit per message
 TITLE_LIMIT = 100  # thread / forum post name
 TAG_LIMIT = 20  # forum tag name
 HIGHLIGHTS = "Highlights"
-MARKER_PREFIX = "anbot:pub:"
 
 # Known AN top-level sections longer than a tag name may be; others are cut at a word.
 _TAG_ABBREVIATIONS = {
@@ -39,13 +40,109 @@ def cut(text: str, limit: int) -> str:
     return head.rstrip(" ,;:·-") + "…"
 
 
+def plural(count: int, noun: str, nouns: str | None = None) -> str:
+    """ "1 summary", "2 summaries", "0 comments": the count with its noun in the right number."""
+    if count == 1:
+        return f"{count} {noun}"
+    return f"{count:,} {nouns or noun + 's'}"
+
+
+_LABEL_PREFIX = re.compile(r"^\s*\[?(?:AN|Recon) #\d+\]?\s*[:·—-]?\s*")
+
+
+def issue_title(issue: Issue) -> str:
+    """`AN #56: Should ML researchers…`: the label once, though the feed's title repeats it."""
+    label = issue.label or (f"AN #{issue.number}" if issue.number else "")
+    title = issue.title.strip()
+    if label and title.lower().lstrip("[").startswith(label.lower()):
+        title = _LABEL_PREFIX.sub("", title, count=1)
+    if label and title:
+        return f"{label}: {title}"
+    return label or title or "(untitled)"
+
+
+_MD_LINK = re.compile(
+    r"\[((?:[^\[\]\\]|\\.)*)\]\((?:<[^>\n]*>|[^()\s]*(?:\([^()\s]*\)[^()\s]*)*)\)"
+)
+
+
+def plain_title(title: str) -> str:
+    """A title with its Markdown links as their text (for places links do not render)."""
+    return _MD_LINK.sub(lambda m: m.group(1), title) if "](" in title else title
+
+
+def title_links(title: str) -> list[str]:
+    """The Markdown links a title holds ("[A](url) and [B](url)"), each as `[A](<url>)`."""
+    found = []
+    for match in _MD_LINK.finditer(title):
+        target = match.group(0)[len(match.group(1)) + 3 : -1].strip("<>")
+        found.append(f"[{cut(match.group(1), 80)}](<{target}>)")
+    return found
+
+
+# Pairs that must be closed in a shortened text, longest first ("**" before "*").
+_PAIRS = ("**", "__", "~~", "||", "*", "`")
+_REGION = re.compile(
+    r"\[(?:[^\[\]\\]|\\.)*\]\((?:<[^>\n]*>|[^()\s]*(?:\([^()\s]*\)[^()\s]*)*)\)"
+    r"|<[^<>\s]+>|https?://\S+|`[^`]*`"
+)
+
+
+def cut_markdown(text: str, limit: int) -> str:
+    """`text` at most `limit` characters, shortened at a space outside any link, URL, mention
+    or code span and where every **, __, ~~, ||, * and ` opened before is closed; "…" ends it."""
+    text = text.strip()
+    if len(text) <= limit:
+        return text
+    regions = [m.span() for m in _REGION.finditer(text, 0, limit + 200)]
+    for pos in range(limit - 1, 0, -1):
+        if not text[pos].isspace() or any(a < pos < b for a, b in regions):
+            continue
+        head = text[:pos].rstrip()
+        if _balanced(head, regions):
+            return head.rstrip(" ,;:·-") + "…"
+    return ""  # nothing could be kept whole: better no text than broken markup
+
+
+def _balanced(head: str, regions: list[tuple[int, int]]) -> bool:
+    outside = head
+    for a, b in reversed(regions):
+        if b <= len(head):
+            outside = outside[:a] + outside[b:]
+    for pair in _PAIRS:
+        count = outside.count(pair)
+        if count % 2:
+            return False
+        outside = outside.replace(pair, "")
+    return True
+
+
 def jump_url(guild_id: int, channel_id: int) -> str:
     return f"https://discord.com/channels/{guild_id}/{channel_id}"
 
 
-def marker_line(marker: str) -> str:
-    """The small subtext line that lets the bot recognise its own post after a crash."""
-    return f"-# {marker}"
+def referenced_titles(summary: Summary) -> list[str]:
+    """Titles the summary's database cross references (`<@…@>(@Title@)`) point at."""
+    texts = [summary.summary, summary.prerequisites, summary.read_more]
+    texts += [opinion.get("text", "") for opinion in summary.opinions]
+    return titles_in(*texts)
+
+
+def cross_ref_urls(
+    targets: Mapping[str, CrossRefTarget], *, guild_id: int | None = None
+) -> dict[str, str]:
+    """Referenced title (casefolded) → its thread's URL when posted, else its paper link.
+
+    `guild_id` stands in for a thread whose guild is not stored (an adopted old thread).
+    """
+    urls = {}
+    for title, target in targets.items():
+        guild = target.guild_id or guild_id
+        if target.thread_id is not None and guild is not None:
+            urls[title] = jump_url(guild, target.thread_id)
+        elif target.link:
+            urls[title] = target.link
+    return urls
 
 
 def post_title(issue: Issue, summary: Summary | None) -> str:
@@ -96,23 +193,39 @@ def _headline(summary: Summary) -> str:
     return head
 
 
-def summary_body(issue: Issue, summary: Summary, *, links: Mapping[str, str]) -> str:
-    """A summary as Markdown: headline, where it is from, summary, opinions, further links."""
+def summary_body(
+    issue: Issue,
+    summary: Summary,
+    *,
+    links: Mapping[str, str],
+    refs: Mapping[str, str] | None = None,
+    headline: bool = True,
+) -> str:
+    """A summary as Markdown: headline, where it is from, summary, opinions, further links.
+
+    `links` maps issue labels ("AN #45") to thread URLs, `refs` referenced summary titles
+    (casefolded) to URLs (bot.render.cross_ref_urls); database cross references without one
+    show as their text. `headline=False` leaves out the title line (an embed has its own).
+    """
+
+    def shown(text: str) -> str:
+        return link_cross_refs(render_cross_refs(text, refs or {}), links)
+
     context = [part for part in (issue.label, summary.section.replace(" / ", " › ")) if part]
-    parts = [_headline(summary)]
+    parts = [_headline(summary)] if headline else []
     if context:
         parts.append("-# " + " · ".join(context))
     if summary.summary.strip():
-        parts.append(link_cross_refs(summary.summary.strip(), links))
+        parts.append(shown(summary.summary.strip()))
     for opinion in summary.opinions:
-        text = link_cross_refs(opinion.get("text", "").strip(), links)
+        text = shown(opinion.get("text", "").strip())
         by = opinion.get("by", "").strip()
         parts.append(f"**{by}'s opinion:** {text}" if by else text)
     extra = []
     if summary.prerequisites:
-        extra.append(f"**Prerequisites:** {link_cross_refs(summary.prerequisites, links)}")
+        extra.append(f"**Prerequisites:** {shown(summary.prerequisites)}")
     if summary.read_more:
-        extra.append(f"**Read more:** {link_cross_refs(summary.read_more, links)}")
+        extra.append(f"**Read more:** {shown(summary.read_more)}")
     if extra:
         parts.append("\n".join(extra))
     return "\n\n".join(parts)
@@ -120,33 +233,26 @@ def summary_body(issue: Issue, summary: Summary, *, links: Mapping[str, str]) ->
 
 def issue_header(issue: Issue, summary_count: int) -> str:
     """Starter of a thread-per-issue: the issue, linked, and how many summaries follow."""
-    title = issue.title.strip() or issue.label or "(untitled)"
-    if issue.label and issue.label not in title:
-        title = f"{issue.label}: {title}"
+    title = issue_title(issue)
     head = f"**[{title}](<{issue.link}>)**" if issue.link else f"**{title}**"
-    noun = "summary" if summary_count == 1 else "summaries"
-    return f"{head}\n-# {summary_count} {noun} in the thread below"
+    return f"{head}\n-# {plural(summary_count, 'summary', 'summaries')} in the thread below"
 
 
-def starter_chunks(
-    body: str, *, marker: str | None = None, ping_role_id: int | None = None
-) -> list[str]:
-    """`body` split into Discord messages; the first carries the ping (if any) and the marker.
+def starter_chunks(body: str, *, ping_role_id: int | None = None) -> list[str]:
+    """`body` split into Discord messages; the first carries the ping (if any).
 
-    The marker goes at the end of the first message, so whichever messages follow, the one
-    that creates the post is the one that identifies it.
+    Nothing internal is written: a crashed post is recognised by the hash of its first message
+    (storage.publications.start_post), not by a marker readers would see.
     """
     prefix = f"<@&{ping_role_id}>\n" if ping_role_id else ""
-    suffix = f"\n{marker_line(marker)}" if marker else ""
-    reserved = len(prefix) + len(suffix)
-    first_chunks = split_message(body, MESSAGE_LIMIT - reserved) if body.strip() else [""]
+    first_chunks = split_message(body, MESSAGE_LIMIT - len(prefix)) if body.strip() else [""]
     first, rest = first_chunks[0], first_chunks[1:]
     remaining = "\n\n".join(rest)
     tail = split_message(remaining, MESSAGE_LIMIT) if remaining.strip() else []
-    return [f"{prefix}{first}{suffix}".strip("\n"), *tail]
+    return [f"{prefix}{first}".strip("\n"), *tail]
 
 
 def content_marker(content: str) -> str | None:
-    """The publication marker written in a message, if any (the last one wins)."""
+    """The publication marker a post made before migration 0008 carries, if any (last wins)."""
     found = re.findall(r"anbot:pub:[\w.:-]+", content)
     return found[-1] if found else None

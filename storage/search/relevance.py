@@ -241,16 +241,58 @@ def snippet(text: str, matcher: Matcher, *, size: int = SNIPPET_WORDS) -> str:
     start = before[0] if before else at
     shown = list(islice(_NON_SPACE.finditer(text, start), size))
     end = shown[-1].end()
+    regions = _markup(text) if _MAYBE_MARKUP.search(text) else []
+    # The window never starts or ends inside a link, reference, URL or code span.
+    for region in regions:
+        outer_start, outer_end = region[0], region[1]
+        if outer_start < start < outer_end:
+            start = outer_start
+        if outer_start < end < outer_end:
+            end = outer_end
     window = text[start:end]
     pieces: list[str] = []
     cursor = 0
     for span_start, span_end in matcher.spans(window):
+        if regions and not _visible(regions, start + span_start, start + span_end):
+            continue
         pieces += [window[cursor:span_start], "**", window[span_start:span_end], "**"]
         cursor = span_end
     pieces.append(window[cursor:])
     body = " ".join("".join(pieces).split())
     more_before, more_after = bool(text[:start].strip()), bool(text[end:].strip())
     return ("… " if more_before else "") + body + (" …" if more_after else "")
+
+
+# Markup a highlight must not enter: a database cross reference (its shown text is visible), a
+# Markdown link (its text is visible), a URL in angle brackets or bare, and inline code.
+_MARKUP = re.compile(
+    r"<@(?P<ref>.+?)@>(?:\(@.+?@\))?"
+    r"|\[(?P<text>[^\]\n]*)\]\((?:<[^>\n]*>|[^()\s]*(?:\([^()\s]*\)[^()\s]*)*)\)"
+    r"|<https?://[^>\s]*>|https?://\S+|`[^`\n]+`",
+    re.DOTALL,
+)
+_MAYBE_MARKUP = re.compile(r"<@|\]\(|://|`")
+
+
+def _markup(text: str) -> list[tuple[int, int, int, int]]:
+    """(start, end, visible start, visible end) of every markup region of `text`."""
+    regions = []
+    for match in _MARKUP.finditer(text):
+        group = "ref" if match.group("ref") is not None else "text"
+        if match.group(group) is not None:
+            visible = match.span(group)
+        else:
+            visible = (match.start(), match.start())
+        regions.append((match.start(), match.end(), *visible))
+    return regions
+
+
+def _visible(regions: Sequence[tuple[int, int, int, int]], start: int, end: int) -> bool:
+    """Whether text[start:end] is all reader-visible words: outside markup or in its text."""
+    for outer_start, outer_end, seen_start, seen_end in regions:
+        if start < outer_end and outer_start < end:  # overlaps this region
+            return seen_start <= start and end <= seen_end
+    return True
 
 
 def lead(text: str, *, size: int = SNIPPET_WORDS) -> str:

@@ -133,3 +133,15 @@ def test_cli_bench_runs_every_command_as_a_process() -> None:
     # The import-time list is real: the database commands load SQLAlchemy, --help does not.
     assert "sqlalchemy" not in results[0].note
     assert all("sqlalchemy" in r.note for r in results[1:])
+
+
+def test_interactions_bench_in_the_sandbox() -> None:
+    from bench import bench_interactions
+
+    results = bench_interactions.run(n=300, count=12)
+    check(results)
+    assert [r.metric for r in results] == [
+        "first response p99 / 3 s",
+        "first response p99 / no-op p99",
+    ]
+    assert results[0].target == 0.05 and "no-op p99" in results[0].note

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -83,27 +84,42 @@ async def test_rejected_token_is_reported_and_never_printed(tmp_path: Path) -> N
 
 
 @pytest.mark.slow
-def test_sandbox_demo_prints_posts_comment_tree_and_export(tmp_path: Path) -> None:
+def test_sandbox_demo_replies_in_the_right_threads_quietly_and_says_what_next(
+    tmp_path: Path,
+) -> None:
     done = subprocess.run(
         [sys.executable, "-c", CLI, "sandbox", "--seconds", "60"],
-        env=_clean_env(),
+        env=_clean_env(TMPDIR=str(tmp_path)),  # where the demo writes its export
         cwd=tmp_path,
         capture_output=True,
         text=True,
         timeout=120,
     )
     assert done.returncode == 0, done.stdout + done.stderr
+    assert "voice" not in done.stderr and "WARNING" not in done.stderr, done.stderr
     out = done.stdout
     assert "Threads created in #newsletter (12):" in out
-    assert "AN #56 · HARK Side of Deep Learning" in out
-    assert "Comment tree of" in out
-    tree = out.split("Comment tree of", 1)[1].split("Markdown export", 1)[0]
-    lines = [line for line in tree.splitlines() if line.strip().startswith("- ")]
+    # Each comment is in the thread of the summary it discusses, not all under HARK.
+    agency = out.index("Comments in 'AN #56 · Agency Failure AI Apocalypse?' (1):")
+    assert out.index("Stuart Armstrong: Relevant to Robin Hanson", agency) > agency
+    training = out.index("Comments in 'AN #56 · Training human models is an unsolved problem' (3)")
+    hark = out.index("Comments in 'AN #56 · HARK Side of Deep Learning")
+    lines = [line for line in out[training:hark].splitlines() if line.strip().startswith("- ")]
     # Rohin's reply to Charlie sits one level under it, Charlie's answer under that.
-    charlie = next(i for i, line in enumerate(lines) if "Charlie Steiner: Yay" in line)
-    indent = len(lines[charlie]) - len(lines[charlie].lstrip())
-    assert "Rohin Shah: Fyi" in lines[charlie + 1]
-    assert len(lines[charlie + 1]) - len(lines[charlie + 1].lstrip()) == indent + 2
-    assert "Markdown export of that thread:" in out
-    assert "# AN \\#56 · HARK Side of Deep Learning" in out
-    assert "Relevant recent Andrew Gelman blog post" in out
+    assert "Charlie Steiner: Yay, I'm in the thing!" in lines[0]
+    indent = len(lines[0]) - len(lines[0].lstrip())
+    assert "Rohin Shah: Fyi" in lines[1]
+    assert len(lines[1]) - len(lines[1].lstrip()) == indent + 2
+    assert out.index("commenter A: Instead of preregistering", hark) > hark
+    assert "Relevant recent Andrew Gelman blog post" in out[hark:]
+    assert "Stuart Armstrong" not in out[hark:]
+    # The closing summary: what happened, where the export is, what to try next.
+    assert "opened 12 forum threads" in out and "9 forum comments" in out
+    paths = [Path(p) for p in re.findall(r"^\s+(/\S+\.(?:md|html))$", out, re.MULTILINE)]
+    assert len(paths) == 2 and all(p.is_file() and tmp_path in p.parents for p in paths)
+    markdown = next(p for p in paths if p.suffix == ".md").read_text("utf-8")
+    assert "# AN \\#56 · HARK Side of Deep Learning" in markdown
+    html = next(p for p in paths if p.suffix == ".html").read_text("utf-8")
+    assert "anbot:pub" not in html and "<strong>" in html and "**" not in html
+    assert "anbot sandbox --keep-running" in out
+    assert "DISCORD_TOKEN" in out and "anbot run" in out

@@ -1,4 +1,4 @@
-"""Bad input to `/an issue`, `/an summary`, `/an latest` and `/an export` (hypothesis, ~25
+"""Bad input to `/an issue`, `/an summary`, `/an latest` and `/an-mod export` (hypothesis, ~25
 examples each, plus the classic troublemakers): always a clear answer, ephemeral when it is an
 error, never a trace or the generic "something went wrong" text. (`/an search` is fuzzed in
 tests/bot/commands/test_commands.py.)"""
@@ -118,7 +118,7 @@ async def test_export_since_fuzz(env: BotEnv) -> None:
     samples = _since_samples(env.demo.guild_id, thread_id)
     for since in examples(st.text(min_size=1, max_size=60), samples):
         options = {"since": since, "format": "json"}
-        result = await mira.run_command(thread_id, "an export", options)
+        result = await mira.run_command(thread_id, "an-mod export", options)
         check(result, since, ok=lambda r: bool(r.files))
         if not result.files:
             assert "since" in result.content or "time" in result.content, (since, result)

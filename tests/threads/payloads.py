@@ -65,3 +65,38 @@ def hostile_thread() -> tuple[ThreadInfo, list[CommentRecord]]:
 def hostile_title_thread() -> tuple[ThreadInfo, list[CommentRecord]]:
     _info, rows = hostile_thread()
     return ThreadInfo(id=78, title=f"</title>{PAYLOADS[0]}", url=BAD_URLS[4]), rows
+
+
+# The same attacks inside the Markdown constructs the HTML export now renders.
+MARKDOWN_PAYLOADS = [
+    f"[click](javascript:{PWN})",
+    f"[click](<javascript:{PWN}>)",
+    f'**[bold link](https://ok.example/"onmouseover="{PWN})**',
+    f'<https://x.test/"onmouseover="{PWN}>',
+    f"`<script>{PWN}</script>`",
+    f"```html\n<script>{PWN}</script>\n```",
+    f'> <img src=x onerror="{PWN}">',
+    f'>>> <svg onload="{PWN}">',
+    f'||<svg onload="{PWN}">||',
+    f"||[spoiled](javascript:{PWN})||",
+    f"-# <script>{PWN}</script>",
+    f'# <img src=x onerror="{PWN}">',
+    f'- <details open ontoggle="{PWN}">x</details>',
+    f'__<iframe srcdoc="<script>parent.{PWN}</script>"></iframe>__',
+    f"<@1><t:1700000000:R><#2><@&3> <script>{PWN}</script>",
+]
+
+
+def hostile_markdown_thread() -> tuple[ThreadInfo, list[CommentRecord]]:
+    rows = [
+        CommentRecord(
+            id=2000 + n,
+            parent_id=None,
+            author_id=n + 1,
+            author_name=f"member {n}",
+            content=payload,
+            created_at=T0 + timedelta(minutes=n),
+        )
+        for n, payload in enumerate(MARKDOWN_PAYLOADS)
+    ]
+    return ThreadInfo(id=2, title=SAFE_TITLE), rows

@@ -24,7 +24,7 @@ from tests.threads.strategies import BASE, records
 from threads.export import export
 from threads.model import CommentRecord, ThreadInfo
 from threads.order import ORDERS, Order
-from threads.tree import build_tree, walk_with_parent
+from threads.tree import build_tree, prune_deleted, walk_with_parent
 
 INFO = ThreadInfo(id=42, title="a thread", url="https://discord.com/channels/1/2/42")
 
@@ -41,10 +41,14 @@ LINE_VALIDATOR = jsonschema.Draft202012Validator(
 )
 
 
-def expected(rows: list[CommentRecord], order: Order) -> list[tuple[int, int | None, int]]:
+def expected(
+    rows: list[CommentRecord], order: Order, *, pruned: bool = True
+) -> list[tuple[int, int | None, int]]:
+    """(id, parent, depth) in walk order; exports leave out tombstones with nothing live below."""
+    roots = build_tree(rows)
     return [
         (n.record.id, None if p is None else p.record.id, n.depth)
-        for n, p in walk_with_parent(build_tree(rows), order)
+        for n, p in walk_with_parent(prune_deleted(roots) if pruned else roots, order)
     ]
 
 
@@ -59,7 +63,7 @@ def test_tree_holds_every_record_once_with_consistent_depths(
     rows: list[CommentRecord], order: Order
 ) -> None:
     by_id = {r.id: r for r in rows}
-    facts = expected(rows, order)
+    facts = expected(rows, order, pruned=False)
     assert sorted(i for i, _p, _d in facts) == sorted(by_id)
     depth = {i: d for i, _p, d in facts}
     parent_of = {i: p for i, p, _d in facts}
@@ -94,7 +98,8 @@ def test_every_format_holds_every_comment_once(
     document = json.loads(render("json", rows, order, since))
     DOC_VALIDATOR.validate(document)
     assert json_facts(json.dumps(document)) == facts
-    assert document["comment_count"] == len(rows)
+    shown = {i for i, _p, _d in facts}
+    assert document["comment_count"] == sum(1 for r in rows if r.id in shown and not r.is_starter)
 
     for line in render("jsonl", rows, order, since).splitlines():
         LINE_VALIDATOR.validate(json.loads(line))

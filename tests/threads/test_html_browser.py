@@ -14,7 +14,14 @@ from pathlib import Path
 import pytest
 from bs4 import BeautifulSoup
 
-from tests.threads.payloads import PAYLOADS, PWN, SAFE_TITLE, hostile_thread
+from tests.threads.payloads import (
+    MARKDOWN_PAYLOADS,
+    PAYLOADS,
+    PWN,
+    SAFE_TITLE,
+    hostile_markdown_thread,
+    hostile_thread,
+)
 from tests.threads.seed_comments import seed_records
 from threads.export import export
 from threads.export.html_page import CSP
@@ -101,6 +108,60 @@ def test_escaping_alone_holds_without_the_csp_meta(chromium: str, tmp_path: Path
     assert meta in html
     bare = html.replace(meta, "")
     assert_untouched(dump_dom(chromium, bare, tmp_path, "no-csp"), comments)
+
+
+def test_payloads_inside_markdown_do_not_run_in_chromium(chromium: str, tmp_path: Path) -> None:
+    info, rows = hostile_markdown_thread()
+    html = "".join(export("html", info, rows))
+    for name, page in (("markdown", html), ("markdown-no-csp", _without_csp(html))):
+        soup = dump_dom(chromium, page, tmp_path, name)
+        assert soup.title is not None and soup.title.string == SAFE_TITLE
+        assert soup.body is not None and soup.body.get("data-pwned") is None
+        assert not soup.find_all(["script", "img", "svg", "iframe", "details"])
+        assert len(soup.find_all("article")) == len(MARKDOWN_PAYLOADS)
+        for tag in soup.find_all(True):
+            assert not any(attr.lower().startswith("on") for attr in tag.attrs), tag
+        for link in soup.find_all("a"):
+            assert link["href"].startswith(("https://", "http://", "#c")), link
+    # Rendered, not shown as Markdown: the spoiler, the code block, the quote.
+    assert soup.find("span", class_="spoiler") is not None
+    assert soup.find("pre") is not None and "<script>" in soup.find("pre").get_text()
+    assert soup.find("blockquote") is not None
+
+
+def _without_csp(html: str) -> str:
+    meta = f'<meta http-equiv="Content-Security-Policy" content="{CSP}">'
+    assert meta in html
+    return html.replace(meta, "")
+
+
+def test_a_live_reply_under_a_deleted_comment_looks_live(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from playwright.sync_api import sync_playwright
+
+    from threads.model import CommentRecord
+
+    at = datetime(2024, 6, 1, tzinfo=UTC)
+    rows = [
+        CommentRecord(1, None, None, None, None, at, deleted=True),
+        CommentRecord(2, 1, 5, "bob", "I am a live reply", at),
+    ]
+    page_file = tmp_path / "deleted.html"
+    page_file.write_text("".join(export("html", ThreadInfo(1, "t"), rows)), encoding="utf-8")
+    with sync_playwright() as play:
+        browser = play.chromium.launch(executable_path="/usr/bin/chromium", args=["--no-sandbox"])
+        try:
+            page = browser.new_page()
+            page.goto(page_file.as_uri())
+            style = "e => [getComputedStyle(e).fontStyle, getComputedStyle(e).color]"
+            dead = page.eval_on_selector("#c1 > .content", style)
+            live = page.eval_on_selector("#c2 > .content", style)
+            plain = page.eval_on_selector("header h1", style)
+        finally:
+            browser.close()
+    assert dead[0] == "italic"
+    assert live[0] == "normal" and live[1] == plain[1]
 
 
 def test_screenshots_are_kept_in_artifacts(chromium: str, tmp_path: Path) -> None:

@@ -7,11 +7,14 @@ from bs4 import BeautifulSoup
 
 from tests.threads.payloads import PAYLOADS, SAFE_TITLE, hostile_thread, hostile_title_thread
 from threads.export import export
-from threads.export.html_page import linkify, stylesheet
+from threads.export.html_page import stylesheet
+from threads.render.discord_html import discord_html
 
 ALLOWED_TAGS = {
     "html", "head", "meta", "title", "style", "body", "header", "h1", "p", "main",
     "article", "div", "span", "time", "a", "ul", "li",
+    # comment text's Markdown (threads.render.discord_html)
+    "br", "strong", "em", "u", "s", "del", "code", "pre", "blockquote", "ol", "h2", "h3", "hr",
 }  # fmt: skip
 
 
@@ -63,7 +66,7 @@ def test_thread_link_is_dropped_when_not_http() -> None:
 
 def test_only_http_urls_become_links_and_trailing_punctuation_stays_prose() -> None:
     text = "see https://en.wikipedia.org/wiki/A_(b). or (https://x.test/y), javascript:alert(1)"
-    soup = BeautifulSoup(linkify(text), "html.parser")
+    soup = BeautifulSoup(discord_html(text), "html.parser")
     hrefs = [a["href"] for a in soup.find_all("a")]
     assert hrefs == ["https://en.wikipedia.org/wiki/A_(b)", "https://x.test/y"]
     assert soup.get_text() == text

@@ -12,10 +12,11 @@ thread to a file or an upload without holding the whole output::
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Literal, Protocol, get_args
 
+from threads.export._common import clean_starter
 from threads.export.csv_table import render_csv
 from threads.export.html_page import render_html
 from threads.export.json_doc import render_json
@@ -23,7 +24,8 @@ from threads.export.jsonl import render_jsonl
 from threads.export.markdown import render_markdown
 from threads.model import CommentNode, CommentRecord, ThreadInfo
 from threads.order import Order, check_order, mark_new
-from threads.tree import build_tree
+from threads.timeutil import as_utc
+from threads.tree import build_tree, prune_deleted
 
 Format = Literal["markdown", "json", "jsonl", "html", "csv"]
 FORMATS: tuple[Format, ...] = get_args(Format)
@@ -69,6 +71,12 @@ def format_info(fmt: str) -> ExportFormat:
         raise UnknownFormatError(fmt) from None
 
 
+def in_window(moment: datetime, after: datetime | None, before: datetime | None) -> bool:
+    """Strictly after `after` and strictly before `before` (naive times are UTC)."""
+    at = as_utc(moment)
+    return (after is None or at > as_utc(after)) and (before is None or at < as_utc(before))
+
+
 def export(
     format: Format,
     info: ThreadInfo,
@@ -76,15 +84,26 @@ def export(
     *,
     order: Order = "old",
     since: datetime | None = None,
+    after: datetime | None = None,
+    before: datetime | None = None,
 ) -> Iterator[str]:
     """Build the tree from flat rows, mark comments new since `since`, render as `format`.
+
+    Only comments written after `after` and before `before` are kept (the starter, the post
+    itself, always is; a kept reply whose parent is not hangs at the top level). Deleted
+    comments with no live reply below them are left out. The starter shows no old publication
+    marker and its database cross references as text.
 
     Bad arguments (unknown format or order, duplicate comment ids) raise ValueError subclasses
     here, before the first chunk, so a caller can answer with a clear error and write nothing.
     """
     spec = format_info(format)
     check_order(order)
-    roots = build_tree(records)
+    rows: Iterable[CommentRecord] = map(clean_starter, records)
+    if after is not None or before is not None:
+        rows = [r for r in rows if r.is_starter or in_window(r.created_at, after, before)]
+        info = replace(info, after=after, before=before)
+    roots = prune_deleted(build_tree(rows))
     if since is not None:
         mark_new(roots, since)
     return spec.render(info, roots, order=order, since=since)
@@ -99,6 +118,7 @@ __all__ = [
     "UnknownFormatError",
     "export",
     "format_info",
+    "in_window",
     "render_csv",
     "render_html",
     "render_json",

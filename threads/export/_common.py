@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from urllib.parse import urlsplit
 
+from feeds.crossref import plain_cross_refs
 from threads.model import CommentNode, CommentRecord
 from threads.timeutil import human, iso
 
@@ -97,20 +98,56 @@ def attachment_label(url: str) -> str:
     return name or url
 
 
-def header_facts(count: int, order: str, since: datetime | None, new: int) -> list[str]:
+def header_facts(
+    count: int,
+    order: str,
+    since: datetime | None,
+    new: int,
+    window: tuple[datetime | None, datetime | None] = (None, None),
+) -> list[str]:
     facts = [f"{count} comment{'s' if count != 1 else ''}", f"order: {order}"]
+    after, before = window
+    if after is not None:
+        facts.append(f"written after {human(after)}")
+    if before is not None:
+        facts.append(f"written before {human(before)}")
     if since is not None:
         facts.append(f"{new} new since {human(since)}")
     return facts
 
 
 def tally(roots: Iterable[CommentNode]) -> tuple[int, int]:
-    """(comments, new comments) in the forest."""
+    """(comments, new comments) in the forest; the starter (the bot's post) is no comment."""
     total = new = 0
     stack = list(roots)
     while stack:
         node = stack.pop()
-        total += 1
+        total += not node.record.is_starter
         new += node.is_new
         stack.extend(node.replies)
     return total, new
+
+
+# A line older starters ended with so the bot could recognise its post: never shown.
+_MARKER_LINE = re.compile(r"\n?^-# anbot:pub:[\w.:-]+[ \t]*$", re.MULTILINE)
+
+
+def clean_starter(record: CommentRecord) -> CommentRecord:
+    """A starter as readers should see it: without the old publication marker line, and with
+    database cross references (`<@text@>(@Title@)`) as their text."""
+    if not record.is_starter:
+        return record
+
+    def clean(text: str) -> str:
+        if "anbot:pub:" in text:
+            text = _MARKER_LINE.sub("", text).rstrip()
+        return plain_cross_refs(text)
+
+    texts = [record.content or "", *(r.content for r in record.revisions)]
+    if not any("anbot:pub:" in t or "<@" in t for t in texts):
+        return record
+    return replace(
+        record,
+        content=None if record.content is None else clean(record.content),
+        revisions=tuple(replace(r, content=clean(r.content)) for r in record.revisions),
+    )

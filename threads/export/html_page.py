@@ -1,14 +1,14 @@
 """HTML export: one self-contained page (inline CSS, no script, no external resource).
 
-Every user-supplied string (title, author, text, attachment URL, thread URL) is HTML-escaped,
-attributes included. Only absolute http(s) URLs become links, with
+Comment text is Discord Markdown, rendered and sanitized by an allow-list
+(threads.render.discord_html). Every other user-supplied string (title, author, attachment URL,
+thread URL) is HTML-escaped, attributes included. Only absolute http(s) URLs become links, with
 rel="nofollow noopener noreferrer". A Content-Security-Policy meta tag forbids scripts,
 external loads and forms as a second line of defence should a future change forget to escape.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from datetime import datetime
 from functools import cache, lru_cache
@@ -27,28 +27,14 @@ from threads.export._common import (
 )
 from threads.model import CommentNode, ThreadInfo
 from threads.order import Order
+from threads.render.discord_html import discord_html
 from threads.tree import walk_with_parent
 
 CSP = (
     "default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; "
     "base-uri 'none'; form-action 'none'"
 )
-# A URL runs to the next space or quote/angle bracket; trailing punctuation is prose.
-# Same refused characters as is_web_url, so a match only lacks the host check. Lower-case
-# schemes only: a case-blind pattern loses the regex engine's literal-prefix scan and costs a
-# third of the HTML export's time; an upper-case "HTTP://" in prose stays plain text.
-_URL = re.compile(r"https?://[^\s\x00-\x20\x7f-\x9f\"'<>`\\{}|^]+")
-_TRAILING = ".,;:!?)]*_~"
 _REL = '" rel="nofollow noopener noreferrer">'
-
-
-def _trim(url: str) -> str:
-    """Drop trailing prose punctuation; keep a ")" that closes a "(" inside the URL."""
-    while url and url[-1] in _TRAILING:
-        if url[-1] == ")" and url.count("(") >= url.count(")"):
-            break
-        url = url[:-1]
-    return url
 
 
 @cache
@@ -62,39 +48,6 @@ def _link(url: str, label: str | None = None) -> str:
         return escape(url)
     text = escape(url if label is None else label)
     return f'<a href="{escape(url, quote=True)}{_REL}{text}</a>'
-
-
-def linkify(text: str) -> str:
-    """Escaped `text` with its http(s) URLs made into links.
-
-    Text nodes escape & < > only (quotes are harmless there); html.escape's replace chain is
-    written out because the call costs as much as the work for short pieces. A URL match holds
-    no quote or angle bracket, so escaping its & makes it safe for the href attribute too.
-    """
-    search = _URL.search  # a search loop: finditer cost twice as much here
-    match = search(text)
-    if match is None:
-        return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    out: list[str] = []
-    cursor = 0
-    while match is not None:
-        url = match.group()
-        if url[-1] in _TRAILING:
-            url = _trim(url)
-        start = match.start()
-        out.append(
-            text[cursor:start].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-        )
-        shown = url.replace("&", "&amp;")
-        scheme_end = url.find("://") + 3
-        if scheme_end < len(url) and url[scheme_end] not in "/?#":  # it has a host
-            out.append(f'<a href="{shown}{_REL}{shown}</a>')
-        else:
-            out.append(shown)
-        cursor = start + len(url)
-        match = search(text, match.end())  # the pattern never matches empty: no stall
-    out.append(text[cursor:].replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;"))
-    return "".join(out)
 
 
 @lru_cache(maxsize=4096)  # author names repeat throughout a thread
@@ -111,11 +64,16 @@ _META_DELETED = f'<div class="meta"><span class="author">{escape(DELETED)}</span
 _CLOSE_ARTICLE = ("</article>", "</div></article>")  # indexed by "its replies <div> is open"
 
 
-def _article(node: CommentNode, parent: CommentNode | None) -> str:
-    """One <article> and a newline, without its closing tag (replies nest inside it)."""
+def _article(node: CommentNode, parent: CommentNode | None, names: dict[int, str]) -> str:
+    """One <article> and a newline, without its closing tag (replies nest inside it).
+
+    `names` maps the ids of the authors seen so far to their names, for mentions.
+    """
     record = node.record
     deleted = record.deleted
     author = record.author_name
+    if author and record.author_id is not None:
+        names[record.author_id] = author
     cid = str(record.id)  # used three times
     created = iso_z(record.created_at)
     flags = ""  # the optional facts between score and permalink, in this order
@@ -137,7 +95,7 @@ def _article(node: CommentNode, parent: CommentNode | None) -> str:
             if author
             else _META_DELETED
         )
-        content = linkify(record.content) if record.content else ""
+        content = discord_html(record.content, names) if record.content else ""
     classes = _CLASSES[
         (4 if deleted else 0) + (2 if node.is_new else 0) + (1 if record.is_starter else 0)
     ]
@@ -176,7 +134,9 @@ def _render(
 ) -> Iterator[str]:
     total, new = tally(roots)
     title = escape(info.title)
-    facts = " · ".join(escape(fact) for fact in header_facts(total, order, since, new))
+    facts = " · ".join(
+        escape(fact) for fact in header_facts(total, order, since, new, (info.after, info.before))
+    )
     thread_link = ""
     if info.url and is_web_url(info.url):
         thread_link = f" · {_link(info.url, 'open thread')}"
@@ -198,6 +158,7 @@ def _body(walker: Iterator[tuple[CommentNode, CommentNode | None]]) -> Iterator[
     levels: list[int] = []
     replies_open: list[int] = []
     article = _article
+    names: dict[int, str] = {}
     for node, parent in walker:
         depth = node.depth
         level = depth if depth < MAX_VISUAL_DEPTH else MAX_VISUAL_DEPTH
@@ -209,6 +170,6 @@ def _body(walker: Iterator[tuple[CommentNode, CommentNode | None]]) -> Iterator[
             yield '<div class="replies">'
         levels.append(level)
         replies_open.append(0)
-        yield article(node, parent)
+        yield article(node, parent, names)
     yield from (_CLOSE_ARTICLE[is_open] for is_open in reversed(replies_open))
     yield "</main></body></html>\n"

@@ -116,6 +116,12 @@ def _render(
     head = [f"# {escape_inline(info.title)}", ""]
     if info.url and is_web_url(info.url):
         head += [f"Thread: {_link_target(info.url)}", ""]
-    head += [" · ".join(header_facts(total, order, since, new)), "", "---", "", ""]
+    head += [
+        " · ".join(header_facts(total, order, since, new, (info.after, info.before))),
+        "",
+        "---",
+        "",
+        "",
+    ]
     yield "\n".join(head)
     yield from chunked(_comment(node, parent) for node, parent in walker)

@@ -195,6 +195,36 @@ def test_full_standard_output_is_one_line(big_thread: str, tmp_path: Path) -> No
     assert done.stderr.strip() == "error: cannot write to standard output: No space left on device"
 
 
+async def test_after_and_before_filter_and_since_still_marks(stored: str) -> None:
+    result = await _invoke(
+        [
+            "export",
+            str(THREAD),
+            "--format",
+            "json",
+            "--after",
+            "2024-05-01T00:30Z",
+            "--before",
+            "2024-05-01T17:00Z",
+            "--since",
+            "2024-05-01T16:50Z",
+        ]
+    )
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    # 1001 (16:41), its reply 1002 (16:42) and 1003 (16:43) are all in the window.
+    ids = [c["id"] for c in document["comments"]]
+    assert ids == ["1001", "1003"] and document["comment_count"] == 3
+    narrow = await _invoke(
+        ["export", str(THREAD), "--format", "json", "--after", "2024-05-01T16:42:30Z"]
+    )
+    assert [c["id"] for c in json.loads(narrow.stdout)["comments"]] == ["1003"]
+    bad = await _invoke(["export", str(THREAD), "--after", "2024-05-02", "--before", "2024-05-01"])
+    assert (
+        bad.exit_code == 1 and bad.stderr.strip() == "error: --after must be earlier than --before"
+    )
+
+
 async def _invoke(args: list[str]):  # type: ignore[no-untyped-def]
     import asyncio
 

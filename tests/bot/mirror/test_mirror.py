@@ -29,12 +29,12 @@ async def env(sqlite_db: Database) -> AsyncIterator[BotEnv]:
 
 
 async def tracked_post(env: BotEnv, name: str = "A paper") -> int:
-    """alice opens a forum post; mira (moderator) runs /an track in it."""
+    """alice opens a forum post; mira (moderator) runs /an-mod track in it."""
     thread, _ = await env.server.act_as("alice").create_post(
         env.demo.forum_channel_id, name, "What do you think of this paper?"
     )
     thread_id = int(thread["id"])
-    result = await env.server.act_as("mira").run_command(thread_id, "an track")
+    result = await env.server.act_as("mira").run_command(thread_id, "an-mod track")
     assert result.ephemeral and result.content.startswith("Mirroring this thread"), result
     return thread_id
 
@@ -91,7 +91,7 @@ async def test_seed_replies_build_the_tree_in_every_format(env: BotEnv) -> None:
         parent_key = by_key[key]
         assert records[mid].parent_id == (ids[parent_key] if parent_key else None), key
     # Every export format renders the stored tree exactly as threads.export does, and the
-    # bot's /an export file is that rendering.
+    # bot's /an-mod export file is that rendering.
     info = ThreadInfo(id=thread_id, title="A paper")
     for fmt in ("markdown", "json", "html", "csv"):
         text = "".join(export(fmt, info, list(records.values())))  # type: ignore[arg-type]

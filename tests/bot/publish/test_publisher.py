@@ -4,7 +4,11 @@ from __future__ import annotations
 
 from typing import Any
 
+import sqlalchemy as sa
+from sqlmodel import col
+
 from storage import publications as pubs
+from storage.models import Publication
 from tests.bot.conftest import BotEnv
 
 
@@ -40,9 +44,10 @@ async def test_seed_issue_becomes_twelve_tagged_posts_once(bot_env: BotEnv) -> N
     hark = _starter(env, posts[0])
     assert "Hypothesizing After the Results are Known" in hark["content"]
     assert "**Rohin's opinion:**" in hark["content"]
-    assert hark["content"].rstrip().splitlines()[-1].startswith("-# anbot:pub:")
     world = env.server.world
-    assert all(len(m["content"]) <= 2000 for p in posts for m in world.messages_in(int(p["id"])))
+    shown = [m["content"] for p in posts for m in world.messages_in(int(p["id"]))]
+    assert all(len(text) <= 2000 for text in shown)
+    assert not any("anbot:pub" in text for text in shown)  # readers see no internal marker
 
     # A second poll and publish cycle posts nothing new.
     assert thread_creates(env) == 12
@@ -55,3 +60,34 @@ async def test_seed_issue_becomes_twelve_tagged_posts_once(bot_env: BotEnv) -> N
 async def _done(env: BotEnv) -> bool:
     counts = await _statuses(env)
     return counts.get("posted", 0) == 12 and len(counts) == 1
+
+
+async def test_post_made_with_a_marker_before_the_upgrade_is_adopted_not_reposted(
+    bot_env: BotEnv,
+) -> None:
+    """A row left `posting` by a version that marked its starters (no starter hash stored)."""
+    env = bot_env
+    await env.wait_for(lambda: _done(env), timeout=20)
+    async with env.db.session() as s:
+        row = (await pubs.list_publications(s))[3]
+    thread_id = row.thread_id or 0
+    starter = env.server.world.message(thread_id)
+    # The old starter: the same summary with the visible marker line at its end.
+    await env.server.actor(env.demo.bot_user_id).edit(
+        thread_id, thread_id, f"{starter['content']}\n-# {row.marker}"
+    )
+    async with env.db.session() as s:
+        await s.exec(  # type: ignore[call-overload]
+            sa.update(Publication)
+            .where(col(Publication.id) == row.id)
+            .values(status="posting", starter_hash=None, post_started_at=None)
+        )
+        await s.commit()
+    cog: Any = env.bot.get_cog("PublisherCog")
+    cog.publisher.healed_since_leader = False  # as after a restart
+    await env.publish()
+    async with env.db.session() as s:
+        healed = await s.get(Publication, row.id)
+    assert healed is not None and healed.status == "posted"
+    assert healed.thread_id == thread_id
+    assert thread_creates(env) == 12 and len(env.posts()) == 12

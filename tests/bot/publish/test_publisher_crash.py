@@ -79,12 +79,14 @@ async def test_sigkill_between_discord_answer_and_commit_heals(tmp_path: Path) -
             rows = await pubs.list_publications(s)
         assert sorted(r.thread_id for r in rows) == sorted(int(t["id"]) for t in threads)
         adopted = next(r for r in rows if r.thread_id == killed[0])
-        assert adopted.attempts == 1  # adopted by its marker, not posted again
+        assert adopted.attempts == 1  # adopted by its starter's hash, not posted again
+        assert adopted.starter_hash is not None
         hark = [m["content"] for m in world.messages_in(killed[0])]
         assert len(hark) > 1 and "make sense to collaborate" in hark[-1]
         for thread in threads:
             contents = [m["content"] for m in world.messages_in(int(thread["id"]))]
             assert len(contents) == len(set(contents))  # no follow-up chunk twice
+            assert not any("anbot:pub" in c for c in contents)
     finally:
         await stop_bot(process)
         await db.dispose()

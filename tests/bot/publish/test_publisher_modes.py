@@ -44,7 +44,7 @@ async def test_updated_entry_edits_the_starter_in_place(bot_env: BotEnv) -> None
     assert [p["id"] for p in after] == [p["id"] for p in env.posts()] and len(after) == 12
     content = _starter(env, after[0])["content"]
     assert "CORRECTED: this paper" in content and HARK_PHRASE not in content
-    assert content.rstrip().splitlines()[-1].startswith("-# anbot:pub:")
+    assert "anbot:pub" not in content
     edits = env.server.log.find("PATCH", rf"/channels/{hark['id']}/messages/{hark['id']}$")
     assert len(edits) == 1 and edits[0].status == 200
     assert thread_creates(env) == 12
@@ -76,9 +76,13 @@ async def test_thread_mode_posts_summaries_into_one_thread(sqlite_db: Database) 
         starter = world.message(int(thread["id"]))
         assert "12 summaries in the thread below" in starter["content"]
         inside = world.messages_in(int(thread["id"]))
-        marked = [m for m in inside if "-# anbot:pub:" in m["content"]]
+        async with env.db.session() as s:
+            rows = await pubs.list_publications(s)
+        starts = {r.starter_message_id for r in rows if r.summary_id is not None}
+        marked = [m for m in inside if int(m["id"]) in starts]
         assert len(marked) == 12
         assert marked[0]["content"].startswith("**[HARK Side of Deep Learning")
+        assert not any("anbot:pub" in m["content"] for m in inside)
         assert env.posts() == []  # nothing in the forum
         await env.poll()
         assert len(world.messages_in(int(thread["id"]))) == len(inside)
@@ -193,8 +197,9 @@ async def test_429_and_5xx_still_post_exactly_once(sqlite_db: Database) -> None:
         assert len(log.find("POST", r"/threads", 502)) == 1
         assert len(env.posts()) == 12
         assert thread_creates(env) == 12
-        markers = [_starter(env, p)["content"].splitlines()[-1] for p in env.posts()]
-        assert len(set(markers)) == 12
+        starters = [_starter(env, p)["content"] for p in env.posts()]
+        assert len(set(starters)) == 12
+        assert not any("anbot:pub" in text for text in starters)
 
 
 def _no_send_in_forum(server: SandboxServer, demo: DemoGuild, feeds: FeedFiles) -> None:

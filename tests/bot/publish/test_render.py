@@ -70,22 +70,43 @@ def test_summary_body_holds_summary_opinion_and_links() -> None:
     assert "-# AN #56 · Technical AI alignment › Learning human intent" in body
 
 
-def test_starter_chunks_fit_and_marker_ends_first_message() -> None:
+def test_starter_chunks_fit_and_show_nothing_internal() -> None:
     body = "\n\n".join(f"Paragraph {i}. " + "text " * 80 for i in range(20))
-    chunks = render.starter_chunks(body, marker="anbot:pub:1.2.3", ping_role_id=77)
+    chunks = render.starter_chunks(body, ping_role_id=77)
     assert len(chunks) > 1
     assert all(len(c) <= render.MESSAGE_LIMIT for c in chunks)
     assert chunks[0].startswith("<@&77>\n")
-    assert chunks[0].endswith("\n-# anbot:pub:1.2.3")
-    assert render.content_marker(chunks[0]) == "anbot:pub:1.2.3"
-    assert all(render.content_marker(c) is None for c in chunks[1:])
+    # What readers see is the summary: no "-# anbot:pub:…" line in any message.
+    assert not any(
+        "anbot:pub" in c or c.rstrip().splitlines()[-1].startswith("-# ") for c in chunks
+    )
+    assert " ".join(chunks).replace("<@&77>\n", "").split() == body.split()
 
 
 @given(st.text(min_size=0, max_size=6000))
 def test_starter_chunks_never_exceed_the_limit(body: str) -> None:
-    chunks = render.starter_chunks(body, marker="anbot:pub:9.9.9")
+    chunks = render.starter_chunks(body)
     assert chunks and all(len(c) <= render.MESSAGE_LIMIT for c in chunks)
-    assert chunks[0].endswith("anbot:pub:9.9.9")
+
+
+def test_summary_body_renders_database_cross_references() -> None:
+    summary = _summary(
+        summary=(
+            "Builds on <@recursive reward modeling@>(@Scalable agent alignment via reward "
+            "modeling@), <@Unknown Paper@> and <@the [draft]@>(@Draft@)."
+        )
+    )
+    refs = {
+        "scalable agent alignment via reward modeling": "https://discord.com/channels/1/2",
+        "draft": "https://x/d",
+    }
+    body = render.summary_body(ISSUE, summary, links={}, refs=refs)
+    assert "[recursive reward modeling](<https://discord.com/channels/1/2>)" in body
+    assert " Unknown Paper and " in body
+    assert "[the \\[draft\\]](<https://x/d>)" in body
+    assert "<@" not in body and "@>" not in body and "(@" not in body
+    # The stored text keeps the database's syntax.
+    assert summary.summary.startswith("Builds on <@recursive")
 
 
 def test_issue_header_counts_summaries() -> None:

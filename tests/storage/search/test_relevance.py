@@ -92,3 +92,33 @@ def test_snippet_never_fails_and_keeps_bold_markers_paired(text: str, query: str
     assert shown.count("**") % 2 == 0
     for word in shown.replace("**", " ").replace("…", " ").split():
         assert word in text
+
+
+def test_snippet_highlights_only_visible_words_never_urls_or_syntax() -> None:
+    text = (
+        "Earlier work on [capability amplification](https://ai-alignment.com/capability-"
+        "amplification-1fe15d4f6a5b) and <@iterated amplification@>(@Iterated Amplification "
+        "sequence@) shows amplification at https://example.org/amplification too."
+    )
+    shown = snippet(text, _matcher("amplification"), size=60)
+    # The link and its URL stay whole; only words outside URLs and syntax are bold.
+    assert "(https://ai-alignment.com/capability-amplification-1fe15d4f6a5b)" in shown
+    assert "https://example.org/amplification" in shown
+    assert "(@Iterated Amplification sequence@)" in shown
+    assert "[capability **amplification**]" in shown
+    assert "<@iterated **amplification**@>" in shown
+    assert "shows **amplification** at" in shown
+    assert shown.count("**") == 6
+
+
+def test_snippet_window_never_starts_or_ends_inside_a_link() -> None:
+    words_before = " ".join(f"w{i}" for i in range(30))
+    text = (
+        f"{words_before} see [a long link text about agents and more words here]"
+        "(https://example.org/agents) then the end of it all"
+    )
+    shown = snippet(text, _matcher("agents"), size=4)
+    assert (
+        "[a long link text about **agents** and more words here](https://example.org/agents)"
+        in shown
+    )
