@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import data, export, publications, run
+from bot.cli import data, export, publications, run, web
 
 app = typer.Typer(
     name="anbot",
@@ -16,6 +16,7 @@ data.register(app)
 run.register(app)
 export.register(app)
 publications.register(app)
+web.register(app)
 
 
 def main() -> None:

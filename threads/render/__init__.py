@@ -1,0 +1,1 @@
+"""Reader-facing renderings of stored text (Discord Markdown → safe HTML)."""
