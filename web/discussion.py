@@ -30,7 +30,7 @@ from threads.render.markdown_html import discord_markdown_to_html
 from threads.timeutil import as_utc
 from threads.tree import build_tree, walk_with_parent
 
-OPEN_DEPTH = 3
+OPEN_DEPTH = 2
 DELETED_TEXT = "This comment was deleted."
 HIDDEN_TEXT = "This comment is hidden by its author."
 

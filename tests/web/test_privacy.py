@@ -87,9 +87,7 @@ async def test_no_ids_or_avatars_in_pages(served: Served) -> None:
 
 
 @pytest.mark.parametrize("change", ["private_channel", "unpublish", "deleted", "private_thread"])
-async def test_thread_disappears_on_next_build(
-    served: Served, tmp_path: Path, change: str
-) -> None:
+async def test_thread_disappears_on_next_build(served: Served, tmp_path: Path, change: str) -> None:
     out = tmp_path / "site"
     await build_site(served.db, out, base_url="https://archive.example.org")
     page = next((out / "summaries").glob(f"{served.seeded.hark_summary}-*")) / "index.html"
