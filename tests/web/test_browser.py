@@ -32,6 +32,7 @@ from web.app import make_app
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_FOUND = Path(CHROMIUM).exists()
 ARGS = [
     "--no-sandbox",
     "--disable-gpu",
@@ -55,7 +56,7 @@ async def live(sqlite_db: Database) -> AsyncIterator[Served]:
 
 @pytest.fixture
 async def browser() -> AsyncIterator[Browser]:
-    if not Path(CHROMIUM).exists():
+    if not CHROMIUM_FOUND:
         pytest.fail("chromium not found at /usr/bin/chromium: apt-get install -y chromium")
     async with async_playwright() as pw:
         b = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)

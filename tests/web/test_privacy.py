@@ -121,6 +121,7 @@ async def test_thread_disappears_on_next_build(served: Served, tmp_path: Path, c
     assert "preregistering all experiments" not in built
     # and live, at once
     status, body, _ = await served.get(summary_path(served.seeded.hark_summary, "x"))
-    assert "Charlie Steiner" not in body
+    assert status == 200 and "Charlie Steiner" not in body
     status, body, _ = await served.get("/search?q=preregistering&scope=discussions")
+    assert status == 200
     assert "No comments match." in body
