@@ -7,7 +7,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.threads.payloads import BAD_URLS, PAYLOADS
-from threads.render.markdown_html import ALLOWED_TAGS, discord_markdown_to_html as render
+from threads.render.markdown_html import ALLOWED_TAGS
+from threads.render.markdown_html import discord_markdown_to_html as render
 
 
 def test_discord_markdown() -> None:
