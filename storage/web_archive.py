@@ -390,3 +390,59 @@ async def recent_discussions(session: AsyncSession, limit: int = 20) -> list[Rec
         seen.add(row.summary_id)
         out.append(RecentThread(row.summary_id, row.title, stamp))
     return out
+
+
+def summary_version_on(connection: sa.Connection, summary_id: int) -> tuple[Any, ...] | None:
+    """Everything a summary page shows, as a version to compare (None: no such summary).
+
+    Two indexed statements in one unit of work (Database.run_sync): the live server checks it
+    on every request and re-renders only when it changed, so a comment mirrored a second ago is
+    on the next load while an unchanged page costs no rendering.
+    """
+    public = (
+        sa.select(PUBS.c.thread_id)
+        .where(
+            PUBS.c.summary_id == summary_id,
+            PUBS.c.thread_id.is_not(None),
+            public_thread(PUBS.c.thread_id),
+        )
+        .order_by(PUBS.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    head = connection.execute(
+        sa.select(
+            SUMMARIES.c.updated_at,
+            SUMMARIES.c.content_hash,
+            SUMMARIES.c.title,
+            public.label("thread_id"),
+            sa.select(sa.func.max(ISSUES.c.id)).scalar_subquery().label("issues"),
+        ).where(SUMMARIES.c.id == summary_id)
+    ).first()
+    if head is None:
+        return None
+    hidden = connection.execute(
+        sa.select(sa.func.count(), sa.func.max(MEMBERS.c.updated_at)).where(
+            MEMBERS.c.hidden.is_(True)
+        )
+    ).one()
+    thread: tuple[Any, ...] = ()
+    if head.thread_id is not None:
+        c = COMMENTS.c
+        thread = tuple(
+            connection.execute(
+                sa.select(
+                    sa.func.count(),
+                    sa.func.max(c.id),
+                    sa.func.max(c.edited_at),
+                    sa.func.max(c.deleted_at),
+                ).where(c.thread_id == head.thread_id)
+            ).one()
+        )
+        votes = connection.execute(
+            sa.select(sa.func.count())
+            .select_from(VOTES.join(COMMENTS, VOTES.c.comment_id == c.id))
+            .where(c.thread_id == head.thread_id)
+        ).scalar_one()
+        thread += (votes,)
+    return (*tuple(head), *tuple(hidden), *thread)

@@ -9,6 +9,7 @@ autoescape on; summary and comment texts are Markdown rendered by threads.render
 from __future__ import annotations
 
 import re
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -37,6 +38,7 @@ SITE_NAME = "Alignment Newsletter discussions"
 HOME_ISSUES = 30
 HOME_DISCUSSIONS = 10
 SEARCH_PAGE = 20
+PAGE_CACHE = 256  # rendered summary pages kept by the live server, each with its version
 SUMMARY_HITS_ON_ALL = 5
 MAX_SEARCH_PAGE = CANDIDATES // SEARCH_PAGE + 50
 CSP = (
@@ -79,6 +81,9 @@ class Site:
     base_url: str = "http://127.0.0.1:8080"
     live: bool = True  # the search form exists only on the live server
     _issues: set[int] | None = field(default=None, repr=False)
+    _pages: OrderedDict[tuple[int, str], tuple[tuple[Any, ...], Page]] = field(
+        default_factory=OrderedDict, repr=False
+    )
 
     @cached_property
     def env(self) -> Environment:
@@ -155,6 +160,24 @@ class Site:
         )
 
     async def summary(self, summary_id: int, order: Order = "old") -> Page:
+        """The summary page; live, an unchanged page comes from a small cache (its version,
+        storage.web_archive.summary_version_on, is read on every request)."""
+        if not self.live:
+            return await self._summary(summary_id, order)
+        version = await self.db.run_sync(wa.summary_version_on, summary_id, snapshot=False)
+        key = (summary_id, order)
+        cached = self._pages.get(key)
+        if version is not None and cached is not None and cached[0] == version:
+            self._pages.move_to_end(key)
+            return cached[1]
+        page = await self._summary(summary_id, order)
+        if version is not None:
+            self._pages[key] = (version, page)
+            while len(self._pages) > PAGE_CACHE:
+                self._pages.popitem(last=False)
+        return page
+
+    async def _summary(self, summary_id: int, order: Order) -> Page:
         async with self.db.session() as session:
             summary = await session.get(Summary, summary_id)
             if summary is None:
