@@ -33,7 +33,7 @@ def respond(page: Page) -> web.Response:
     if page.redirect:
         raise web.HTTPMovedPermanently(page.redirect)
     return web.Response(
-        text=page.body, status=page.status, content_type=page.content_type, charset="utf-8"
+        body=page.data, status=page.status, content_type=page.content_type, charset="utf-8"
     )
 
 

@@ -65,7 +65,8 @@ def render_discussion(
             stamp = as_utc(stamp)
             newest = stamp if newest is None or stamp > newest else newest
         replies = sum(1 for child in node.replies if id(child) in kept)
-        pieces.append(_article(node, hidden_authors))
+        author = record.author_id
+        pieces.append(_article(record, author is not None and author in hidden_authors))
         if replies:
             state = " open" if node.depth < OPEN_DEPTH else ""
             label = "1 reply" if replies == 1 else f"{replies} replies"
@@ -102,8 +103,10 @@ def _kept(roots: list[CommentNode]) -> set[int]:
     return kept
 
 
-def _article(node: CommentNode, hidden_authors: set[int]) -> str:
-    record = node.record
+@lru_cache(maxsize=100_000)
+def _article(record: CommentRecord, hidden: bool) -> str:
+    """The comment's own HTML (without its replies), remembered per version of the comment:
+    a record is frozen, so any edit, delete or vote makes a new key."""
     cid = record.id
     stamp = _when(record.created_at)
     millis = int(as_utc(record.created_at).timestamp() * 1000)
@@ -113,7 +116,7 @@ def _article(node: CommentNode, hidden_authors: set[int]) -> str:
             f'<article class="c gone" id="c{cid}" data-t="{millis}"><header>{link}</header>'
             f'<p class="note">{DELETED_TEXT}</p>'
         )
-    if record.author_id is not None and record.author_id in hidden_authors:
+    if hidden:
         return (
             f'<article class="c hidden" id="c{cid}" data-t="{millis}"><header>{link}</header>'
             f'<p class="note">{HIDDEN_TEXT}</p>'
@@ -163,6 +166,5 @@ def _body(text: str) -> str:
 
 def _when(moment: datetime) -> tuple[str, str]:
     """(ISO 8601 for the datetime attribute, the same minute for people)."""
-    moment = as_utc(moment)
-    iso = moment.strftime("%Y-%m-%dT%H:%M:%SZ")
-    return iso, moment.strftime("%Y-%m-%d %H:%M UTC")
+    text = as_utc(moment).isoformat()  # C-fast, unlike strftime (a fifth of a 10k page)
+    return f"{text[:19]}Z", f"{text[:10]} {text[11:16]} UTC"

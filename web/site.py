@@ -48,12 +48,17 @@ CSP = (
 _BOLD = re.compile(r"\*\*(.+?)\*\*")
 
 
-@dataclass(slots=True)
+@dataclass
 class Page:
     body: str
     status: int = 200
     content_type: str = "text/html"
     redirect: str | None = None  # a permanent redirect to this path instead of a body
+
+    @cached_property
+    def data(self) -> bytes:
+        """The body as UTF-8, encoded once (a cached page is served many times)."""
+        return self.body.encode("utf-8")
 
 
 class PageError(Exception):
