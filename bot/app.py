@@ -28,6 +28,7 @@ DEFAULT_EXTENSIONS: tuple[str, ...] = (
     "bot.cogs.publisher",
     "bot.cogs.mirror",
     "bot.cogs.commands",
+    "bot.archive.cog",
 )
 
 

@@ -1,0 +1,1 @@
+"""The public web archive's Discord side: consent commands and channel visibility tracking."""
