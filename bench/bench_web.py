@@ -479,7 +479,5 @@ def run() -> list[Result]:
     if "search" in only:
         results += asyncio.run(_search_both(sqlite_n, pg_n))
     for r in results:
-        print(
-            f"{r.name}: {r.value:.4f} / {r.baseline:.4f} = {r.ratio:.3f} ≤ {r.target} {r.note}"
-        )
+        print(f"{r.name}: {r.value:.4f} / {r.baseline:.4f} = {r.ratio:.3f} ≤ {r.target} {r.note}")
     return results

@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -33,6 +34,7 @@ from web.site import Page, PageError, Site
 from web.urls import issue_path, summary_path
 
 MANIFEST = ".anbot-web-manifest.json"
+_SAFE_NAME = re.compile(r"(?:[a-z0-9][a-z0-9._-]*/)*[a-z0-9][a-z0-9._-]*")
 # Bump when templates or rendering change: every page is then rebuilt once.
 RENDER_VERSION = "1"
 STATIC = Path(str(files("web") / "static"))
@@ -95,7 +97,13 @@ class Builder:
             pages = data["pages"] if data.get("render") == RENDER_VERSION else {}
         except (ValueError, KeyError, TypeError):
             pages = {}  # unreadable: rebuild everything
-        self.manifest = {k: v for k, v in pages.items() if isinstance(v, dict)}
+        # Only names this builder could have written: a hand-edited manifest naming "../x"
+        # must not make the stale-file cleanup delete anything outside OUTDIR.
+        self.manifest = {
+            k: v
+            for k, v in pages.items()
+            if isinstance(v, dict) and isinstance(k, str) and _SAFE_NAME.fullmatch(k)
+        }
 
     def _write(self, rel: str, data: bytes, version: str) -> None:
         digest = hashlib.sha256(data).hexdigest()
@@ -117,9 +125,12 @@ class Builder:
         self.report.written.append(rel)
 
     def _keep(self, rel: str, version: str) -> bool:
-        """Whether the file for `rel` is current for `version` (then it is carried over)."""
+        """Whether the file for `rel` is current for `version` (then it is carried over).
+
+        os.path.exists, not _target: resolving every path cost a third of a rebuild, and a
+        kept file is never written (only the manifest's own names are looked at)."""
         old = self.manifest.get(rel)
-        if old and old.get("version") == version and self._target(rel).exists():
+        if old and old.get("version") == version and os.path.exists(self.out / rel):
             self.new_manifest[rel] = old
             self.report.unchanged += 1
             return True
@@ -147,25 +158,25 @@ class Builder:
             hidden = await wa.hidden_version(session)
             issues = await wa.numbered_issues(session)
         summary_versions: dict[int, str] = {}
-        for summary, number in summaries:
-            sid = summary.id or 0
+        for summary in summaries:
+            sid = summary.id
             thread = threads.get(sid)
             summary_versions[sid] = _digest(
                 RENDER_VERSION,
                 sid,
-                number,
+                summary.issue_number,
                 summary.title,
                 summary.content_hash,
-                summary.updated_at.isoformat(),
+                str(summary.updated_at),
                 thread,
                 versions.get(thread) if thread else None,
                 hidden,
             )
         by_issue: dict[int | None, list[int]] = {}
-        for summary, number in summaries:
-            by_issue.setdefault(number, []).append(summary.id or 0)
-        for summary, _number in summaries:
-            sid = summary.id or 0
+        for summary in summaries:
+            by_issue.setdefault(summary.issue_number, []).append(summary.id)
+        for summary in summaries:
+            sid = summary.id
             for order in ORDERS:
                 await self._page(
                     summary_path(sid, summary.title, order),

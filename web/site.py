@@ -342,7 +342,7 @@ class Site:
             summaries = await wa.all_summaries(session)
         urls = [self.url("/"), self.url("/issues/")]
         urls += [self.url(issue_path(i.number)) for i in issues if i.number is not None]
-        urls += [self.url(summary_path(s.id or 0, s.title)) for s, _n in summaries]
+        urls += [self.url(summary_path(s.id, s.title)) for s in summaries]
         return self.render("sitemap.xml", urls=urls)
 
     async def known_issues(self, session: Any) -> set[int]:

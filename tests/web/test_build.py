@@ -74,3 +74,16 @@ def test_cli_build_and_bad_outdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatc
     assert "Traceback" not in done.output
     done = runner.invoke(app, ["web", "build", str(tmp_path / "o2"), "--base-url", "ftp://x"])
     assert done.exit_code == 1 and "not an http(s) URL" in done.output
+
+
+async def test_manifest_cannot_point_outside(served: Served, tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    await build_site(served.db, out, base_url=BASE)
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep")
+    manifest = json.loads((out / MANIFEST).read_text())
+    manifest["pages"]["../victim.txt"] = {"version": "x", "sha256": "y"}
+    manifest["pages"]["summaries/../../victim.txt"] = {"version": "x", "sha256": "y"}
+    (out / MANIFEST).write_text(json.dumps(manifest))
+    await build_site(served.db, out, base_url=BASE)
+    assert victim.read_text() == "keep"
