@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from threads.order import ORDERS, Order
 
@@ -21,6 +22,7 @@ class BadPath(ValueError):
     """A path parameter that names nothing this site could have; the message is for people."""
 
 
+@lru_cache(maxsize=65_536)
 def slug(title: str) -> str:
     """ASCII words of the title joined by '-', at most 60 characters: readable, never unsafe."""
     ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
