@@ -138,16 +138,6 @@ async def set_member_hidden(session: AsyncSession, *, user_id: int, hidden: bool
     await run(session, stmt)
 
 
-async def published_channels(session: AsyncSession, guild_id: int) -> list[WebChannel]:
-    rows = await run(
-        session,
-        sa.select(CHANNELS)
-        .where(CHANNELS.c.guild_id == guild_id, CHANNELS.c.published.is_(True))
-        .order_by(CHANNELS.c.name),
-    )
-    return [WebChannel(**row._mapping) for row in rows]
-
-
 # --- the public rule, as SQL -----------------------------------------------------------------
 
 

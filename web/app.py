@@ -30,8 +30,6 @@ MAX_URL = 32_768
 
 
 def respond(page: Page) -> web.Response:
-    if page.redirect:
-        raise web.HTTPMovedPermanently(page.redirect)
     return web.Response(
         body=page.data, status=page.status, content_type=page.content_type, charset="utf-8"
     )

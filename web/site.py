@@ -53,7 +53,6 @@ class Page:
     body: str
     status: int = 200
     content_type: str = "text/html"
-    redirect: str | None = None  # a permanent redirect to this path instead of a body
 
     @cached_property
     def data(self) -> bytes:
