@@ -378,6 +378,13 @@ async def bench_search(db: Database, label: str, n: int, like_sample: int = 20) 
     await seed(db, summaries=2000, threads=2000, comments=n)
     await db.analyze()
     load = time.perf_counter() - began
+    return await measure_search(db, label, n, load, like_sample)
+
+
+async def measure_search(
+    db: Database, label: str, n: int, load: float, like_sample: int = 20
+) -> list[Result]:
+    """The timing half of bench_search, on a database already seeded with `n` comments."""
     texts = search_queries()
     parsed = [parse_query(t, discussions=True) for t in texts]
     for q in parsed:  # warm-up pass

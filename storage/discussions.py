@@ -86,6 +86,7 @@ def search_discussions_on(
         where.append(c.id < before)
     where += _filters(query)
     source: Any = COMMENTS
+    newest_first: Any = c.id.desc()
     if query.has_text:
         if postgres:
             where.append(sa.literal_column("comment.search_vector").op("@@")(_tsquery(query)))
@@ -93,10 +94,17 @@ def search_discussions_on(
             fts = sa.table("comment_fts", sa.column("rowid", sa.BigInteger))
             source = COMMENTS.join(fts, fts.c.rowid == c.id)
             where.append(sa.literal_column("comment_fts").op("MATCH")(fts5_match(query)))
+            # FTS5 hands out rowids in this order itself and the LIMIT stops the walk; ordering
+            # by comment.id instead sorted every match first (seconds for a common word).
+            newest_first = fts.c.rowid.desc()
     ids = [
         row.id
         for row in connection.execute(
-            sa.select(c.id).select_from(source).where(*where).order_by(c.id.desc()).limit(limit + 1)
+            sa.select(c.id)
+            .select_from(source)
+            .where(*where)
+            .order_by(newest_first)
+            .limit(limit + 1)
         )
     ]
     more = len(ids) > limit
@@ -105,12 +113,17 @@ def search_discussions_on(
 
 
 def fts5_match(query: SearchQuery) -> str:
-    """The FTS5 MATCH text: every word and phrase quoted, ANDed, exclusions NOTed."""
+    """The FTS5 MATCH text: every word and phrase quoted, ANDed, exclusions NOTed, all in the
+    content column; `by:` as the author column's term (the name without spaces, as migration
+    0010 indexes it; the SQL filter still decides exactly)."""
     parts = [fts5_phrase(t) for t in (*query.terms, *query.phrases) if words(t)]
-    expression = " AND ".join(parts)
+    expression = "{content} : (" + " AND ".join(parts) + ")"
     excluded = [fts5_phrase(t) for t in query.excluded if words(t)]
     if excluded:
-        expression = f"({expression}) NOT ({' OR '.join(excluded)})"
+        expression = f"{expression} NOT {{content}} : ({' OR '.join(excluded)})"
+    if query.summarizer and words(query.summarizer):
+        author = query.summarizer.replace(" ", "")
+        expression = f"{expression} AND {{author}} : {fts5_phrase(author)}"
     return expression
 
 

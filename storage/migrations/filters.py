@@ -15,7 +15,11 @@ from typing import Any
 SEARCH_TABLE = "summary_fts"
 COMMENT_SEARCH_TABLE = "comment_fts"  # migration 0010
 COMMENT_SEARCH_COLUMN = "search_vector"  # comment.search_vector, migration 0010
-COMMENT_INDEXES = ("ix_comment_search_vector", "ix_comment_author_lower")  # migration 0010
+COMMENT_INDEXES = (  # migration 0010
+    "ix_comment_search_vector",
+    "ix_comment_author_lower",
+    "ix_publication_thread_id",
+)
 SEARCH_COLUMNS = ("search_vector", "search_keys")  # before / from migration 0006
 SEARCH_INDEXES = ("ix_summary_search_vector", "ix_summary_search_keys")
 TITLE_SEARCH_INDEX = "ix_summary_title_tsv"  # migration 0002

@@ -5,11 +5,13 @@ Tables (storage.models): `web_channel` (readable by @everyone? published by a mo
 the web by their author).
 
 Discussion search (storage.discussions) gets a full-text index of its own:
-- SQLite: an FTS5 table `comment_fts` (rowid = comment.id, the comment's text, the same
-  tokenizer as summary_fts) kept in step by triggers on `comment`; tombstones are not indexed.
+- SQLite: an FTS5 table `comment_fts` (rowid = comment.id, the comment's text and its
+  author's display name, the same tokenizer as summary_fts) kept in step by triggers on
+  `comment`; tombstones are not indexed.
 - PostgreSQL: a generated `comment.search_vector` (configuration anbot_words of 0006: english
   stems, no stopword list, as summary search) with a GIN index.
-Both get an index on lower(author_name) for the `by:` filter.
+Both get an index on lower(author_name) for the `by:` filter, and publication gets one on
+thread_id (the public rule's "this thread has a summary page", checked per comment).
 
 Revision ID: 0010
 Revises: 0006
@@ -29,16 +31,22 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 _INDEXED = "new.content IS NOT NULL AND new.deleted = 0"
+# The author column holds the display name without spaces ("Rohin Shah" → "RohinShah"): the
+# by: filter becomes an index term, so "a common word by one member" intersects two doclists
+# instead of checking the author of every comment holding the word (60-75 ms at 1M comments).
+_AUTHOR = "replace(coalesce({}.author_name, ''), ' ', '')"
 _FTS_INSERT = (
-    f"INSERT INTO comment_fts(rowid, content) SELECT new.id, new.content WHERE {_INDEXED};"
+    "INSERT INTO comment_fts(rowid, content, author) SELECT new.id, new.content, "
+    f"{_AUTHOR.format('new')} WHERE {_INDEXED};"
 )
 _SQLITE_TRIGGERS = (
     f"CREATE TRIGGER comment_fts_ai AFTER INSERT ON comment BEGIN {_FTS_INSERT} END",
     "CREATE TRIGGER comment_fts_ad AFTER DELETE ON comment BEGIN "
     "DELETE FROM comment_fts WHERE rowid = old.id; END",
     # Only when the text or the tombstone flag changes: the mirror's upserts rewrite every column.
-    "CREATE TRIGGER comment_fts_au AFTER UPDATE OF content, deleted ON comment "
-    "WHEN old.content IS NOT new.content OR old.deleted IS NOT new.deleted BEGIN "
+    "CREATE TRIGGER comment_fts_au AFTER UPDATE OF content, deleted, author_name ON comment "
+    "WHEN old.content IS NOT new.content OR old.deleted IS NOT new.deleted "
+    "OR old.author_name IS NOT new.author_name BEGIN "
     f"DELETE FROM comment_fts WHERE rowid = old.id; {_FTS_INSERT} END",
 )
 
@@ -74,17 +82,20 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("user_id"),
     )
     op.execute("CREATE INDEX ix_comment_author_lower ON comment (lower(author_name))")
+    # The public rule asks "has this thread a summary page?" per comment: without it, a scan
+    # of publication for every comment a search visits.
+    op.create_index("ix_publication_thread_id", "publication", ["thread_id"])
     dialect = op.get_bind().dialect.name
     if dialect == "sqlite":
         op.execute(
             "CREATE VIRTUAL TABLE comment_fts USING fts5("
-            "content, tokenize = 'porter unicode61 remove_diacritics 2')"
+            "content, author, tokenize = 'porter unicode61 remove_diacritics 2')"
         )
         for trigger in _SQLITE_TRIGGERS:
             op.execute(trigger)
         op.execute(
-            "INSERT INTO comment_fts(rowid, content) SELECT id, content FROM comment "
-            "WHERE content IS NOT NULL AND deleted = 0"
+            "INSERT INTO comment_fts(rowid, content, author) SELECT id, content, "
+            f"{_AUTHOR.format('comment')} FROM comment WHERE content IS NOT NULL AND deleted = 0"
         )
     elif dialect == "postgresql":
         op.execute(
@@ -107,6 +118,7 @@ def downgrade() -> None:
         op.execute("DROP INDEX IF EXISTS ix_comment_search_vector")
         op.execute("ALTER TABLE comment DROP COLUMN IF EXISTS search_vector")
     op.execute("DROP INDEX IF EXISTS ix_comment_author_lower")
+    op.drop_index("ix_publication_thread_id", table_name="publication")
     op.drop_table("web_member")
     op.drop_table("web_thread_state")
     op.drop_table("web_channel")
