@@ -271,9 +271,10 @@ class Database:
         async with self.connect() as conn:
             await conn.execute(sa.text("ANALYZE"))
             if self.dialect == "sqlite":
-                await conn.execute(
-                    sa.text("INSERT INTO summary_fts(summary_fts) VALUES ('optimize')")
-                )
+                for index in ("summary_fts", "comment_fts"):
+                    await conn.execute(
+                        sa.text(f"INSERT INTO {index}({index}) VALUES ('optimize')")
+                    )
 
     async def ping(self) -> None:
         """Raise DatabaseUnavailable unless a trivial query succeeds."""
