@@ -272,9 +272,7 @@ class Database:
             await conn.execute(sa.text("ANALYZE"))
             if self.dialect == "sqlite":
                 for index in ("summary_fts", "comment_fts"):
-                    await conn.execute(
-                        sa.text(f"INSERT INTO {index}({index}) VALUES ('optimize')")
-                    )
+                    await conn.execute(sa.text(f"INSERT INTO {index}({index}) VALUES ('optimize')"))
 
     async def ping(self) -> None:
         """Raise DatabaseUnavailable unless a trivial query succeeds."""
