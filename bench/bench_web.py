@@ -7,8 +7,8 @@ Every figure is a ratio to a baseline measured in the same run:
 - 50 concurrent clients on summary pages of 200 comments through `anbot web`'s app on
   127.0.0.1: throughput ÷ the same client against aiohttp serving the same bytes from memory
   (target ≥ 0.3, printed as the inverse ≤ 3.33), p99 latency printed;
-- discussion search over N comments (ANBOT_BENCH_WEB_COMMENTS, default 400,000 on SQLite (1M loads in ~25 min here);
-  ANBOT_BENCH_WEB_PG_COMMENTS, default 150,000 on PostgreSQL, which loads slower): p99 ÷ 10 ms
+- discussion search over N comments (ANBOT_BENCH_WEB_COMMENTS, default 400,000 on SQLite:
+  1M loads in ~25 min here; ANBOT_BENCH_WEB_PG_COMMENTS, default 150,000 on PostgreSQL): p99 ÷ 10 ms
   (≤ 1) and p50 ÷ a LIKE scan with the same filters (≤ 0.05, i.e. ≥ 20× faster);
 - `anbot web build` of 1,956 summaries and 100k comments, then one new comment: the rebuild's
   time ÷ the full build's (≤ 0.05), with the number of files it wrote.
