@@ -30,6 +30,7 @@ DEFAULT_EXTENSIONS: tuple[str, ...] = (
     "bot.publish",
     "bot.mirror",
     "bot.commands",
+    "bot.archive",
 )
 
 

@@ -204,6 +204,46 @@ class ThreadVisit(SQLModel, table=True):
     visited_at: datetime = Field(sa_type=UTCDateTime(), nullable=False)
 
 
+class WebChannel(SQLModel, table=True):
+    """A channel as the public web archive sees it (bot/archive keeps it in step with Discord).
+
+    A thread is published only when its parent channel is both readable by @everyone (computed
+    by the bot from the channel's permission overwrites) and opted in by a moderator.
+    """
+
+    __tablename__ = "web_channel"
+
+    channel_id: int = _big(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    guild_id: int | None = _big(default=None, nullable=True)
+    name: str = ""
+    everyone_can_read: bool = False
+    published: bool = False
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+
+
+class WebThreadState(SQLModel, table=True):
+    """A thread the web archive must not show: deleted in Discord, or a private thread."""
+
+    __tablename__ = "web_thread_state"
+
+    thread_id: int = _big(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    deleted: bool = False
+    private: bool = False
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+
+
+class WebMember(SQLModel, table=True):
+    """A member's choice for the web archive: hide their comments (`/an privacy web:hide`)."""
+
+    __tablename__ = "web_member"
+
+    user_id: int = _big(primary_key=True, sa_column_kwargs={"autoincrement": False})
+    hidden: bool = False
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+
+
 # Every row is cleaned of text PostgreSQL refuses (NUL, lone surrogates) as it is flushed.
-for _table in (Feed, Issue, Summary, Publication, DiscordThread, Comment, CommentRevision, Vote):
+for _table in (
+    Feed, Issue, Summary, Publication, DiscordThread, Comment, CommentRevision, Vote, WebChannel,
+):  # fmt: skip
     clean_on_flush(_table)

@@ -17,6 +17,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 
+from bot.archive.search import answer_discussions
 from bot.commands import lookup
 from bot.commands.checks import require_moderator, require_readable
 from bot.commands.exporting import fit_to_limit, parse_since, parse_thread_ref
@@ -101,6 +102,7 @@ class AnCommands(commands.Cog):
         author="Only papers whose author names have a word starting with this",
         summarizer="Only summaries written by this person",
         issue="Only summaries from this AN issue number",
+        scope="summaries (default), or discussions: public comments (by: is the commenter)",
     )
     async def search(
         self,
@@ -110,7 +112,11 @@ class AnCommands(commands.Cog):
         author: app_commands.Range[str, 1, 100] | None = None,
         summarizer: app_commands.Range[str, 1, 100] | None = None,
         issue: app_commands.Range[int, 1, 100_000] | None = None,
+        scope: Literal["summaries", "discussions"] = "summaries",
     ) -> None:
+        if scope == "discussions":
+            await answer_discussions(interaction, self.bot.db, query)
+            return
         parsed = self._build_query(query, section, author, summarizer, issue)
         guild_id = interaction.guild_id
 

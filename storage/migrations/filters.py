@@ -13,6 +13,13 @@ from collections.abc import MutableMapping
 from typing import Any
 
 SEARCH_TABLE = "summary_fts"
+COMMENT_SEARCH_TABLE = "comment_fts"  # migration 0010
+COMMENT_SEARCH_COLUMN = "search_vector"  # comment.search_vector, migration 0010
+COMMENT_INDEXES = (  # migration 0010
+    "ix_comment_search_vector",
+    "ix_comment_author_lower",
+    "ix_publication_thread_id",
+)
 SEARCH_COLUMNS = ("search_vector", "search_keys")  # before / from migration 0006
 SEARCH_INDEXES = ("ix_summary_search_vector", "ix_summary_search_keys")
 TITLE_SEARCH_INDEX = "ix_summary_title_tsv"  # migration 0002
@@ -31,14 +38,18 @@ def include_name(
     if name is None:
         return True
     if type_ == "table":
-        return not name.startswith(SEARCH_TABLE)
+        return not name.startswith((SEARCH_TABLE, COMMENT_SEARCH_TABLE))
     if type_ == "column":
-        return not (parent_names.get("table_name") == "summary" and name in SEARCH_COLUMNS)
+        table = parent_names.get("table_name")
+        if table == "comment":
+            return name != COMMENT_SEARCH_COLUMN
+        return not (table == "summary" and name in SEARCH_COLUMNS)
     if type_ == "index":
         return name not in (
             *SEARCH_INDEXES,
             TITLE_SEARCH_INDEX,
             *FILTER_SEARCH_INDEXES,
             IMPORT_LABEL_INDEX,
+            *COMMENT_INDEXES,
         )
     return True

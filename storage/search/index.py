@@ -51,10 +51,12 @@ async def bulk_load_end(conn: AsyncConnection) -> None:
 
 
 async def compact(conn: AsyncConnection) -> None:
-    """On SQLite, merge the FTS5 index into one segment (PostgreSQL: nothing).
+    """On SQLite, merge each FTS5 index (summaries, comments) into one segment (PostgreSQL:
+    nothing).
 
     FTS5 writes each transaction's rows as a new segment and merges them only now and then;
     a word then has one doclist per segment, which a search reads one after another.
     """
     if conn.dialect.name == "sqlite":
-        await conn.execute(sa.text("INSERT INTO summary_fts(summary_fts) VALUES ('optimize')"))
+        for index in ("summary_fts", "comment_fts"):
+            await conn.execute(sa.text(f"INSERT INTO {index}({index}) VALUES ('optimize')"))

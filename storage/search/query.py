@@ -8,6 +8,10 @@ Grammar (whitespace separated):
     author:Hanson          authors contain (case-insensitive)
     by:Cody                summarized by (exact, case-insensitive)
     issue:56 / issue:"AN #56"         in that issue
+    in:"thread title" / in:1234       discussion search only: in that thread (title words,
+                                      or the summary's or thread's id)
+
+Discussion search (storage.search.discussions) reads the same grammar: `by:` is then the commenter.
 
 Terms keep only their letters and digits (storage.search.text.words; `_` separates words as it
 does in the index): punctuation never reaches the search engine, so no
@@ -25,9 +29,16 @@ from feeds.issue_numbers import IssueNumberError, IssueNumberOutOfRange, parse_i
 from storage.search.text import words
 
 MAX_QUERY_LENGTH = 500
-FILTERS = {"section": "section", "author": "author", "by": "summarizer", "issue": "issue"}
+FILTERS = {
+    "section": "section",
+    "author": "author",
+    "by": "summarizer",
+    "issue": "issue",
+    "in": "thread",
+}
 _FILTER = re.compile(r"([A-Za-z_]+):")
 _HELP = 'filters are section:"…", author:…, by:…, issue:56'
+_DISCUSSION_HELP = 'filters are by:commenter, in:"thread title", issue:56'
 
 
 class QuerySyntaxError(ValueError):
@@ -43,6 +54,7 @@ class SearchQuery:
     summarizer: str | None = None
     issue: int | None = None
     excluded: list[str] = field(default_factory=list)  # words or phrases, space separated
+    thread: str | None = None  # in: (discussion search only)
 
     @property
     def has_text(self) -> bool:
@@ -51,11 +63,18 @@ class SearchQuery:
 
     @property
     def has_filters(self) -> bool:
-        return any(v is not None for v in (self.section, self.author, self.summarizer, self.issue))
+        return any(
+            v is not None
+            for v in (self.section, self.author, self.summarizer, self.issue, self.thread)
+        )
 
 
-def parse_query(text: str) -> SearchQuery:
-    """Parse `text`, raising QuerySyntaxError with a specific message for bad input."""
+def parse_query(text: str, *, discussions: bool = False) -> SearchQuery:
+    """Parse `text`, raising QuerySyntaxError with a specific message for bad input.
+
+    `discussions`: the query searches comments, where `in:` (a thread) is allowed and
+    `section:`/`author:` (summary fields) are not.
+    """
     if len(text) > MAX_QUERY_LENGTH:
         raise QuerySyntaxError(
             f"query too long ({len(text)} characters); keep it under {MAX_QUERY_LENGTH}"
@@ -63,12 +82,14 @@ def parse_query(text: str) -> SearchQuery:
     for char in text:
         if unicodedata.category(char) in ("Cc", "Cs", "Co") and not char.isspace():
             raise QuerySyntaxError(f"query contains a control character ({ord(char):#x})")
-    return _Parser(text).parse()
+    return _Parser(text, discussions).parse()
 
 
 class _Parser:
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, discussions: bool = False) -> None:
         self.text = text
+        self.discussions = discussions
+        self.help = _DISCUSSION_HELP if discussions else _HELP
         self.pos = 0
         self.terms: list[str] = []
         self.phrases: list[str] = []
@@ -83,8 +104,8 @@ class _Parser:
                 raise QuerySyntaxError("only exclusions given: add a word or a filter to search")
             if self.text.strip():
                 shown = self.text.strip()[:40]
-                raise QuerySyntaxError(f"no words to search for in {shown!r} ({_HELP})")
-            raise QuerySyntaxError(f"empty query: give words to search for ({_HELP})")
+                raise QuerySyntaxError(f"no words to search for in {shown!r} ({self.help})")
+            raise QuerySyntaxError(f"empty query: give words to search for ({self.help})")
         return SearchQuery(
             terms=self.terms,
             phrases=self.phrases,
@@ -93,6 +114,7 @@ class _Parser:
             summarizer=self.filters.get("summarizer"),
             issue=_issue_number(self.filters["issue"]) if "issue" in self.filters else None,
             excluded=self.excluded,
+            thread=self.filters.get("thread"),
         )
 
     def _skip_space(self) -> bool:
@@ -120,8 +142,12 @@ class _Parser:
 
     def _filter(self, name: str) -> None:
         key = FILTERS.get(name.lower())
-        if key is None:
-            raise QuerySyntaxError(f"unknown filter {name}: ({_HELP})")
+        if self.discussions:
+            allowed = key not in (None, "section", "author")
+        else:
+            allowed = key not in (None, "thread")
+        if key is None or not allowed:
+            raise QuerySyntaxError(f"unknown filter {name}: ({self.help})")
         if key in self.filters:
             raise QuerySyntaxError(f"filter {name}: given twice")
         self.pos += len(name) + 1

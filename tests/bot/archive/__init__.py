@@ -1,0 +1,1 @@
+"""Tests of the web archive's Discord side (bot/archive/)."""

@@ -1,0 +1,101 @@
+"""Discussion search on both backends: the comment index of migration 0010, the query grammar
+of storage.query (with by: the commenter and in: a thread), the public rule, cursor paging."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from storage.comments import apply_events
+from storage.comments.events import MessageDelete, MessageEdit, MessageUpsert
+from storage.db import Database
+from storage.search.discussions import search_discussions
+from storage.search.query import QuerySyntaxError, parse_query
+from tests.web.seed import Seeded, seed_site
+
+
+@pytest.fixture
+async def archive(db: Database) -> tuple[Database, Seeded]:
+    return db, await seed_site(db)
+
+
+async def ids_for(db: Database, text: str, **kw: int | None) -> list[int]:
+    page = await search_discussions(db, parse_query(text, discussions=True), **kw)  # type: ignore[arg-type]
+    return [hit.comment_id for hit in page.hits]
+
+
+async def test_words_phrases_filters(archive: tuple[Database, Seeded]) -> None:
+    db, seeded = archive
+    ids = seeded.comment_ids
+    assert await ids_for(db, '"garden of forking paths"') == [ids["terminology"]]
+    # Stemming as in summary search: "replicating" finds "replicate"/"replication".
+    found = await ids_for(db, "replicating")
+    assert ids["terminology"] in found and ids["replicate"] in found
+    assert await ids_for(db, 'replication by:"rohin shah"') == [
+        i for i in found if i in (ids["terminology"], ids["certainly"])
+    ]
+    assert await ids_for(db, "replication -gelman") == [
+        i for i in await ids_for(db, "replication") if i != ids["terminology"]
+    ]
+    assert await ids_for(db, "replication -seeds") == [ids["prereg"]]
+    in_thread = await ids_for(db, f"feedback in:{seeded.hark_summary}")
+    assert in_thread == [ids["thanks"]]
+    assert await ids_for(db, "feedback in:harking") == [ids["thanks"]]
+    assert await ids_for(db, "feedback in:nonexistent") == []
+    assert await ids_for(db, "feedback issue:56") == [ids["thanks"]]
+    assert await ids_for(db, "feedback issue:55") == []
+    by_only = await ids_for(db, 'by:"Charlie Steiner"')
+    assert by_only == [ids["thanks"], ids["yay"]]  # newest first
+
+
+async def test_edits_tombstones_hidden_and_private(archive: tuple[Database, Seeded]) -> None:
+    db, seeded = archive
+    assert await ids_for(db, '"edited text"') == [seeded.edited]
+    assert await ids_for(db, '"Andrew Gelman blog post"') == []  # the replaced text is gone
+    assert await ids_for(db, "zanzibarite") == []  # hidden by its author
+    assert await ids_for(db, '"soon gone"') == []  # tombstone
+    for word in ("quuxolotl", "flibbertigibbet", "snollygoster", "bumfuzzled"):
+        assert await ids_for(db, word) == []
+    async with db.session() as session:
+        now = datetime.now(UTC)
+        await apply_events(
+            session,
+            [
+                MessageUpsert(991, seeded.hark_thread, 5, "Ann", "ephemeral words here", now),
+                MessageEdit(992, seeded.hark_thread, "x", now),
+            ],
+        )
+        await session.commit()
+    assert await ids_for(db, "ephemeral") == [991]
+    async with db.session() as session:
+        await apply_events(session, [MessageDelete(991, seeded.hark_thread, datetime.now(UTC))])
+        await session.commit()
+    assert await ids_for(db, "ephemeral") == []
+
+
+async def test_cursor_paging(archive: tuple[Database, Seeded]) -> None:
+    db, _seeded = archive
+    query = parse_query("the", discussions=True)
+    everything = [h.comment_id for h in (await search_discussions(db, query, limit=50)).hits]
+    assert len(everything) >= 6 and everything == sorted(everything, reverse=True)
+    seen: list[int] = []
+    before = None
+    while True:
+        page = await search_discussions(db, query, limit=2, before=before)
+        seen += [h.comment_id for h in page.hits]
+        if page.next_before is None:
+            break
+        before = page.next_before
+    assert seen == everything
+    hit = (await search_discussions(db, parse_query('"forking paths"', discussions=True))).hits[0]
+    assert "**forking paths**" in hit.snippet and hit.author_name == "Rohin Shah"
+
+
+def test_grammar_per_scope() -> None:
+    query = parse_query('x by:Ann in:"some title"', discussions=True)
+    assert query.summarizer == "Ann" and query.thread == "some title"
+    with pytest.raises(QuerySyntaxError, match="unknown filter in:"):
+        parse_query("x in:title")
+    with pytest.raises(QuerySyntaxError, match="unknown filter section:"):
+        parse_query("x section:foo", discussions=True)
