@@ -85,6 +85,16 @@ def _forward_references(schemas: JsonDict) -> None:
     )
 
 
+def _media_channels(schemas: JsonDict) -> None:
+    schemas["ChannelTypes"]["oneOf"].append(
+        {
+            "title": "GUILD_MEDIA",
+            "description": "Channel that can only contain threads",
+            "const": 16,
+        }
+    )
+
+
 @dataclass(frozen=True)
 class Deviation:
     what: str
@@ -125,6 +135,13 @@ DEVIATIONS = (
         "Discord's documentation lists message reference types DEFAULT (0) and FORWARD (1); "
         "the spec's enum only has 0",
         _forward_references,
+    ),
+    Deviation(
+        "channel type 16 (GUILD_MEDIA)",
+        "Discord's documentation lists GUILD_MEDIA (16), which discord.py puts beside GUILD_FORUM "
+        "in a command option's `channel_types` for a forum channel parameter; the spec's enum "
+        "stops at 15",
+        _media_channels,
     ),
 )
 """The spec's known deviations from Discord's documentation, allowed with the reason."""
