@@ -186,7 +186,7 @@ async def _demo(
         ids[comment["key"]], home[comment["key"]] = int(sent["id"]), thread_id
         for more in rest:
             await actor.send(thread_id, more, reply_to=int(sent["id"]))
-        replies[thread_id] = replies.get(thread_id, 0) + 1 + len(rest)
+        replies[thread_id] = replies.get(thread_id, 0) + 1  # comments, not the messages they took
 
     async def mirrored() -> dict[int, list[CommentRecord]] | None:
         stored: dict[int, list[CommentRecord]] = {}
