@@ -38,9 +38,9 @@ def test_search_page_counts_numbers_and_links_threads() -> None:
     assert embed.title == "Search: paper" and embed.description == "12 results"
     assert [f.name for f in embed.fields] == ["6. Paper 3", "7. Paper 4"]
     assert embed.fields[0].value == (
-        "-# AN #56 · Technical AI alignment\n**paper** 3\nThread: <#333>"
+        "**paper** 3\n-# AN #56 · Technical AI alignment\nthread <#333>"
     )
-    assert embed.fields[1].value.endswith("Thread: not posted yet")
+    assert embed.fields[1].value.endswith("thread not posted yet")
     one = lookup.search_page("x", hits[:1], total=1, offset=0, threads={})
     assert one.description == "1 result"
     many = lookup.search_page("x", hits, total=200, offset=0, threads={}, total_is_estimate=True)
@@ -55,18 +55,6 @@ def test_search_page_keeps_fields_within_discord_limits() -> None:
     field = embed.fields[0]
     assert field.name is not None and len(field.name) <= lookup.EMBED_TITLE
     assert field.value is not None and len(field.value) <= 1024
-
-
-def test_summary_embeds_split_long_text_and_link_the_thread_last() -> None:
-    text = "\n\n".join(f"Paragraph {i}: " + "word " * 150 for i in range(12))  # ~9 kB
-    embeds = lookup.summary_embeds(ISSUE, summary(5, summary=text, link="https://a.org"), 77)
-    assert len(embeds) > 1
-    assert all(len(e.description or "") <= lookup.EMBED_DESCRIPTION for e in embeds)
-    assert embeds[0].title == "Paper 5" and embeds[0].url == "https://a.org"
-    assert all(e.title is None for e in embeds[1:])
-    assert (embeds[-1].description or "").endswith("Discussion: <#77>")
-    joined = "".join(e.description or "" for e in embeds)
-    assert "Paragraph 0:" in joined and "Paragraph 11:" in joined
 
 
 def test_issue_page_pages_of_fifteen_with_the_issue_thread_as_fallback() -> None:

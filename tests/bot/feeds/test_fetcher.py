@@ -41,7 +41,8 @@ async def server() -> AsyncIterator[tuple[str, asyncio.Event]]:
 
 
 def settings(**values: Any) -> Settings:
-    return Settings(_env_file=None, **values)  # type: ignore[arg-type]
+    # The test server is on 127.0.0.1, which the fetcher refuses unless private feeds are allowed.
+    return Settings(_env_file=None, allow_private_feeds=True, **values)  # type: ignore[arg-type]
 
 
 async def test_defaults_fetch_a_feed(server: tuple[str, asyncio.Event]) -> None:
