@@ -91,13 +91,16 @@ def filter_conditions(query: SearchQuery) -> list[Any]:
     return list(_filters(filter_shape(query), filter_params(query)))
 
 
-def folded_equals(column: Any, value: str) -> Any:
-    """`column` equals `value`, both folded (discussion search's by:, as the summarizer filter)."""
-    return _FoldColumn(column) == _fold(sa.bindparam(None, value, type_=sa.String()))
+def folded_equals(column: Any, value: Any) -> Any:
+    """`column` equals `value` (a string or a bind parameter), both folded (discussion search's
+    by:, as the summarizer filter)."""
+    if isinstance(value, str):
+        value = sa.bindparam(None, value, type_=sa.String())
+    return _FoldColumn(column) == _fold(value)
 
 
-def folded_like(column: Any, pattern: str) -> Any:
-    """`column`, folded, is LIKE `pattern` (already folded; `/` escapes)."""
+def folded_like(column: Any, pattern: Any) -> Any:
+    """`column`, folded, is LIKE `pattern` (already folded, `/` escapes; a bind parameter)."""
     return _FoldColumn(column).like(pattern, escape=_ESCAPE)
 
 
