@@ -60,16 +60,21 @@ _SQLITE_TRIGGERS = (
 TAG = "U&'\\E004'"  # the by: tag (summary search's summarizer tag)
 BLOCK = "U&'\\E005'"
 COMMENT_LEVELS = range(48, 55)
+# PL/pgSQL rather than SQL: the stems are computed once, and the block loop is plain code
+# (the SQL version, as 0006's summary keys, cost 2.3 ms a row; this one 0.45 ms).
 KEYS_FUNCTION = f"""
     CREATE OR REPLACE FUNCTION anbot_comment_keys(cfg regconfig, id bigint, author text, doc text)
     RETURNS tsvector
-    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $f$
-      SELECT array_to_tsvector(
-        c || anbot_pairs(c) || anbot_tags({TAG}, author)
-        || ARRAY(SELECT {BLOCK} || level || ':' || (id >> level)
-                 FROM generate_series({COMMENT_LEVELS.start}, {COMMENT_LEVELS.stop - 1}) AS level)
-      )
-      FROM (SELECT anbot_stems(cfg, doc) AS c) AS stems
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $f$
+    DECLARE
+      c text[] := anbot_stems(cfg, doc);
+      keys text[] := c || anbot_pairs(c) || anbot_tags({TAG}, author);
+    BEGIN
+      FOR level IN {COMMENT_LEVELS.start}..{COMMENT_LEVELS.stop - 1} LOOP
+        keys := keys || ({BLOCK} || level || ':' || (id >> level));
+      END LOOP;
+      RETURN array_to_tsvector(keys);
+    END
     $f$
 """
 KEYS = "anbot_comment_keys('anbot_words'::regconfig, id, author_name, content)"
