@@ -93,9 +93,7 @@ async def test_author_prefix_never_shorter_than_four_letters(db: Database) -> No
     long = parse_query("author:Steinh")
     if db.dialect == "postgresql":
         async with db.connect() as conn:
-            text = await conn.scalar(
-                sa.select(sa.cast(pg.tsquery(pg.key_params(long)), sa.Text()))
-            )
+            text = await conn.scalar(sa.select(sa.cast(pg.tsquery(pg.key_params(long)), sa.Text())))
         assert text is not None and text.endswith(":*")
     else:
         assert 'steinh"*' in (lite.filter_expression(long) or "")
