@@ -13,7 +13,7 @@ from sandbox.permissions import P
 from storage import web_archive as wa
 from storage.db import Database
 from tests.bot.conftest import BotEnv, make_bot_env
-from tests.bot.test_mirror import stored, tracked_post
+from tests.bot.mirror.test_mirror import stored, tracked_post
 
 EXTENSIONS = ("bot.mirror", "bot.commands", "bot.archive")
 
