@@ -322,8 +322,8 @@ class Database:
 
     @asynccontextmanager
     async def bulk_load(self) -> AsyncIterator[None]:
-        """Around a load of many summaries: the search index is built the way a bulk load
-        wants (storage.search.index.bulk_load_begin / bulk_load_end)."""
+        """Around a load of many summaries or comments: the search indexes are built the way a
+        bulk load wants (storage.search.index.bulk_load_begin / bulk_load_end)."""
         async with self.connect() as conn:
             await search_index.bulk_load_begin(conn)
         try:

@@ -143,11 +143,16 @@ async def set_member_hidden(session: AsyncSession, *, user_id: int, hidden: bool
 
 def public_thread(thread_id: Any) -> Any:
     """SQL: the thread `thread_id` (a column) is on the web."""
-    channel = sa.exists().where(
-        THREADS.c.id == thread_id,
-        CHANNELS.c.channel_id == THREADS.c.channel_id,
-        CHANNELS.c.published.is_(True),
-        CHANNELS.c.everyone_can_read.is_(True),
+    # An explicit join: SQLAlchemy's cartesian-product lint misreads two FROMs linked in WHERE
+    # inside a LATERAL subquery (storage.search.discussions).
+    channel = (
+        sa.exists()
+        .select_from(THREADS.join(CHANNELS, CHANNELS.c.channel_id == THREADS.c.channel_id))
+        .where(
+            THREADS.c.id == thread_id,
+            CHANNELS.c.published.is_(True),
+            CHANNELS.c.everyone_can_read.is_(True),
+        )
     )
     gone = sa.exists().where(
         STATES.c.thread_id == thread_id, sa.or_(STATES.c.deleted, STATES.c.private)

@@ -1,13 +1,16 @@
 """Discussion search: the public comments matching a query, newest first, with a cursor.
 
 The query is storage.query's grammar (parse_query(text, discussions=True)): words, "phrases",
--excluded, `by:` the commenter's display name (exact, case-insensitive), `in:` a thread (the
-summary's or thread's id, or words of the summary title), `issue:56`.
+-excluded, `by:` the commenter's display name (exact), `in:` a thread (the summary's or
+thread's id, or words of the summary title), `issue:56`. Matching folds case and accents as
+summary search does (storage.search.text.fold; the filters through storage.search.filters).
 
 Each backend has a full-text index of comments of its own (migration 0010): SQLite FTS5
-`comment_fts` (the porter tokenizer of summary_fts), PostgreSQL `comment.search_vector` (the
-anbot_words configuration of summary search, GIN). Words reach the index as quoted FTS5 strings
-(storage.search.sqlite.fts5_phrase) or bound tsquery text, never as syntax.
+`comment_fts` (the porter tokenizer of summary_fts), walked newest first by rowid, the LIMIT
+stopping the walk; PostgreSQL `comment.search_keys`, keyed as summary.search_keys and walked
+newest first window by window by storage.search.postgres (GIN cannot give the newest first).
+Words reach the index as quoted FTS5 strings (storage.search.sqlite.fts5_phrase) or bound
+values turned into a tsquery by anbot_search_query, never as syntax.
 
 Only what the web may show is searched (storage.web_archive.public_thread): comments of public,
 published, live threads with a summary page, not tombstones, not by members who hid their
@@ -17,17 +20,24 @@ shows the same hits tomorrow plus nothing older moved in.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
+from sqlalchemy.dialects.postgresql import TSQUERY
 
 from storage.db import Database
+from storage.search.filters import folded_equals, folded_like
+from storage.search.keys import COMMENT_LEVELS
+from storage.search.postgres import first_window, key_params, walk
+from storage.search.postgres import tsquery as pg_tsquery
 from storage.search.query import SearchQuery
 from storage.search.relevance import Matcher, lead, snippet
 from storage.search.sqlite import fts5_phrase
-from storage.search.text import words
+from storage.search.text import fold, folded_words, words
 from storage.web_archive import (
     COMMENTS,
     ISSUES,
@@ -74,110 +84,204 @@ def search_discussions_on(
 ) -> DiscussionPage:
     """`search_discussions` on a synchronous connection."""
     limit = max(1, min(limit, MAX_PAGE))
-    postgres = connection.dialect.name == "postgresql"
+    shape = _shape(query)
+    params = _filter_values(query)
+    if connection.dialect.name == "postgresql" and _keyed(query):
+        ids = _newest_postgres(connection, query, shape, params, limit + 1, before)
+    else:
+        match = fts5_match(query) if connection.dialect.name == "sqlite" else None
+        params.update(fts=match, limit=limit + 1, before=before)
+        statement = _plain(shape, fts5=match is not None, before=before is not None)
+        ids = [row.id for row in connection.execute(statement, params)]
+    more = len(ids) > limit
+    ids = ids[:limit]
+    return DiscussionPage(_load(connection, ids, query), ids[-1] if more and ids else None)
+
+
+# Which filters a query has: by:, issue:, and in: as a thread/summary id or as title words.
+# Statements are built once per shape and cached, their values bound: building one costs
+# milliseconds (the public rules are four subqueries), as much as the search itself.
+Shape = tuple[bool, bool, str | None]
+
+
+def _shape(query: SearchQuery) -> Shape:
+    thread = None
+    if query.thread:
+        text = query.thread.strip()
+        thread = "id" if text.isdigit() and len(text) < 20 else "title"
+    return (bool(query.summarizer), query.issue is not None, thread)
+
+
+def _filter_values(query: SearchQuery) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    if query.summarizer:
+        values["by"] = query.summarizer
+    if query.issue is not None:
+        values["issue"] = query.issue
+    if query.thread:
+        text = query.thread.strip()
+        if text.isdigit() and len(text) < 20:
+            values["thread"] = int(text)
+        else:
+            values["title"] = "%" + "%".join(folded_words(text)) + "%"
+    return values
+
+
+@lru_cache(maxsize=64)
+def _where(shape: Shape) -> tuple[Any, ...]:
+    """What a hit must be: public (storage.web_archive), live, and what the filters ask."""
     c = COMMENTS.c
-    where: list[Any] = [
+    by, issue, thread = shape
+    out: list[Any] = [
         c.deleted.is_(False),
         c.is_starter.is_(False),
         public_thread(c.thread_id),
         ~hidden_author(c.author_id),
         sa.exists().where(PUBS.c.thread_id == c.thread_id, PUBS.c.summary_id.is_not(None)),
     ]
-    if before is not None:
-        where.append(c.id < before)
-    where += _filters(query)
-    source: Any = COMMENTS
-    newest_first: Any = c.id.desc()
-    if query.has_text:
-        if postgres:
-            where.append(sa.literal_column("comment.search_vector").op("@@")(_tsquery(query)))
-        else:
-            fts = sa.table("comment_fts", sa.column("rowid", sa.BigInteger))
-            source = COMMENTS.join(fts, fts.c.rowid == c.id)
-            where.append(sa.literal_column("comment_fts").op("MATCH")(fts5_match(query)))
-            # FTS5 hands out rowids in this order itself and the LIMIT stops the walk; ordering
-            # by comment.id instead sorted every match first (seconds for a common word).
-            newest_first = fts.c.rowid.desc()
-    ids = [
-        row.id
-        for row in connection.execute(
-            sa.select(c.id)
-            .select_from(source)
-            .where(*where)
-            .order_by(newest_first)
-            .limit(limit + 1)
-        )
-    ]
-    more = len(ids) > limit
-    ids = ids[:limit]
-    return DiscussionPage(_load(connection, ids, query), ids[-1] if more and ids else None)
-
-
-def fts5_match(query: SearchQuery) -> str:
-    """The FTS5 MATCH text: every word and phrase quoted, ANDed, exclusions NOTed, all in the
-    content column; `by:` as the author column's term (the name without spaces, as migration
-    0010 indexes it; the SQL filter still decides exactly)."""
-    parts = [fts5_phrase(t) for t in (*query.terms, *query.phrases) if words(t)]
-    expression = "{content} : (" + " AND ".join(parts) + ")"
-    excluded = [fts5_phrase(t) for t in query.excluded if words(t)]
-    if excluded:
-        expression = f"{expression} NOT {{content}} : ({' OR '.join(excluded)})"
-    if query.summarizer and words(query.summarizer):
-        author = query.summarizer.replace(" ", "")
-        expression = f"{expression} AND {{author}} : {fts5_phrase(author)}"
-    return expression
-
-
-def _tsquery(query: SearchQuery) -> Any:
-    """AND of phraseto_tsquery per word or phrase, minus the exclusions (values bound)."""
-    config: Any = sa.literal_column("'anbot_words'::regconfig")
-
-    def part(text: str) -> Any:
-        return sa.func.phraseto_tsquery(config, sa.bindparam(None, text, type_=sa.String()))
-
-    wanted = [part(t) for t in (*query.terms, *query.phrases) if words(t)]
-    result = wanted[0]
-    for more in wanted[1:]:
-        result = sa.func.tsquery_and(result, more)
-    for text in query.excluded:
-        if words(text):
-            result = sa.func.tsquery_and(result, sa.func.tsquery_not(part(text)))
-    return result
-
-
-def _filters(query: SearchQuery) -> list[Any]:
-    c = COMMENTS.c
-    out: list[Any] = []
-    if query.summarizer:  # by: is the commenter here
-        out.append(sa.func.lower(c.author_name) == query.summarizer.lower())
-    if query.issue is not None:
+    if by:  # by: is the commenter here
+        out.append(folded_equals(c.author_name, sa.bindparam("by", type_=sa.String())))
+    if issue:
         out.append(
             c.thread_id.in_(
                 sa.select(PUBS.c.thread_id)
                 .join(SUMMARIES, SUMMARIES.c.id == PUBS.c.summary_id)
                 .join(ISSUES, ISSUES.c.id == SUMMARIES.c.issue_id)
-                .where(ISSUES.c.number == query.issue, PUBS.c.thread_id.is_not(None))
-            )
-        )
-    if query.thread:
-        text = query.thread.strip()
-        if text.isdigit() and len(text) < 20:
-            number = int(text)
-            by_summary = sa.select(PUBS.c.thread_id).where(
-                PUBS.c.summary_id == number, PUBS.c.thread_id.is_not(None)
-            )
-            out.append(sa.or_(c.thread_id == number, c.thread_id.in_(by_summary)))
-        else:
-            pattern = "%" + "%".join(words(text.lower())) + "%"
-            out.append(
-                c.thread_id.in_(
-                    sa.select(PUBS.c.thread_id)
-                    .join(SUMMARIES, SUMMARIES.c.id == PUBS.c.summary_id)
-                    .where(sa.func.lower(SUMMARIES.c.title).like(pattern))
-                    .where(PUBS.c.thread_id.is_not(None))
+                .where(
+                    ISSUES.c.number == sa.bindparam("issue", type_=sa.Integer()),
+                    PUBS.c.thread_id.is_not(None),
                 )
             )
-    return out
+        )
+    if thread == "id":
+        number = sa.bindparam("thread", type_=sa.BigInteger())
+        by_summary = sa.select(PUBS.c.thread_id).where(
+            PUBS.c.summary_id == number, PUBS.c.thread_id.is_not(None)
+        )
+        out.append(sa.or_(c.thread_id == number, c.thread_id.in_(by_summary)))
+    elif thread == "title":
+        out.append(
+            c.thread_id.in_(
+                sa.select(PUBS.c.thread_id)
+                .join(SUMMARIES, SUMMARIES.c.id == PUBS.c.summary_id)
+                .where(folded_like(SUMMARIES.c.title, sa.bindparam("title", type_=sa.String())))
+                .where(PUBS.c.thread_id.is_not(None))
+            )
+        )
+    return tuple(out)
+
+
+@lru_cache(maxsize=64)
+def _plain(shape: Shape, *, fts5: bool, before: bool) -> Any:
+    """Ids of hits, newest first, up to :limit below :before; with `fts5`, those matching
+    `comment_fts MATCH :fts`."""
+    c = COMMENTS.c
+    where = list(_where(shape))
+    if before:
+        where.append(c.id < sa.bindparam("before", type_=sa.BigInteger()))
+    source: Any = COMMENTS
+    newest_first: Any = c.id.desc()
+    if fts5:
+        fts = sa.table("comment_fts", sa.column("rowid", sa.BigInteger))
+        source = COMMENTS.join(fts, fts.c.rowid == c.id)
+        fts_name: Any = sa.literal_column("comment_fts")
+        where.append(fts_name.op("MATCH")(sa.bindparam("fts", type_=sa.String())))
+        # FTS5 hands out rowids in this order itself and the LIMIT stops the walk; ordering
+        # by comment.id instead sorted every match first (seconds for a common word).
+        newest_first = fts.c.rowid.desc()
+    return (
+        sa.select(c.id)
+        .select_from(source)
+        .where(*where)
+        .order_by(newest_first)
+        .limit(sa.bindparam("limit", type_=sa.Integer()))
+    )
+
+
+def _keyed(query: SearchQuery) -> bool:
+    """Whether the index can find the query's rows: it has words, or a by: with words."""
+    return query.has_text or bool(query.summarizer and words(query.summarizer))
+
+
+def fts5_match(query: SearchQuery) -> str | None:
+    """The FTS5 MATCH text, or None when the index has nothing to look up: every word and phrase
+    quoted, ANDed, exclusions NOTed, all in the content column; `by:` as the author column's
+    term (the name folded without spaces, as migration 0010 indexes it; the SQL filter still
+    decides exactly)."""
+    parts = [fts5_phrase(t) for t in (*query.terms, *query.phrases) if words(t)]
+    expression = "{content} : (" + " AND ".join(parts) + ")" if parts else ""
+    excluded = [fts5_phrase(t) for t in query.excluded if words(t)]
+    if parts and excluded:
+        expression = f"{expression} NOT {{content}} : ({' OR '.join(excluded)})"
+    if query.summarizer and words(query.summarizer):
+        author = "{author} : " + fts5_phrase(fold(query.summarizer).replace(" ", ""))
+        expression = f"{expression} AND {author}" if expression else author
+    return expression or None
+
+
+# PostgreSQL: comment.search_keys (migration 0010) is keyed as summary.search_keys, so the
+# query's tsquery is summary search's (storage.search.postgres.tsquery: words, pair phrases,
+# exclusions, by: as the tagged words of the summarizer filter) and the newest matches come
+# from the same window walk, over the comment ids' blocks (COMMENT_LEVELS).
+_KEYS: Any = sa.literal_column("comment.search_keys")
+
+
+def _matching(shape: Shape, tsquery: Any) -> Any:
+    keys = _KEYS.op("@@", return_type=sa.Boolean)(tsquery)
+    return sa.select(COMMENTS.c.id).select_from(COMMENTS).where(keys, *_where(shape))
+
+
+@lru_cache(maxsize=64)
+def _first(shape: Shape, *, before: bool) -> Any:
+    """The query's tsquery as text, the newest id (below :before) and the hits of the first
+    window (storage.search.postgres.first_window)."""
+    c = COMMENTS.c
+    top = sa.select(sa.func.max(c.id))
+    if before:
+        top = top.where(c.id < sa.bindparam("before", type_=sa.BigInteger()))
+    start = sa.select(
+        sa.cast(pg_tsquery({}), sa.Text()).label("base"), top.scalar_subquery().label("top")
+    ).subquery("start")
+    return first_window(start, lambda tsquery: _matching(shape, tsquery), COMMENT_LEVELS)
+
+
+@lru_cache(maxsize=64)
+def _window(shape: Shape, *, window: bool) -> Any:
+    """Hits of the tsquery text :base (and of the blocks :window)."""
+    tsquery: Any = sa.cast(sa.bindparam("base", type_=sa.Text()), TSQUERY)
+    if window:
+        blocks = sa.cast(sa.bindparam("window", type_=sa.Text()), TSQUERY)
+        tsquery = tsquery.op("&&", return_type=TSQUERY)(blocks)
+    return _matching(shape, tsquery)
+
+
+def _newest_postgres(
+    connection: sa.Connection,
+    query: SearchQuery,
+    shape: Shape,
+    params: dict[str, Any],
+    need: int,
+    before: int | None,
+) -> list[int]:
+    """The ids of the newest `need` hits below `before`, window by window."""
+    params = {**params, **key_params(query), "before": before}
+    first = connection.execute(_first(shape, before=before is not None), params).all()
+    base, top = first[0][0], first[0][1]
+    if base is None or top is None:
+        return []
+    params["base"] = base
+    # The cursor is checked here: the blocks of the first window can hold ids above it, and
+    # `id < before` in the statements would let the planner AND a primary key range into the
+    # bitmap (storage.search.postgres.walk).
+    below = top + 1
+
+    def fetch(window: str | None) -> Sequence[Any]:
+        statement = _window(shape, window=window is not None)
+        rows = connection.execute(statement, {**params, "window": window})
+        return [row for row in rows if row[0] < below]
+
+    found = [row[2:] for row in first if row[2] is not None and row[2] < below]
+    return [row[0] for row in walk(found, top, need, COMMENT_LEVELS, fetch)][:need]
 
 
 def _load(connection: sa.Connection, ids: list[int], query: SearchQuery) -> list[DiscussionHit]:

@@ -31,6 +31,8 @@ __all__ = [
     "filter_params",
     "filter_shape",
     "filter_template",
+    "folded_equals",
+    "folded_like",
 ]
 
 FilterShape = tuple[bool, bool, bool]  # has section, author, summarizer
@@ -87,6 +89,19 @@ def filter_params(query: SearchQuery) -> dict[str, str]:
 def filter_conditions(query: SearchQuery) -> list[Any]:
     """The filters of `query` with their values in place (for statements built per query)."""
     return list(_filters(filter_shape(query), filter_params(query)))
+
+
+def folded_equals(column: Any, value: Any) -> Any:
+    """`column` equals `value` (a string or a bind parameter), both folded (discussion search's
+    by:, as the summarizer filter)."""
+    if isinstance(value, str):
+        value = sa.bindparam(None, value, type_=sa.String())
+    return _FoldColumn(column) == _fold(value)
+
+
+def folded_like(column: Any, pattern: Any) -> Any:
+    """`column`, folded, is LIKE `pattern` (already folded, `/` escapes; a bind parameter)."""
+    return _FoldColumn(column).like(pattern, escape=_ESCAPE)
 
 
 def bound(name: str, values: dict[str, Any], type_: Any = None) -> Any:

@@ -18,7 +18,7 @@ from storage.search.text import fold
 
 __all__ = ["bulk_load_begin", "bulk_load_end", "compact", "prepare_sqlite"]
 
-_POSTGRES_INDEX = "ix_summary_search_keys"  # migration 0006
+_POSTGRES_INDEXES = ("ix_summary_search_keys", "ix_comment_search_keys")  # migrations 0006, 0010
 
 
 def prepare_sqlite(dbapi_connection: Any) -> None:
@@ -35,19 +35,21 @@ def _fold(value: object) -> str | None:
 
 
 async def bulk_load_begin(conn: AsyncConnection) -> None:
-    """Before a load of many summaries. On PostgreSQL the GIN index (fastupdate off, so that no
-    search reads a pending list) collects the new entries in its pending list meanwhile and
-    merges them in one sorted pass at the end, instead of one tree insertion per word of every
-    row. On SQLite: nothing."""
+    """Before a load of many summaries or comments. On PostgreSQL the GIN indexes (fastupdate
+    off, so that no search reads a pending list) collect the new entries in their pending lists
+    meanwhile and merge them in one sorted pass at the end, instead of one tree insertion per
+    word of every row. On SQLite: nothing."""
     if conn.dialect.name == "postgresql":
-        await conn.execute(sa.text(f"ALTER INDEX {_POSTGRES_INDEX} SET (fastupdate = on)"))
+        for index in _POSTGRES_INDEXES:
+            await conn.execute(sa.text(f"ALTER INDEX {index} SET (fastupdate = on)"))
 
 
 async def bulk_load_end(conn: AsyncConnection) -> None:
     """After the load: merge what was collected, then stop collecting (PostgreSQL)."""
     if conn.dialect.name == "postgresql":
-        await conn.execute(sa.text(f"SELECT gin_clean_pending_list({_POSTGRES_INDEX!r})"))
-        await conn.execute(sa.text(f"ALTER INDEX {_POSTGRES_INDEX} SET (fastupdate = off)"))
+        for index in _POSTGRES_INDEXES:
+            await conn.execute(sa.text(f"SELECT gin_clean_pending_list({index!r})"))
+            await conn.execute(sa.text(f"ALTER INDEX {index} SET (fastupdate = off)"))
 
 
 async def compact(conn: AsyncConnection) -> None:

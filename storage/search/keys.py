@@ -37,6 +37,7 @@ from storage.search.text import folded_words, stems
 __all__ = [
     "BLOCK",
     "BREAK",
+    "COMMENT_LEVELS",
     "FILTER_COLUMNS",
     "JOIN",
     "LEVELS",
@@ -58,6 +59,10 @@ FILTER_COLUMNS = {"section": "\ue002", "authors": "\ue003", "summarizer": "\ue00
 # 2**level ids holding its id, at each of these levels (storage.search.postgres walks by them).
 BLOCK = "\ue005"
 LEVELS = range(10, 17)
+# The same blocks for comments (migration 0010), whose ids are Discord snowflakes: the id's bits
+# above 22 count milliseconds, so a block of 2**48 ids is 2**26 ms (18.6 hours) of comments and
+# the largest, 2**54, 50 days. (Summary ids are dense, 1, 2, 3…: blocks of 1,024 ids and up.)
+COMMENT_LEVELS = range(48, 55)
 # summary_fts's text columns, in order: the arguments of key_text.
 _COLUMNS = ("title", "authors", "summarizer", "section", "summary", "opinions")
 

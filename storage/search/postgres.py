@@ -21,6 +21,7 @@ Ordering and snippets are done in Python (storage.search.relevance), as on SQLit
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any
 
@@ -41,13 +42,11 @@ from storage.search.keys import BLOCK, LEVELS
 from storage.search.query import SearchQuery
 from storage.search.text import words
 
-__all__ = ["LEVELS", "filter_index", "has_words", "newest"]
+__all__ = ["LEVELS", "filter_index", "first_window", "has_words", "newest", "walk"]
 
 UNIT = 1 << LEVELS.start  # ids in the smallest block
 LARGEST = 1 << (LEVELS.stop - 1 - LEVELS.start)  # units in the largest block
 WINDOW_BLOCKS = 4  # blocks in one window at most: each is one more OR branch in every check
-# The first window: the block of 2**FIRST_LEVEL ids holding the newest id and the one before.
-FIRST_LEVEL = 10
 GROWTH = 8  # a window covers at most this many times the ids seen before it…
 SAMPLE = 10  # …until this many matches were seen
 # When the density seen so far expects at most this many matches in all the older rows, they
@@ -65,7 +64,7 @@ def has_words(query: SearchQuery) -> bool:
     return any(words(part) for part in (*query.terms, *query.phrases))
 
 
-def _tsquery(values: dict[str, Any]) -> Any:
+def tsquery(values: dict[str, Any]) -> Any:
     """anbot_search_query(…) of the query's words and filters: bound, or `values` in place."""
     return sa.func.anbot_search_query(
         _CONFIG,
@@ -78,11 +77,11 @@ def _tsquery(values: dict[str, Any]) -> Any:
     )
 
 
-def _matches(tsquery: Any) -> Any:
-    return _KEYS.op("@@", return_type=sa.Boolean)(tsquery)
+def _matches(tsquery: Any, keys: Any = _KEYS) -> Any:
+    return keys.op("@@", return_type=sa.Boolean)(tsquery)
 
 
-def _key_params(query: SearchQuery, *, filters_only: bool = False) -> dict[str, Any]:
+def key_params(query: SearchQuery, *, filters_only: bool = False) -> dict[str, Any]:
     parts = [] if filters_only else [p for p in (*query.terms, *query.phrases) if words(p)]
     return {
         "k_parts": parts,
@@ -99,13 +98,13 @@ def filter_index(query: SearchQuery) -> list[Any]:
     or none when no filter has a word to look up (its SQL filter still applies)."""
     if not any(words(v or "") for v in (query.section, query.author, query.summarizer)):
         return []
-    return [_matches(_tsquery(_key_params(query, filters_only=True)))]
+    return [_matches(tsquery(key_params(query, filters_only=True)))]
 
 
 # The query's tsquery as text, computed once per search (the windows after the first pass it
 # back as a constant the planner can read), and the newest id.
 _START: Any = sa.select(
-    sa.cast(_tsquery({}), sa.Text()).label("base"),
+    sa.cast(tsquery({}), sa.Text()).label("base"),
     sa.select(sa.func.max(col(Summary.id))).scalar_subquery().label("top"),
 ).subquery("start")
 _BASE: Any = sa.cast(sa.bindparam("base", type_=sa.Text()), TSQUERY)
@@ -123,16 +122,8 @@ def _first(shape: FilterShape, *, window: bool) -> Any:
     none match."""
     if not window:
         return sa.select(_START.c.base, _START.c.top)
-    newest = _START.c.top.op(">>")(FIRST_LEVEL)
-    blocks = [
-        sa.literal(f"'{BLOCK}{FIRST_LEVEL}:") + sa.cast(block, sa.Text()) + sa.literal("'")
-        for block in (newest, newest - 1)
-    ]
-    newest_blocks = sa.cast(blocks[0] + sa.literal(" | ") + blocks[1], TSQUERY)
-    tsquery = _and(sa.cast(_START.c.base, TSQUERY), newest_blocks)
-    heads = sa.select(*_HEADS).where(_matches(tsquery), *filter_template(shape)).lateral("heads")
-    return sa.select(_START.c.base, _START.c.top, heads).select_from(
-        _START.outerjoin(heads, sa.true())
+    return first_window(
+        _START, lambda tsquery: sa.select(*_HEADS).where(_matches(tsquery), *filter_template(shape))
     )
 
 
@@ -160,7 +151,7 @@ def newest(
     need = offset + limit
     shape = filter_shape(query)
     windowed = query.issue is None
-    params: dict[str, Any] = {**_key_params(query), **filter_params(query)}
+    params: dict[str, Any] = {**key_params(query), **filter_params(query)}
     first = connection.execute(_first(shape, window=windowed), params).all()
     base, top = first[0][0], first[0][1]
     if base is None or top is None:
@@ -170,28 +161,65 @@ def newest(
         params["issue"] = query.issue
         rows = connection.execute(_statement(shape, by_issue=True, window=False), params).all()
         return sorted(rows, key=lambda row: row[0], reverse=True)[offset:need]
-    found = sorted((row[2:] for row in first if row[2] is not None), reverse=True)
+
+    def fetch(window: str | None) -> Sequence[Any]:
+        statement = _statement(shape, by_issue=False, window=window is not None)
+        return connection.execute(statement, {**params, "window": window}).all()
+
+    found = [row[2:] for row in first if row[2] is not None]
+    return walk(found, top, need, LEVELS, fetch)[offset:need]
+
+
+def first_window(
+    start: Any, matching: Callable[[Any], Any], levels: range = LEVELS
+) -> sa.Select[Any]:
+    """`start` (a subquery with columns base: the query's tsquery as text, and top: the newest
+    id) and, in the same round trip, the rows `matching(tsquery)` selects in the two newest
+    blocks of 2**levels.start ids: rows (base, top, *heads); one row of NULL heads when none
+    match. `walk` goes on from there."""
+    newest = start.c.top.op(">>")(sa.literal_column(str(levels.start), sa.Integer()))
+    blocks = [
+        sa.literal(f"'{BLOCK}{levels.start}:") + sa.cast(block, sa.Text()) + sa.literal("'")
+        for block in (newest, newest - 1)
+    ]
+    newest_blocks = sa.cast(blocks[0] + sa.literal(" | ") + blocks[1], TSQUERY)
+    heads = matching(_and(sa.cast(start.c.base, TSQUERY), newest_blocks)).lateral("heads")
+    return sa.select(start.c.base, start.c.top, heads).select_from(
+        start.outerjoin(heads, sa.true())
+    )
+
+
+def walk(
+    found: list[Any],
+    top: int,
+    need: int,
+    levels: range,
+    fetch: Callable[[str | None], Sequence[Any]],
+) -> list[Any]:
+    """The newest `need` matches (rows, id first), newest first: `found` are the matches in
+    the two newest blocks of 2**levels.start ids at or below `top` (first_window); then window
+    by window back (`fetch(window)`: the matches among the blocks of the tsquery text `window`,
+    or all of them for None) until `need` are found or no id is left."""
+    unit = 1 << levels.start
+    found = sorted(found, key=lambda row: row[0], reverse=True)
     # In units, exclusive: the next window ends below the first one.
-    end = max((top >> FIRST_LEVEL) - 1, 0) << (FIRST_LEVEL - LEVELS.start)
-    units = _next_units(len(found), top + 1 - end * UNIT, need - len(found))
+    end = max((top >> levels.start) - 1, 0)
+    units = _next_units(len(found), top + 1 - end * unit, need - len(found), unit)
     while len(found) < need and end > 0:
-        seen = top + 1 - end * UNIT
-        if found and _few_below(len(found), seen, end * UNIT, need - len(found)):
+        seen = top + 1 - end * unit
+        if found and _few_below(len(found), seen, end * unit, need - len(found)):
             # All of the rest in one statement, no blocks to merge. (The rows above come again
             # and are dropped here: `id < …` in the statement would let the planner AND a
             # primary key range scan of most of the table into the bitmap.)
-            below = end * UNIT
-            rows = connection.execute(_statement(shape, by_issue=False, window=False), params).all()
-            rows = [row for row in rows if row[0] < below]
+            below = end * unit
+            rows = [row for row in fetch(None) if row[0] < below]
             end = 0
         else:
-            blocks, end = window_blocks(end, units)
-            window = " | ".join(f"'{BLOCK}{block}'" for block in blocks)
-            statement = _statement(shape, by_issue=False, window=True)
-            rows = connection.execute(statement, {**params, "window": window}).all()
+            blocks, end = window_blocks(end, units, levels)
+            rows = list(fetch(" | ".join(f"'{BLOCK}{block}'" for block in blocks)))
         found += sorted(rows, key=lambda row: row[0], reverse=True)
-        units = _next_units(len(found), top + 1 - end * UNIT, need - len(found))
-    return found[offset:need]
+        units = _next_units(len(found), top + 1 - end * unit, need - len(found), unit)
+    return found
 
 
 def _few_below(found: int, seen: int, below: int, missing: int) -> bool:
@@ -201,33 +229,35 @@ def _few_below(found: int, seen: int, below: int, missing: int) -> bool:
     return expected <= max(REST_AT_ONCE, missing * SLACK)
 
 
-def window_blocks(end: int, units: int) -> tuple[list[str], int]:
-    """Block lexemes (`level:index`) covering at least `units` units below `end` (exclusive,
-    in units) where WINDOW_BLOCKS blocks can, and where the window then ends.
+def window_blocks(end: int, units: int, levels: range = LEVELS) -> tuple[list[str], int]:
+    """Block lexemes (`level:index`) covering at least `units` units (2**levels.start ids)
+    below `end` (exclusive, in units) where WINDOW_BLOCKS blocks can, and where the window then
+    ends.
 
     Blocks are aligned (a block of 2**k units starts at a multiple of 2**k), so each is one
     lexeme; going down from `end`, each block is the largest that ends there and is needed.
     """
+    largest = 1 << (levels.stop - 1 - levels.start)
     blocks: list[str] = []
     covered = 0
     while end > 0 and covered < units and len(blocks) < WINDOW_BLOCKS:
         size = 1
-        while size < LARGEST and end % (size * 2) == 0 and covered + size < units:
+        while size < largest and end % (size * 2) == 0 and covered + size < units:
             size *= 2
-        level = LEVELS.start + size.bit_length() - 1
+        level = levels.start + size.bit_length() - 1
         blocks.append(f"{level}:{(end - size) // size}")
         end -= size
         covered += size
     return blocks, end
 
 
-def _next_units(found: int, seen: int, missing: int) -> int:
+def _next_units(found: int, seen: int, missing: int, unit: int = UNIT) -> int:
     """Units the next window needs to hold `missing` more rows at the density seen so far;
     under SAMPLE matches the density is too rough to trust, so at most GROWTH times the ids
     seen (each window is a round trip, each needless row a heap visit: both cost)."""
-    most = max(1, GROWTH * seen // UNIT)
+    most = max(1, GROWTH * seen // unit)
     if found == 0:
         return most
-    per_unit = found / seen * UNIT
+    per_unit = found / seen * unit
     wanted = max(1, math.ceil(missing * SLACK / per_unit))
     return wanted if found >= SAMPLE else min(most, wanted)

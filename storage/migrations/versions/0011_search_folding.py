@@ -6,8 +6,9 @@ only: `author:LÉON` found nothing. PostgreSQL kept accents in its keys: `Scholk
 `naive` found nothing there. Now (storage.search.text.fold):
 - PostgreSQL: the unaccent dictionary runs before the stemmer in anbot_words and before the
   plain lower-casing of the filter words (a new configuration anbot_names); anbot_fold(text),
-  lower(unaccent(text)), is what the filters compare. The generated search_keys column is added
-  again so every row's keys are computed with the new configurations.
+  lower(unaccent(text)), is what the filters compare. The generated search_keys columns (of
+  summary, and of comment from 0010) are added again so every row's keys are computed with the
+  new configurations.
 - SQLite: the Python function the triggers call now casefolds ("ß" is "ss"); the keys of
   existing rows are computed again. anbot_fold is a Python function registered per connection
   (storage.search.index).
@@ -40,6 +41,7 @@ _KEYS = (
     "anbot_search_keys('anbot_words'::regconfig, id, title, authors, summarizer, section,"
     " summary, opinions::jsonb)"
 )
+_COMMENT_KEYS = "anbot_comment_keys('anbot_words'::regconfig, id, author_name, content)"  # 0010
 # The token types that may hold accents (anbot_words dropped hword and numhword, 0006).
 _STEMMED = "word, hword_part"
 _NAMES = "word, hword_part, hword, numword, numhword"
@@ -54,6 +56,16 @@ def _rebuild_keys() -> None:
     )
     op.execute(
         "CREATE INDEX ix_summary_search_keys ON summary USING gin (search_keys)"
+        " WITH (fastupdate = off)"
+    )
+    op.execute("DROP INDEX IF EXISTS ix_comment_search_keys")
+    op.execute("ALTER TABLE comment DROP COLUMN IF EXISTS search_keys")
+    op.execute(
+        f"ALTER TABLE comment ADD COLUMN search_keys tsvector GENERATED ALWAYS AS ({_COMMENT_KEYS})"
+        " STORED"
+    )
+    op.execute(
+        "CREATE INDEX ix_comment_search_keys ON comment USING gin (search_keys)"
         " WITH (fastupdate = off)"
     )
 

@@ -6,12 +6,15 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+import sqlalchemy as sa
 
 from storage.comments import apply_events
+from storage.comments.batch import message_row
 from storage.comments.events import MessageDelete, MessageEdit, MessageUpsert
 from storage.db import Database
 from storage.search.discussions import search_discussions
 from storage.search.query import QuerySyntaxError, parse_query
+from storage.web_archive import COMMENTS
 from tests.web.seed import Seeded, seed_site
 
 
@@ -99,3 +102,73 @@ def test_grammar_per_scope() -> None:
         parse_query("x in:title")
     with pytest.raises(QuerySyntaxError, match="unknown filter section:"):
         parse_query("x section:foo", discussions=True)
+
+
+# --- the newest-first walk over many comments -------------------------------------------------
+# Snowflake ids 2**46 apart: about four comments in a block of 2**48 ids (the smallest of
+# storage.search.keys.COMMENT_LEVELS), and 3,000 of them span more than the largest (2**54), so
+# PostgreSQL's window walk crosses every level; SQLite's FTS5 walks rowids. Each page must be
+# exactly the plain answer (every match, newest first), cursor after cursor.
+SPACING = 1 << 46
+MANY = 3_000
+
+
+def _comment(i: int, thread_id: int) -> dict[str, object]:
+    text = ["quagga"]
+    if i % 7 == 0:
+        text.append("okapi")
+    if i % 97 == 0:
+        text.append("axolotl")
+    if i < 150:
+        text.append("coelacanth")  # only in the oldest rows: the walk must go all the way back
+    text.append("ibex yak" if i % 2 == 0 else "yak ibex")
+    return message_row(
+        MessageUpsert(
+            (1 << 50) + i * SPACING,
+            thread_id,
+            1000 + i % 2,
+            "Zoë Zeta" if i % 2 == 0 else "Rohin",
+            " ".join(text),
+            datetime(2021, 1, 1, tzinfo=UTC),
+        )
+    )
+
+
+WALK_CASES = {
+    "quagga": lambda i: True,
+    "okapi": lambda i: i % 7 == 0,
+    "axolotl": lambda i: i % 97 == 0,
+    "coelacanth": lambda i: i < 150,
+    "zzyzx": lambda i: False,
+    '"ibex yak"': lambda i: i % 2 == 0,
+    'axolotl by:"ZOE zeta"': lambda i: i % 97 == 0 and i % 2 == 0,  # folded as summary search
+    "by:Rohin": lambda i: i % 2 == 1,
+    "quagga -okapi": lambda i: i % 7 != 0,
+}
+
+
+async def test_the_walk_returns_exactly_the_newest_matches(
+    archive: tuple[Database, Seeded],
+) -> None:
+    db, seeded = archive
+    rows = [_comment(i, seeded.hark_thread) for i in range(1, MANY + 1)]
+    async with db.connect() as conn:
+        for start in range(0, len(rows), 500):
+            await conn.execute(sa.insert(COMMENTS), rows[start : start + 500])
+        await conn.commit()
+    for text, predicate in WALK_CASES.items():
+        expected = sorted(
+            ((1 << 50) + i * SPACING for i in range(1, MANY + 1) if predicate(i)), reverse=True
+        )
+        query = parse_query(text, discussions=True)
+        first = await search_discussions(db, query, limit=50)
+        assert [hit.comment_id for hit in first.hits] == expected[:50], text
+        seen: list[int] = []
+        before = None
+        while True:
+            page = await search_discussions(db, query, limit=50, before=before)
+            seen += [hit.comment_id for hit in page.hits]
+            if page.next_before is None:
+                break
+            before = page.next_before
+        assert seen == expected, text

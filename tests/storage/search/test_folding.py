@@ -80,9 +80,9 @@ async def test_author_prefix_never_shorter_than_four_letters(db: Database) -> No
     """`author:cousin_it` ends in the two-letter word "it": matched whole, never as `it*`."""
     query = parse_query("scaling author:cousin_it")
     if db.dialect == "postgresql":
-        params = pg._key_params(query)
+        params = pg.key_params(query)
         async with db.connect() as conn:
-            text = await conn.scalar(sa.select(sa.cast(pg._tsquery(params), sa.Text())))
+            text = await conn.scalar(sa.select(sa.cast(pg.tsquery(params), sa.Text())))
         assert text is not None and "cousin" in text
         assert ":*" not in text
     else:
@@ -93,9 +93,7 @@ async def test_author_prefix_never_shorter_than_four_letters(db: Database) -> No
     long = parse_query("author:Steinh")
     if db.dialect == "postgresql":
         async with db.connect() as conn:
-            text = await conn.scalar(
-                sa.select(sa.cast(pg._tsquery(pg._key_params(long)), sa.Text()))
-            )
+            text = await conn.scalar(sa.select(sa.cast(pg.tsquery(pg.key_params(long)), sa.Text())))
         assert text is not None and text.endswith(":*")
     else:
         assert 'steinh"*' in (lite.filter_expression(long) or "")

@@ -11,13 +11,16 @@ import sqlalchemy as sa
 
 import storage.migrations
 from storage.db import Database
-from storage.search.keys import BLOCK, FILTER_COLUMNS, JOIN, LEVELS
+from storage.search.keys import BLOCK, COMMENT_LEVELS, FILTER_COLUMNS, JOIN, LEVELS
 
 MIGRATION = Path(storage.migrations.__file__).parent / "versions/0006_search_keys_postgres.py"
 
 
-def _assignments() -> dict[str, ast.expr]:
-    tree = ast.parse(MIGRATION.read_text(encoding="utf-8"))
+COMMENTS_MIGRATION = MIGRATION.parent / "0010_web_archive.py"
+
+
+def _assignments(migration: Path = MIGRATION) -> dict[str, ast.expr]:
+    tree = ast.parse(migration.read_text(encoding="utf-8"))
     return {
         target.id: node.value
         for node in tree.body
@@ -61,3 +64,14 @@ async def test_postgres_functions_build_keys_with_the_same_markers(pg_db: Databa
     assert f"{FILTER_COLUMNS['section']}deep" in keys
     blocks = {f"{BLOCK}{level}:{5000 >> level}" for level in LEVELS}
     assert all(f"'{block}'" in keys for block in blocks)
+
+
+def test_migration_0010_comment_keys_agree_with_the_keys_module() -> None:
+    """The comment keys (0010): the by: tag is the summarizer filter's, the blocks' marker and
+    levels are storage.search.keys' (the walk of storage.search.postgres reads them)."""
+    found = _assignments(COMMENTS_MIGRATION)
+    assert _sql_char(ast.literal_eval(found["TAG"])) == FILTER_COLUMNS["summarizer"]
+    assert _sql_char(ast.literal_eval(found["BLOCK"])) == BLOCK
+    levels = found["COMMENT_LEVELS"]
+    assert isinstance(levels, ast.Call) and ast.unparse(levels.func) == "range"
+    assert range(*(ast.literal_eval(arg) for arg in levels.args)) == COMMENT_LEVELS
