@@ -105,7 +105,8 @@ def _bare_url(state: StateInline, silent: bool) -> bool:
     if not silent:
         state.pending = state.pending[: start - pos]
         token = state.push("link_open", "a", 1)
-        token.attrs, token.markup, token.info = {"href": state.md.normalizeLink(url)}, "bare", "auto"
+        token.attrs = {"href": state.md.normalizeLink(url)}
+        token.markup, token.info = "bare", "auto"
         state.push("text", "", 0).content = state.md.normalizeLinkText(url)
         token = state.push("link_close", "a", -1)
         token.markup, token.info = "bare", "auto"
