@@ -29,9 +29,7 @@ def test_links_masked_and_bare_get_safe_rel() -> None:
 
 
 def test_discord_markdown() -> None:
-    html = discord_html(
-        "**bold** *it* ~~gone~~ `code` ||secret||\n> quoted\nhttps://example.org/x"
-    )
+    html = discord_html("**bold** *it* ~~gone~~ `code` ||secret||\n> quoted\nhttps://example.org/x")
     soup = BeautifulSoup(html, "html.parser")
     assert soup.strong.text == "bold" and soup.em.text == "it" and soup.s.text == "gone"
     assert soup.code.text == "code" and soup.blockquote is not None
