@@ -303,12 +303,15 @@ def _prose(text: str) -> str | None:
         or ("\n" in rest and _ODD_BREAK.search(rest))
     ):
         return None
-    if parts is None:
-        html = _escape(text)
-    else:
-        parts[::2] = [_escape(piece) for piece in parts[::2]]
-        parts[1::2] = [_anchor(url) for url in parts[1::2]]
-        html = "".join(parts)
+    html = _escape(rest)  # the links' places kept by "\x00" (discord_html replaced any other)
+    if parts is not None:
+        if len(parts) == 3:  # one link: what most linking comments hold
+            html = html.replace("\x00", _anchor(parts[1]))
+        else:
+            pieces = html.split("\x00")
+            for i, url in enumerate(parts[1::2]):
+                pieces[i] += _anchor(url)
+            html = "".join(pieces)
     if "\n" in html:
         html = html.replace("\n", "<br>\n")
     return f"<p>{html}</p>"
@@ -318,7 +321,8 @@ def discord_html(text: str, names: Names | None = None) -> str:
     """`text` (Discord Markdown) as sanitized HTML; `names` maps mentioned ids to names."""
     if not text or not text.strip():
         return ""
-    text = text.replace("\x00", "\ufffd")
+    if "\x00" in text:
+        text = text.replace("\x00", "\ufffd")
     shortcut = _prose(text)
     if shortcut is not None:
         return shortcut
