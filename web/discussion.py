@@ -2,7 +2,7 @@
 
 Built as string pieces rather than a Jinja loop: a 10k-comment page is the hot path
 (bench/bench_web.py). Every user text is escaped (names, dates) or rendered by
-threads.render.markdown_html (allow-list sanitized). Nothing of a member's identity is written
+threads.render.discord_html (allow-list sanitized). Nothing of a member's identity is written
 but their display name: no ids, no avatars.
 
 Shape, so it works without JavaScript:
@@ -26,7 +26,7 @@ from html import escape
 from threads.export._common import is_web_url
 from threads.model import CommentNode, CommentRecord
 from threads.order import Order
-from threads.render.markdown_html import discord_markdown_to_html
+from threads.render.discord_html import discord_html
 from threads.timeutil import as_utc
 from threads.tree import build_tree, walk_with_parent
 
@@ -161,7 +161,7 @@ def _history(record: CommentRecord) -> str:
 @lru_cache(maxsize=50_000)
 def _body(text: str) -> str:
     """Rendered text, remembered: comment texts never change once stored (an edit is new text)."""
-    return discord_markdown_to_html(text)
+    return discord_html(text)
 
 
 def _when(moment: datetime) -> tuple[str, str]:

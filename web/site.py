@@ -2,7 +2,7 @@
 
 Each page function reads through storage.web_archive (which applies the public rule: published,
 readable by @everyone, not deleted, hidden members hidden) and renders a Jinja2 template with
-autoescape on; summary and comment texts are Markdown rendered by threads.render.markdown_html
+autoescape on; summary and comment texts are Markdown rendered by threads.render.discord_html
 (allow-list sanitized) and handed to templates as Markup only from there.
 """
 
@@ -29,7 +29,7 @@ from storage.search import CANDIDATES, search_summaries
 from storage.search.discussions import MAX_PAGE, search_discussions
 from storage.search.query import MAX_QUERY_LENGTH, QuerySyntaxError, parse_query
 from threads.order import ORDERS, Order
-from threads.render.markdown_html import discord_markdown_to_html
+from threads.render.discord_html import discord_html
 from threads.timeutil import human, iso
 from web.discussion import render_discussion
 from web.urls import issue_path, summary_path
@@ -387,7 +387,7 @@ async def _issue_summaries(session: Any, issue: Issue) -> list[SummaryRow]:
 
 
 def _markdown(text: str, links: dict[str, str]) -> Markup:
-    return Markup(discord_markdown_to_html(link_cross_refs(text.strip(), links)))
+    return Markup(discord_html(link_cross_refs(text.strip(), links)))
 
 
 def snippet_html(text: str) -> Markup:

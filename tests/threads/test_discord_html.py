@@ -1,12 +1,16 @@
-"""threads.render.discord_html: Discord Markdown as a reader sees it in the HTML export. Pure."""
+"""threads.render.discord_html: Discord Markdown as a reader sees it (HTML export, web archive).
+
+Pure: text in, HTML out. Everything else made harmless by the allow-list."""
 
 from __future__ import annotations
 
+from bs4 import BeautifulSoup
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.threads.payloads import BAD_URLS, MARKDOWN_PAYLOADS, PAYLOADS
 from threads.render import discord_html as module
-from threads.render.discord_html import discord_html
+from threads.render.discord_html import ALLOWED_TAGS, discord_html
 
 
 def test_inline_styles_render_as_discord_shows_them() -> None:
@@ -22,6 +26,45 @@ def test_links_masked_and_bare_get_safe_rel() -> None:
     assert '<strong><a href="https://arxiv.org/a_b" rel="nofollow noopener noreferrer">' in html
     assert '<a href="https://x.org/p_q_" rel="nofollow noopener noreferrer">' in html
     assert "**" not in html and "](" not in html
+
+
+def test_discord_markdown() -> None:
+    html = discord_html("**bold** *it* ~~gone~~ `code` ||secret||\n> quoted\nhttps://example.org/x")
+    soup = BeautifulSoup(html, "html.parser")
+    assert soup.strong.text == "bold" and soup.em.text == "it" and soup.s.text == "gone"
+    assert soup.code.text == "code" and soup.blockquote is not None
+    assert soup.select_one("span.spoiler").text == "secret"
+    link = soup.select_one("a[href='https://example.org/x']")
+    assert link is not None and "noopener" in link["rel"]
+
+
+def test_bare_links_as_discord_makes_them() -> None:
+    """http(s):// only, never guessed from "www." or "a.b"; not inside code; the link ends
+    before trailing punctuation and a ")" it does not open."""
+    html = discord_html(
+        "see www.x.com, a.b and x@y.org; `https://x.org/code` or (https://x.org/a_(b)), "
+        "ahttps://x.org/glued https://x.org/end."
+    )
+    soup = BeautifulSoup(html, "html.parser")
+    assert [a["href"] for a in soup.find_all("a")] == [
+        "https://x.org/a_(b)",
+        "https://x.org/end",
+    ]
+    assert soup.code.text == "https://x.org/code"  # not "<https://…>", not a link
+    assert soup.get_text().endswith("ahttps://x.org/glued https://x.org/end.")
+
+
+def test_payloads_become_text() -> None:
+    bad_links = (f"[x]({u})" for u in BAD_URLS)
+    for payload in [*PAYLOADS, *MARKDOWN_PAYLOADS, *bad_links, "![i](https://e.org/i.png)"]:
+        soup = BeautifulSoup(discord_html(payload), "html.parser")
+        for tag in soup.find_all(True):
+            assert tag.name in ALLOWED_TAGS, (payload, tag.name)
+            for attr, value in tag.attrs.items():
+                assert not attr.startswith("on"), payload
+                if attr == "href":
+                    assert value.startswith(("https://", "http://", "mailto:", "/")), value
+        assert soup.find("img") is None  # no remote images: no third-party requests
 
 
 def test_blocks_headers_subtext_lists_quotes_code() -> None:
@@ -58,6 +101,13 @@ def test_payloads_in_markdown_constructs_stay_inert() -> None:
     assert 'href="javascript' not in html and 'href="data' not in html
     assert "onerror=alert(4)" in html  # shown as text, escaped
     assert "&lt;img" in html
+
+
+@given(st.text(alphabet=st.characters(blacklist_categories=["Cs"]), max_size=200))
+def test_any_text_gives_only_allowed_markup(text: str) -> None:
+    soup = BeautifulSoup(discord_html(text), "html.parser")
+    assert {tag.name for tag in soup.find_all(True)} <= ALLOWED_TAGS
+    assert not any(a.startswith("on") for tag in soup.find_all(True) for a in tag.attrs)
 
 
 any_text = st.text(alphabet=st.characters(codec="utf-8", exclude_categories=("Cs",)), max_size=60)
@@ -109,6 +159,16 @@ prose = st.lists(
             "https://x.org/é",
             "\t",
             "\u00a0",
+            "https://x.org/a)",
+            "(https://x.org/a_(b))",
+            "https://x.org/.",
+            "https://",
+            "Https://x.org",
+            "http://x.org:80/?q=(1",
+            "https://x.org/a&amp;b",
+            "https://x.org/*a*",
+            "<",
+            "1)",
         ]
     ),
     max_size=12,

@@ -21,7 +21,7 @@ from storage.comments.events import MessageDelete, MessageEdit, MessageUpsert, R
 from storage.db import Database
 from storage.models import Issue, Publication, Summary
 from storage.threads import upsert_thread
-from tests.threads.payloads import BAD_URLS, PAYLOADS
+from tests.threads.payloads import BAD_URLS, MARKDOWN_PAYLOADS, PAYLOADS
 from tests.threads.seed_comments import seed_records
 
 GUILD = 9000
@@ -84,7 +84,8 @@ async def seed_site(db: Database) -> Seeded:
             link=BAD_URLS[0],
             authors=PAYLOADS[1],
             summarizer=PAYLOADS[4],
-            summary="\n\n".join(PAYLOADS) + "\n\n[x](javascript:document.title='PWNED')",
+            summary="\n\n".join([*PAYLOADS, *MARKDOWN_PAYLOADS])
+            + "\n\n[x](javascript:document.title='PWNED')",
             opinions=[{"by": PAYLOADS[5], "text": PAYLOADS[1]}],
             content_hash="h2",
         )
