@@ -27,7 +27,8 @@ try:
     app(sys.argv[1:], prog_name="anbot")
 except SystemExit:
     pass
-loaded = sorted({name.split(".")[0] for name in sys.modules} & set(json.loads(sys.argv[0])))
+names = {name.split(".")[0] for name in sys.modules} | set(sys.modules)
+loaded = sorted(names & set(json.loads(sys.argv[0])))
 print("LOADED " + json.dumps(loaded), file=sys.stderr)
 """
 
@@ -71,6 +72,21 @@ def test_a_command_on_an_up_to_date_database_loads_no_alembic(tmp_path: Path) ->
     out, loaded = _start(["db", "upgrade"], tmp_path, heavy=("alembic",), ANBOT_DATABASE_URL=url)
     assert out.startswith("database at revision ") and loaded == ["alembic"]
     _, loaded = _start(["issue", "latest"], tmp_path, heavy=("alembic",), ANBOT_DATABASE_URL=url)
+    assert loaded == []
+
+
+def test_a_search_on_an_sqlite_file_loads_no_async_engine(tmp_path: Path) -> None:
+    """A one-shot read on an SQLite file runs on plain sqlite3 (Database.run_sync): the async
+    engine machinery (SQLAlchemy's asyncio extension, aiosqlite) is never imported."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    machinery = ("aiosqlite", "sqlalchemy.ext.asyncio", "sqlmodel.ext.asyncio")
+    seed = Path(__file__).parents[2] / "data" / "seed-issue-with-comments.txt"
+    ingest = ["ingest", str(seed), "--number", "56"]
+    out, loaded = _start(ingest, tmp_path, heavy=machinery, ANBOT_DATABASE_URL=url)
+    assert "1 new" in out
+    assert "aiosqlite" in loaded  # writes use the async engine: the probe can see it
+    out, loaded = _start(["search", "HARKing"], tmp_path, heavy=machinery, ANBOT_DATABASE_URL=url)
+    assert "HARK Side of Deep Learning" in out
     assert loaded == []
 
 
