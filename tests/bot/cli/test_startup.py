@@ -90,6 +90,36 @@ def test_a_search_on_an_sqlite_file_loads_no_async_engine(tmp_path: Path) -> Non
     assert loaded == []
 
 
+def test_a_markdown_export_loads_no_html_renderer(tmp_path: Path) -> None:
+    """markdown-it-py and nh3 render the HTML export only: `anbot export` to Markdown (the
+    default) does not import them."""
+    from datetime import UTC, datetime
+
+    from storage.comments import apply_events
+    from storage.comments.events import MessageUpsert
+    from storage.threads import upsert_thread
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+
+    async def seed() -> None:
+        async with Database(url) as db:
+            await db.upgrade()
+            async with db.session() as session:
+                await upsert_thread(session, thread_id=77, guild_id=1, channel_id=2, name="t")
+                at = datetime(2024, 5, 1, tzinfo=UTC)
+                comment = MessageUpsert(77_001, 77, 5, "ann", "a **bold** reply", at)
+                await apply_events(session, [comment])
+                await session.commit()
+
+    asyncio.run(seed())
+    renderer = ("markdown_it", "nh3")
+    out, loaded = _start(["export", "77"], tmp_path, heavy=renderer, ANBOT_DATABASE_URL=url)
+    assert "a **bold** reply" in out and loaded == []
+    html = ["export", "77", "--format", "html"]
+    out, loaded = _start(html, tmp_path, heavy=renderer, ANBOT_DATABASE_URL=url)
+    assert "<strong>bold</strong>" in out and loaded == ["markdown_it", "nh3"]
+
+
 def test_an_older_schema_is_still_upgraded(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
 
