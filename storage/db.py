@@ -2,11 +2,16 @@
 
 `Database(url)` makes the engine but does not connect; the first `upgrade()`/`ping()` does, and
 turns any failure to connect into one `DatabaseUnavailable` line naming the (masked) URL.
+
+On an SQLite file the async engine (SQLAlchemy's asyncio extension, aiosqlite, the greenlet
+bridge) is made when first used: `upgrade()` on an up-to-date database and `run_sync` work on a
+plain sqlite3 connection, so a one-shot read such as `anbot search` never loads it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import re
 import threading
 import time
@@ -18,13 +23,13 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.search import index as search_index
 
 if TYPE_CHECKING:  # Alembic is imported only when a migration is due (or asked for)
     from alembic.config import Config
+    from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+    from sqlmodel.ext.asyncio.session import AsyncSession
 
 DEFAULT_URL = "sqlite+aiosqlite:///anbot.db"
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -180,6 +185,12 @@ def _ping_when_idle(engine: sa.Engine) -> None:
         record.info[_USED_AT] = time.monotonic()
 
 
+def _stored_revisions(conn: sa.Connection) -> frozenset[str]:
+    return frozenset(
+        row[0] for row in conn.execute(sa.text("SELECT version_num FROM alembic_version"))
+    )
+
+
 class Database:
     """An async SQLAlchemy engine for SQLite (aiosqlite) or PostgreSQL (asyncpg)."""
 
@@ -197,25 +208,52 @@ class Database:
                 connect_args["server_settings"] = {"search_path": schema}
         elif schema:
             raise ValueError("schema= is only meaningful for PostgreSQL")
+        self._echo = echo
+        self._connect_args = connect_args
+        self._engine: AsyncEngine | None = None
+        self._engine_lock = threading.Lock()
+        self._thread_engine: sa.Engine | None = None
+        self._thread_engine_lock = threading.Lock()
+        # The default backend, an SQLite file through aiosqlite, cannot fail to make its engine
+        # when the driver is installed: it is made when first used. Any other URL makes it now,
+        # so a bad dialect or driver is reported here, by the constructor.
+        deferred = (
+            self.url.drivername == "sqlite+aiosqlite"
+            and self.url.database not in (None, "", ":memory:")
+            and importlib.util.find_spec("aiosqlite") is not None
+        )
+        if not deferred:
+            _ = self.engine
+
+    @property
+    def engine(self) -> AsyncEngine:
+        """The async engine (made on first use on an SQLite file, see the module docstring)."""
+        if self._engine is not None:
+            return self._engine
+        with self._engine_lock:
+            if self._engine is None:
+                self._engine = self._make_engine()
+            return self._engine
+
+    def _make_engine(self) -> AsyncEngine:
+        from sqlalchemy.ext.asyncio import create_async_engine
+
         try:
-            self.engine: AsyncEngine = create_async_engine(
-                self.url, echo=echo, connect_args=connect_args
-            )
+            engine = create_async_engine(self.url, echo=self._echo, connect_args=self._connect_args)
         except (sa.exc.ArgumentError, sa.exc.InvalidRequestError, ImportError) as exc:
             # An unknown dialect, a driver that is not installed or not async.
             raise DatabaseUnavailable(
                 f"database {self.safe_url}: {_one_line(exc)}{_URL_HINT}"
             ) from None
-        _ping_when_idle(self.engine.sync_engine)
+        _ping_when_idle(engine.sync_engine)
         if self.dialect == "sqlite":
-            event.listen(self.engine.sync_engine, "connect", _prepare_sqlite)
-        self._thread_engine: sa.Engine | None = None
-        self._thread_engine_lock = threading.Lock()
+            event.listen(engine.sync_engine, "connect", _prepare_sqlite)
+        return engine
 
     @property
     def dialect(self) -> str:
         """ "sqlite" or "postgresql"."""
-        return self.engine.dialect.name
+        return self.url.get_backend_name()
 
     @property
     def safe_url(self) -> str:
@@ -229,6 +267,8 @@ class Database:
     @asynccontextmanager
     async def session(self) -> AsyncIterator[AsyncSession]:
         """A session that never commits on its own: callers commit (or use `session.begin()`)."""
+        from sqlmodel.ext.asyncio.session import AsyncSession
+
         async with AsyncSession(self.engine, expire_on_commit=False) as session:
             yield session
 
@@ -312,7 +352,7 @@ class Database:
             if self._thread_engine is None:
                 engine = sa.create_engine(
                     self.url.set(drivername="sqlite+pysqlite"),
-                    echo=self.engine.echo,
+                    echo=self._echo,
                     connect_args={"check_same_thread": False},  # pooled across worker threads
                     pool_use_lifo=True,
                 )
@@ -394,9 +434,8 @@ class Database:
         if heads is None:
             return False
         try:
-            async with self.connect() as conn:
-                rows = await conn.execute(sa.text("SELECT version_num FROM alembic_version"))
-                stored = frozenset(row[0] for row in rows)
+            # run_sync: on an SQLite file a plain sqlite3 connection, no async engine needed.
+            stored = await self.run_sync(_stored_revisions, snapshot=False)
         except sa.exc.DBAPIError:  # no version table yet: a new database
             return False
         return stored == heads
@@ -445,7 +484,8 @@ class Database:
             await conn.execute(sa.text(f"DROP SCHEMA IF EXISTS {quoted} CASCADE"))
 
     async def dispose(self) -> None:
-        await self.engine.dispose()
+        if self._engine is not None:
+            await self._engine.dispose()
         if self._thread_engine is not None:
             self._thread_engine.dispose()
 

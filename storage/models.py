@@ -12,6 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
+from sqlmodel._compat import SQLModelConfig
 
 from storage.text import clean_on_flush
 
@@ -51,7 +52,16 @@ def _json(default_factory: Any = list) -> Any:
     return Field(default_factory=default_factory, sa_type=sa.JSON(), nullable=False)
 
 
-class Feed(SQLModel, table=True):
+class _Table(SQLModel):
+    """The base of every table: pydantic builds a model's validator and serializer on first
+    use, not when the class is created. Table models are not validated on construction, and
+    building them for all the tables was a third of the cost of importing this module
+    (`python -X importtime`), paid by every `anbot` command that reads the database."""
+
+    model_config = SQLModelConfig(defer_build=True)
+
+
+class Feed(_Table, table=True):
     id: int | None = Field(default=None, primary_key=True)
     url: str = Field(unique=True, index=True)
     title: str | None = None
@@ -71,7 +81,7 @@ class Feed(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
 
 
-class Issue(SQLModel, table=True):
+class Issue(_Table, table=True):
     """One feed entry (an AN issue), or an issue known only from the summaries database."""
 
     __table_args__ = (sa.UniqueConstraint("feed_id", "entry_id", name="uq_issue_feed_entry"),)
@@ -93,7 +103,7 @@ class Issue(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
 
 
-class Summary(SQLModel, table=True):
+class Summary(_Table, table=True):
     __table_args__ = (sa.UniqueConstraint("issue_id", "dedupe_key", name="uq_summary_issue_key"),)
 
     id: int | None = Field(default=None, primary_key=True)
@@ -119,7 +129,7 @@ class Summary(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
 
 
-class Publication(SQLModel, table=True):
+class Publication(_Table, table=True):
     """Outbox row: this summary (or whole issue) goes to that channel. pending→posting→posted."""
 
     __table_args__ = (
@@ -149,7 +159,7 @@ class Publication(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
 
 
-class DiscordThread(SQLModel, table=True):
+class DiscordThread(_Table, table=True):
     __tablename__ = "discord_thread"
 
     id: int = _big(primary_key=True, sa_column_kwargs={"autoincrement": False})
@@ -162,7 +172,7 @@ class DiscordThread(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
 
 
-class Comment(SQLModel, table=True):
+class Comment(_Table, table=True):
     id: int = _big(primary_key=True, sa_column_kwargs={"autoincrement": False})
     thread_id: int = Field(sa_type=sa.BigInteger(), foreign_key="discord_thread.id", index=True)
     parent_id: int | None = _big(default=None, nullable=True)  # None = thread root level
@@ -178,7 +188,7 @@ class Comment(SQLModel, table=True):
     deleted_at: datetime | None = _ts()
 
 
-class CommentRevision(SQLModel, table=True):
+class CommentRevision(_Table, table=True):
     __tablename__ = "comment_revision"
     __table_args__ = (sa.UniqueConstraint("comment_id", "replaced_at", name="uq_revision"),)
 
@@ -188,13 +198,13 @@ class CommentRevision(SQLModel, table=True):
     replaced_at: datetime = Field(sa_type=UTCDateTime(), nullable=False)
 
 
-class Vote(SQLModel, table=True):
+class Vote(_Table, table=True):
     comment_id: int = Field(sa_type=sa.BigInteger(), foreign_key="comment.id", primary_key=True)
     user_id: int = _big(primary_key=True, sa_column_kwargs={"autoincrement": False})
     emoji: str = Field(primary_key=True)
 
 
-class ThreadVisit(SQLModel, table=True):
+class ThreadVisit(_Table, table=True):
     """When a member last ran /an thread in a thread: "new since your last visit"."""
 
     __tablename__ = "thread_visit"
@@ -204,7 +214,7 @@ class ThreadVisit(SQLModel, table=True):
     visited_at: datetime = Field(sa_type=UTCDateTime(), nullable=False)
 
 
-class WebChannel(SQLModel, table=True):
+class WebChannel(_Table, table=True):
     """A channel as the public web archive sees it (bot/archive keeps it in step with Discord).
 
     A thread is published only when its parent channel is both readable by @everyone (computed
@@ -221,7 +231,7 @@ class WebChannel(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
 
 
-class WebThreadState(SQLModel, table=True):
+class WebThreadState(_Table, table=True):
     """A thread the web archive must not show: deleted in Discord, or a private thread."""
 
     __tablename__ = "web_thread_state"
@@ -232,7 +242,7 @@ class WebThreadState(SQLModel, table=True):
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
 
 
-class WebMember(SQLModel, table=True):
+class WebMember(_Table, table=True):
     """A member's choice for the web archive: hide their comments (`/an privacy web:hide`)."""
 
     __tablename__ = "web_member"

@@ -3,12 +3,13 @@ Core statement in a session's transaction."""
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import SQLModel
-from sqlmodel.ext.asyncio.session import AsyncSession
+
+if TYPE_CHECKING:  # the async machinery and the dialects are imported by who uses them
+    from sqlmodel.ext.asyncio.session import AsyncSession
 
 __all__ = ["dialect_insert", "run", "table_of"]
 
@@ -25,9 +26,15 @@ def dialect_insert(backend: AsyncSession | str, table: sa.Table) -> Any:
     """An INSERT that supports `.on_conflict_do_update/nothing` (and `.excluded`) on the
     backend of a session, or of a dialect name ("sqlite", "postgresql")."""
     name = backend if isinstance(backend, str) else backend.get_bind().dialect.name
+    # Imported here: the PostgreSQL dialect is 0.1 s of a process start that may never use it
+    # (an SQLite search imports this module for table_of).
     if name == "postgresql":
+        from sqlalchemy.dialects import postgresql
+
         return postgresql.insert(table)
     if name == "sqlite":
+        from sqlalchemy.dialects import sqlite
+
         return sqlite.insert(table)
     raise RuntimeError(f"unsupported database dialect {name!r}")
 

@@ -7,14 +7,16 @@ that the index is built efficiently and compacted afterwards.
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlalchemy.ext.asyncio import AsyncConnection
 
 from storage.search.filters import FOLD
 from storage.search.keys import SQL_FUNCTION, key_text
 from storage.search.text import fold
+
+if TYPE_CHECKING:  # the async engine machinery is loaded only by who uses it
+    from sqlalchemy.ext.asyncio import AsyncConnection
 
 __all__ = ["bulk_load_begin", "bulk_load_end", "compact", "prepare_sqlite"]
 

@@ -12,7 +12,9 @@ import sys
 from pathlib import Path
 
 import pytest
+from sqlmodel import SQLModel
 
+import storage.models  # noqa: F401  (every table on SQLModel.metadata)
 from storage.db import Database
 
 # Not pydantic: Typer (0.2x) itself converts a command's parameters with pydantic TypeAdapters,
@@ -25,7 +27,8 @@ try:
     app(sys.argv[1:], prog_name="anbot")
 except SystemExit:
     pass
-loaded = sorted({name.split(".")[0] for name in sys.modules} & set(json.loads(sys.argv[0])))
+names = {name.split(".")[0] for name in sys.modules} | set(sys.modules)
+loaded = sorted(names & set(json.loads(sys.argv[0])))
 print("LOADED " + json.dumps(loaded), file=sys.stderr)
 """
 
@@ -72,6 +75,51 @@ def test_a_command_on_an_up_to_date_database_loads_no_alembic(tmp_path: Path) ->
     assert loaded == []
 
 
+def test_a_search_on_an_sqlite_file_loads_no_async_engine(tmp_path: Path) -> None:
+    """A one-shot read on an SQLite file runs on plain sqlite3 (Database.run_sync): the async
+    engine machinery (SQLAlchemy's asyncio extension, aiosqlite) is never imported."""
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    machinery = ("aiosqlite", "sqlalchemy.ext.asyncio", "sqlmodel.ext.asyncio")
+    seed = Path(__file__).parents[2] / "data" / "seed-issue-with-comments.txt"
+    ingest = ["ingest", str(seed), "--number", "56"]
+    out, loaded = _start(ingest, tmp_path, heavy=machinery, ANBOT_DATABASE_URL=url)
+    assert "1 new" in out
+    assert "aiosqlite" in loaded  # writes use the async engine: the probe can see it
+    out, loaded = _start(["search", "HARKing"], tmp_path, heavy=machinery, ANBOT_DATABASE_URL=url)
+    assert "HARK Side of Deep Learning" in out
+    assert loaded == []
+
+
+def test_a_markdown_export_loads_no_html_renderer(tmp_path: Path) -> None:
+    """markdown-it-py and nh3 render the HTML export only: `anbot export` to Markdown (the
+    default) does not import them."""
+    from datetime import UTC, datetime
+
+    from storage.comments import apply_events
+    from storage.comments.events import MessageUpsert
+    from storage.threads import upsert_thread
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+
+    async def seed() -> None:
+        async with Database(url) as db:
+            await db.upgrade()
+            async with db.session() as session:
+                await upsert_thread(session, thread_id=77, guild_id=1, channel_id=2, name="t")
+                at = datetime(2024, 5, 1, tzinfo=UTC)
+                comment = MessageUpsert(77_001, 77, 5, "ann", "a **bold** reply", at)
+                await apply_events(session, [comment])
+                await session.commit()
+
+    asyncio.run(seed())
+    renderer = ("markdown_it", "nh3")
+    out, loaded = _start(["export", "77"], tmp_path, heavy=renderer, ANBOT_DATABASE_URL=url)
+    assert "a **bold** reply" in out and loaded == []
+    html = ["export", "77", "--format", "html"]
+    out, loaded = _start(html, tmp_path, heavy=renderer, ANBOT_DATABASE_URL=url)
+    assert "<strong>bold</strong>" in out and loaded == ["markdown_it", "nh3"]
+
+
 def test_an_older_schema_is_still_upgraded(tmp_path: Path) -> None:
     url = f"sqlite+aiosqlite:///{tmp_path / 'old.db'}"
 
@@ -88,3 +136,25 @@ def test_an_older_schema_is_still_upgraded(tmp_path: Path) -> None:
     assert loaded == ["alembic"]
     assert out.strip() != "database at revision 0005"
     assert asyncio.run(at("head")) == out.strip().rsplit(" ", 1)[1]
+
+
+def test_importing_the_models_builds_no_validator(tmp_path: Path) -> None:
+    """Every database command imports storage.models: its pydantic validators are built on
+    first use, not for all the tables at import (a third of that import's cost)."""
+    probe = (
+        "import storage.models as m\n"
+        "from sqlmodel import SQLModel\n"
+        "tables = {c for c in vars(m).values() if isinstance(c, type) and issubclass(c, SQLModel)"
+        " and c.model_config.get('table')}\n"
+        "print(len(tables))\n"
+        "print(','.join(sorted(c.__name__ for c in tables if c.__pydantic_complete__)))\n"
+        "print(m.Summary(title='t', dedupe_key='k').model_dump()['title'])\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", probe], cwd=tmp_path, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr
+    count, built, title = done.stdout.split("\n")[:3]
+    assert int(count) == len(SQLModel.metadata.tables)
+    assert built == ""  # none built by the import...
+    assert title == "t"  # ...and a model still serializes (built when first used)
