@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     # reserved addresses only when this is on: a hostile feed host could otherwise make the
     # bot read internal services. Tests and feeds served on this machine turn it on.
     allow_private_feeds: bool = False
+    max_feeds_per_guild: int = 20  # `/an feed add` refuses more feeds for one server
 
     # Publishing: "CHANNEL_ID:forum" (a post per summary) or "CHANNEL_ID:thread" (a thread per
     # issue, summaries as follow-up messages), comma separated.

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import data, export, publications, run
+from bot.cli import data, export, feeds, publications, run
 from bot.cli._common import Boundary
 
 app = typer.Typer(
@@ -26,6 +26,7 @@ data.register(app)
 run.register(app)
 export.register(app)
 publications.register(app)
+feeds.register(app)
 
 
 def main() -> None:
