@@ -69,6 +69,24 @@ def check_url(url: str) -> str:
     return url
 
 
+def not_a_channel(text: str) -> str:
+    return f"`{text}` is not a channel: mention it (#name) or give its id."
+
+
+def unknown_channel(channel_id: int) -> str:
+    return f"I can't find a channel with id {channel_id}: check the id, and that I can see it."
+
+
+def other_guild_channel(channel_id: int) -> str:
+    return f"Channel {channel_id} belongs to another server: pick a channel of this one."
+
+
+def wrong_channel_kind(channel_id: int, mode: str) -> str:
+    if mode == "forum":
+        return f"<#{channel_id}> is not a forum: pick a forum channel, or use mode thread."
+    return f"<#{channel_id}> is not a text channel: mode thread needs one (or use mode forum)."
+
+
 def explain_fetch_error(url: str, exc: Exception) -> str:
     """A fetch or parse failure as the specific line a moderator can act on."""
     if isinstance(exc, FetchError):

@@ -41,6 +41,8 @@ async def server() -> AsyncIterator[tuple[str, asyncio.Event]]:
 
 
 def settings(**values: Any) -> Settings:
+    # The server is on 127.0.0.1: allowed explicitly, as the bot fixtures do.
+    values.setdefault("allow_private_feeds", True)
     return Settings(_env_file=None, **values)  # type: ignore[arg-type]
 
 
