@@ -30,6 +30,7 @@ DEFAULT_EXTENSIONS: tuple[str, ...] = (
     "bot.feeds",
     "bot.publish",
     "bot.mirror",
+    "bot.discuss",
 )
 
 

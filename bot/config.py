@@ -60,6 +60,7 @@ class Settings(BaseSettings):
     # Commands
     dev_guild_id: int | None = None  # sync slash commands to this guild (instant) instead of global
     moderator_role_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    discuss_cooldown: float = 30.0  # seconds between two /an discuss of one member (0: none)
     upload_limit: int = 10 * 1024 * 1024  # bytes; exports larger than this are compressed/split
 
     # Mirror

@@ -442,3 +442,54 @@ async def retry_failed(session: AsyncSession, *, channel_id: int | None = None) 
         stmt.values(status=PENDING, error=None, error_reported=False, updated_at=utcnow())
     )
     return int(result.rowcount or 0)
+
+
+# --- discussions opened on demand (/an discuss) -------------------------------------------
+
+DISCUSS = "discuss"  # mode of a row opened by a member for a summary of the back catalog
+
+
+async def discussion_of(session: AsyncSession, *, summary_id: int) -> Publication | None:
+    """The summary's own post (a forum post of the publisher or one opened by /an discuss),
+    posted or under way; a thread-mode message is not a post of its own."""
+    stmt = (
+        select(Publication)
+        .where(col(Publication.summary_id) == summary_id)
+        .where(col(Publication.mode).in_(("forum", DISCUSS)))
+        .where(col(Publication.status).in_((POSTED, POSTING, PENDING)))
+        .order_by(
+            sa.case((col(Publication.status) == POSTED, 0), else_=1), col(Publication.id)
+        )
+        .limit(1)
+    )
+    return (await session.exec(stmt)).first()
+
+
+async def open_discussion(
+    session: AsyncSession, *, channel_id: int, summary: Summary
+) -> Publication:
+    """The pending (or existing) row that opens `summary`'s post in `channel_id`. Two members
+    asking at once get the one row: the target is unique and the insert ignores a conflict."""
+    if summary.issue_id is None or summary.id is None:
+        raise LookupError(f"summary {summary.id} belongs to no issue")
+    row = _row(channel_id, DISCUSS, summary.issue_id, summary.id)
+    await session.exec(_insert_ignore(session, [row]))
+    stmt = select(Publication).where(col(Publication.marker) == row["marker"])
+    found = (await session.exec(stmt)).first()
+    assert found is not None
+    return found
+
+
+async def claim(session: AsyncSession, *, publication_id: int) -> Publication | None:
+    """Mark this pending row posting (one more attempt); None when someone else has it."""
+    result = await session.exec(
+        sa.update(Publication)
+        .where(col(Publication.id) == publication_id, col(Publication.status) == PENDING)
+        .values(status=POSTING, attempts=col(Publication.attempts) + 1, updated_at=utcnow())
+    )
+    if not getattr(result, "rowcount", 0):
+        return None
+    pub = await session.get(Publication, publication_id)
+    if pub is not None:
+        await session.refresh(pub)
+    return pub

@@ -21,6 +21,7 @@ from bot.commands import lookup
 from bot.commands.checks import require_moderator, require_readable
 from bot.commands.exporting import fit_to_limit, parse_since, parse_thread_ref
 from bot.commands.views import send_paged
+from bot.discuss.button import discuss_view
 from bot.errors import CannotSeeThread, UserFacingError
 from bot.logging import get_logger
 from feeds.issue_numbers import IssueNumberError, IssueNumberOutOfRange, parse_issue_number
@@ -177,7 +178,10 @@ class AnCommands(commands.Cog):
             by_issue = await threads_for_issues(session, [found.issue_id or 0])
         thread_id = by_summary.get(found.id or 0) or by_issue.get(found.issue_id or 0)
         embeds = lookup.summary_embeds(issue, found, thread_id)
-        await interaction.response.send_message(embed=embeds[0])
+        if found.id is not None:  # the Discuss button opens (or links) its post: bot/discuss
+            await interaction.response.send_message(embed=embeds[0], view=discuss_view(found.id))
+        else:
+            await interaction.response.send_message(embed=embeds[0])
         for embed in embeds[1:]:
             await interaction.followup.send(embed=embed)
 

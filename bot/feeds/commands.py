@@ -174,6 +174,22 @@ class FeedGroup(app_commands.Group):
         self._require_manager(interaction)
         await self._answer(interaction, manage.test_feed(self.bot.db, self._fetcher(), url=url))
 
+    @app_commands.command(
+        name="discuss_channel", description="The forum where /an discuss opens discussions"
+    )
+    @app_commands.describe(channel="A forum channel: mention it (#name) or give its id")
+    async def discuss_channel(
+        self, interaction: Interaction, channel: app_commands.Range[str, 1, 100]
+    ) -> None:
+        self._require_manager(interaction)
+        channel_id = self._channel(interaction, channel, "forum")
+        await self._answer(
+            interaction,
+            manage.set_discuss_channel(
+                self.bot.db, guild_id=interaction.guild_id or 0, channel_id=channel_id
+            ),
+        )
+
     @remove.autocomplete("url")
     @pause.autocomplete("url")
     @resume.autocomplete("url")

@@ -361,3 +361,21 @@ def notice_text(feed: Feed, state: str) -> str:
             "backoff and disabled after repeated failures."
         )
     return f"Feed **{name}** <{feed.url}> recovered: its last poll worked."
+
+
+def _discuss_key(guild_id: int) -> str:
+    return f"discuss_channel:{guild_id}"
+
+
+async def discuss_channel(db: Database, *, guild_id: int) -> int | None:
+    """The forum where this server's members open discussions of older summaries."""
+    async with db.session() as session:
+        value = await store.get_setting(session, _discuss_key(guild_id))
+    return int(value) if value and value.isdecimal() else None
+
+
+async def set_discuss_channel(db: Database, *, guild_id: int, channel_id: int) -> str:
+    async with db.session() as session:
+        await store.set_setting(session, _discuss_key(guild_id), str(channel_id))
+        await session.commit()
+    return f"Discussions opened with `/an discuss` now go to <#{channel_id}>."

@@ -139,6 +139,27 @@ class Publisher:
         report.posted += 1
         return True
 
+    async def publish_row(self, publication_id: int) -> bool:
+        """Post one row now (a member opened a summary's discussion), outside the cycle.
+
+        The row is claimed by compare-and-set, so a second press or the leader's cycle never
+        posts it again: False when someone else holds it. A crash after Discord's answer
+        leaves the row `posting`, healed by its marker like any other."""
+        async with self.db.session() as session:
+            pub = await pubs.claim(session, publication_id=publication_id)
+            await session.commit()
+        if pub is None:
+            return False
+        try:
+            thread, starter_id = await with_retries(lambda n: self._post(pub, n))
+        except Exception as exc:
+            await self._post_failed(pub, exc, CycleReport())
+            raise
+        async with self.db.session() as session:
+            await self._record_posted(session, pub, thread, starter_id)
+            await session.commit()
+        return True
+
     async def _post(self, pub: Publication, attempt: int) -> tuple[Any, int]:
         # A repeated claim or retry may follow a call that reached Discord: look first.
         if pub.attempts > 1 or attempt > 1:
@@ -220,7 +241,13 @@ class Publisher:
             body = render.issue_header(target.issue, 0).split("\n", 1)[0]
         else:
             body = render.summary_body(target.issue, target.summary, links=links)
-        starts_post = not _is_message_row(pub)
+        opened = pub.mode == pubs.DISCUSS
+        if opened and target.summary is not None:
+            # Opened from the back catalog: say where the summary came from.
+            head, _, rest = body.partition("\n\n")
+            origin = render.provenance(target.issue, target.summary)
+            body = f"{head}\n-# From {origin}\n\n{rest}".rstrip()
+        starts_post = not _is_message_row(pub) and not opened  # a member's request never pings
         return render.starter_chunks(
             body,
             marker=pub.marker,
