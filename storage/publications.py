@@ -457,9 +457,7 @@ async def discussion_of(session: AsyncSession, *, summary_id: int) -> Publicatio
         .where(col(Publication.summary_id) == summary_id)
         .where(col(Publication.mode).in_(("forum", DISCUSS)))
         .where(col(Publication.status).in_((POSTED, POSTING, PENDING)))
-        .order_by(
-            sa.case((col(Publication.status) == POSTED, 0), else_=1), col(Publication.id)
-        )
+        .order_by(sa.case((col(Publication.status) == POSTED, 0), else_=1), col(Publication.id))
         .limit(1)
     )
     return (await session.exec(stmt)).first()
