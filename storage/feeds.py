@@ -169,6 +169,7 @@ async def seed_from_settings(
     urls: Sequence[str],
     channels: Sequence[tuple[int, str]],
     backfill: int,
+    ping_role_id: int | None = None,
 ) -> bool:
     """On the first start with feed management, ANBOT_FEEDS × ANBOT_PUBLISH_CHANNELS become
     feeds with routes; afterwards the database is the truth. Returns True when it seeded.
@@ -191,7 +192,8 @@ async def seed_from_settings(
             feed.backfill = backfill
             session.add(feed)
         for channel_id, mode in channels:
-            await add_route(session, feed, RouteSpec(channel_id=channel_id, mode=mode))
+            spec = RouteSpec(channel_id=channel_id, mode=mode, ping_role_id=ping_role_id)
+            await add_route(session, feed, spec)
     await session.flush()
     return True
 
@@ -242,6 +244,13 @@ async def add_feed(
         await add_route(session, feed, spec)
     await session.flush()
     return feed
+
+
+async def route_for(session: AsyncSession, *, feed_id: int, channel_id: int) -> FeedRoute | None:
+    query = select(FeedRoute).where(
+        FeedRoute.feed_id == feed_id, FeedRoute.channel_id == channel_id
+    )
+    return (await session.exec(query)).first()
 
 
 async def feed_routes(session: AsyncSession, feed: Feed) -> list[FeedRoute]:

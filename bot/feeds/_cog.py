@@ -73,6 +73,7 @@ class FeedsCog(commands.Cog):
                 urls=settings.feeds,
                 channels=settings.channel_modes(),
                 backfill=settings.backfill,
+                ping_role_id=settings.ping_role_id,
             ):
                 log.info("seeded %d feeds from ANBOT_FEEDS", len(settings.feeds))
             await session.commit()

@@ -19,6 +19,7 @@ from bot.publish import render
 from bot.publish.pacing import Pacer, is_permanent, is_transient, with_retries
 from bot.publish.poster import Poster
 from storage import publications as pubs
+from storage.feeds import route_for
 from storage.models import Publication
 from storage.threads import upsert_thread
 
@@ -102,7 +103,8 @@ class Publisher:
             target = await pubs.load_target(session, publication=pub)
             links = await self._cross_ref_links(session, target)
             summaries = await self._summary_count(session, target)
-        chunks = self._chunks(target, links, summaries)
+            ping = await self._ping_for(session, target)
+        chunks = self._chunks(target, links, summaries, ping)
         since = pub.created_at - SEARCH_SLACK
         if _is_message_row(pub):
             thread = await self.poster.channel(_thread_id(pub))
@@ -170,7 +172,8 @@ class Publisher:
             target = await pubs.load_target(session, publication=pub)
             links = await self._cross_ref_links(session, target)
             summaries = await self._summary_count(session, target)
-        chunks = self._chunks(target, links, summaries)
+            ping = await self._ping_for(session, target)
+        chunks = self._chunks(target, links, summaries, ping)
         if _is_message_row(pub):
             thread = await self.poster.channel(_thread_id(pub))
             return thread, await self.poster.send_chunks(thread, chunks)
@@ -187,6 +190,7 @@ class Publisher:
             name=render.post_title(target.issue, target.summary),
             chunks=chunks,
             tags=tags,
+            mentions=self.poster.mentions_for(ping),
         )
 
     async def _post_failed(self, pub: Publication, exc: Exception, report: CycleReport) -> bool:
@@ -233,7 +237,27 @@ class Publisher:
 
     # --- rendering --------------------------------------------------------------------
 
-    def _chunks(self, target: pubs.Target, links: Mapping[str, str], summaries: int) -> list[str]:
+    async def _ping_for(self, session: Any, target: pubs.Target) -> int | None:
+        """The role a new post pings: its feed route's (storage.feeds), else
+        ANBOT_PING_ROLE_ID for a feed without routes; never for a member's /an discuss."""
+        pub = target.publication
+        if pub.mode == pubs.DISCUSS or _is_message_row(pub):
+            return None
+        if target.issue.feed_id is not None:
+            route = await route_for(
+                session, feed_id=target.issue.feed_id, channel_id=pub.channel_id
+            )
+            if route is not None:
+                return route.ping_role_id
+        return self.settings.ping_role_id
+
+    def _chunks(
+        self,
+        target: pubs.Target,
+        links: Mapping[str, str],
+        summaries: int,
+        ping_role_id: int | None = None,
+    ) -> list[str]:
         pub = target.publication
         if target.summary is None and pub.mode == "thread":
             body = render.issue_header(target.issue, summaries)
@@ -247,12 +271,7 @@ class Publisher:
             head, _, rest = body.partition("\n\n")
             origin = render.provenance(target.issue, target.summary)
             body = f"{head}\n-# From {origin}\n\n{rest}".rstrip()
-        starts_post = not _is_message_row(pub) and not opened  # a member's request never pings
-        return render.starter_chunks(
-            body,
-            marker=pub.marker,
-            ping_role_id=self.settings.ping_role_id if starts_post else None,
-        )
+        return render.starter_chunks(body, marker=pub.marker, ping_role_id=ping_role_id)
 
     async def _cross_ref_links(self, session: Any, target: pubs.Target) -> dict[str, str]:
         if target.summary is None:
@@ -299,7 +318,8 @@ class Publisher:
         async with self.db.session() as session:
             links = await self._cross_ref_links(session, target)
             summaries = await self._summary_count(session, target)
-        chunks = self._chunks(target, links, summaries)
+            ping = await self._ping_for(session, target)
+        chunks = self._chunks(target, links, summaries, ping)
         thread = await self.poster.channel(_thread_id(pub))
         starter_id = pub.starter_message_id or _thread_id(pub)
         if _is_message_row(pub):
@@ -309,7 +329,9 @@ class Publisher:
         parent = await self.poster.channel(pub.channel_id)
         # A forum post's starter lives in the thread; a text channel's in the channel itself.
         where = thread if isinstance(parent, discord.ForumChannel) else parent
-        await self.poster.edit_message(where, starter_id, chunks[0], starter=True)
+        await self.poster.edit_message(
+            where, starter_id, chunks[0], starter=True, mentions=self.poster.mentions_for(ping)
+        )
         await self.poster.edit_follow_ups(thread, starter_id=starter_id, chunks=chunks)
 
     # --- reporting --------------------------------------------------------------------
