@@ -163,6 +163,13 @@ async def set_setting(session: AsyncSession, key: str, value: str) -> None:
     await session.flush()
 
 
+async def delete_setting(session: AsyncSession, key: str) -> None:
+    row = await session.get(Setting, key)
+    if row is not None:
+        await session.delete(row)
+        await session.flush()
+
+
 async def seed_from_settings(
     session: AsyncSession,
     *,

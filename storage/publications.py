@@ -218,11 +218,15 @@ def _row(
     }
 
 
-async def claim_next(session: AsyncSession) -> Publication | None:
-    """The oldest claimable pending row, now marked posting with one more attempt."""
+async def claim_next(
+    session: AsyncSession, *, skip_channels: Sequence[int] = ()
+) -> Publication | None:
+    """The oldest claimable pending row, now marked posting with one more attempt; rows of
+    `skip_channels` (a channel found missing or forbidden in this cycle) wait."""
     stmt = (
         select(Publication)
         .where(col(Publication.status) == PENDING)
+        .where(col(Publication.channel_id).not_in(list(skip_channels)))
         .where(
             sa.or_(
                 col(Publication.mode) != "thread",
@@ -491,3 +495,10 @@ async def claim(session: AsyncSession, *, publication_id: int) -> Publication | 
     if pub is not None:
         await session.refresh(pub)
     return pub
+
+
+async def pending_count(session: AsyncSession, *, channel_id: int) -> int:
+    stmt = select(sa.func.count()).where(
+        col(Publication.channel_id) == channel_id, col(Publication.status) == PENDING
+    )
+    return int((await session.exec(stmt)).one())

@@ -19,7 +19,7 @@ from bot.publish import render
 from bot.publish.pacing import Pacer, is_permanent, is_transient, with_retries
 from bot.publish.poster import Poster
 from storage import publications as pubs
-from storage.feeds import route_for
+from storage.feeds import delete_setting, get_setting, route_for, set_setting
 from storage.models import Publication
 from storage.threads import upsert_thread
 
@@ -53,10 +53,13 @@ class Publisher:
             bot, Pacer(bot.settings.publish_pace), ping_role_id=bot.settings.ping_role_id
         )
         self.healed_since_leader = False
+        # Channels found missing or forbidden in this cycle: their rows wait for the next one.
+        self._blocked: dict[int, str] = {}
 
     async def cycle(self) -> CycleReport:
         """Everything the leader does after a poll; other processes return at once."""
         report = CycleReport()
+        self._blocked = {}
         if not await self.bot.leader.acquire():
             self.healed_since_leader = False
             return report
@@ -127,7 +130,7 @@ class Publisher:
     async def publish_next(self, report: CycleReport) -> bool:
         """Claim and publish one row; False when nothing is claimable or Discord is unwell."""
         async with self.db.session() as session:
-            pub = await pubs.claim_next(session)
+            pub = await pubs.claim_next(session, skip_channels=list(self._blocked))
             await session.commit()
         if pub is None:
             return False
@@ -138,6 +141,7 @@ class Publisher:
         async with self.db.session() as session:
             await self._record_posted(session, pub, thread, starter_id)
             await session.commit()
+        await self._channel_works(pub.channel_id)
         report.posted += 1
         return True
 
@@ -195,6 +199,18 @@ class Publisher:
 
     async def _post_failed(self, pub: Publication, exc: Exception, report: CycleReport) -> bool:
         text = _describe(exc)
+        if _channel_problem(exc) and not _is_message_row(pub):
+            # The channel is gone or the bot lost its permissions there: the row (and the
+            # channel's other rows) wait, pending, and go out once a moderator fixes it.
+            async with self.db.session() as session:
+                await pubs.release(session, publication_id=_id(pub), error=text)
+                await session.commit()
+            self._blocked[pub.channel_id] = text
+            log.warning("channel %s cannot be posted to: %s", pub.channel_id, text)
+            report.deferred += 1
+            report.errors.append(text)
+            await self._channel_blocked(pub.channel_id, text)
+            return True
         async with self.db.session() as session:
             if is_transient(exc) and pub.attempts < MAX_ATTEMPTS:
                 # Leave Discord alone until the next cycle; the row keeps its place in line.
@@ -234,6 +250,47 @@ class Publisher:
                 name=getattr(thread, "name", ""),
                 publication_id=pub.id,
             )
+
+    # --- channels that cannot be posted to ---------------------------------------------
+
+    async def _channel_blocked(self, channel_id: int, error: str) -> None:
+        """One mod-log notice when a channel becomes unusable (not one per row or cycle)."""
+        key = f"channel_blocked:{channel_id}"
+        async with self.db.session() as session:
+            if await get_setting(session, key) is not None:
+                return
+            waiting = await pubs.pending_count(session, channel_id=channel_id)
+        noun = "post waits" if waiting == 1 else "posts wait"
+        text = (
+            f"Cannot post to <#{channel_id}>: {error}. {waiting} {noun} and will go out once "
+            "it is fixed: check that the channel exists and the bot's permissions there (View "
+            "Channel, Send Messages, Create Public Threads, Send Messages in Threads)."
+        )
+        if await self._notify(text):
+            async with self.db.session() as session:
+                await set_setting(session, key, error[:500])
+                await session.commit()
+
+    async def _channel_works(self, channel_id: int) -> None:
+        key = f"channel_blocked:{channel_id}"
+        async with self.db.session() as session:
+            if await get_setting(session, key) is None:
+                return
+        if await self._notify(f"Posting to <#{channel_id}> works again; waiting posts go out."):
+            async with self.db.session() as session:
+                await delete_setting(session, key)
+                await session.commit()
+
+    async def _notify(self, text: str) -> bool:
+        """Tell the mod-log; False when it could not be told (told at the next change)."""
+        if not self.settings.mod_log_channel_id:
+            return True
+        try:
+            await self.poster.send_notice(self.settings.mod_log_channel_id, text)
+        except discord.HTTPException as exc:
+            log.error("cannot write to the mod-log channel: %s", _describe(exc))
+            return False
+        return True
 
     # --- rendering --------------------------------------------------------------------
 
@@ -361,6 +418,14 @@ class Publisher:
             async with self.db.session() as session:
                 await pubs.mark_reported(session, publication_ids=[_id(p) for p in rows])
                 await session.commit()
+
+
+def _channel_problem(exc: BaseException) -> bool:
+    """The channel is missing, unreadable or forbids posting: fixed by a moderator, not by
+    retrying (Unknown Channel, Missing Access, Missing Permissions; a channel of a wrong kind)."""
+    if isinstance(exc, discord.HTTPException):
+        return exc.status in (403, 404) and exc.code in (10003, 50001, 50013)
+    return isinstance(exc, TypeError)
 
 
 def _is_message_row(pub: Publication) -> bool:
