@@ -37,6 +37,7 @@ from storage.models import Summary
 from storage.search import search_summaries
 from storage.search.query import QuerySyntaxError, SearchQuery, parse_query
 from storage.threads import (
+    discussion_sizes,
     get_thread,
     last_visit,
     record_visit,
@@ -115,6 +116,7 @@ class AnCommands(commands.Cog):
             ids = [h.summary.id for h in result.hits if h.summary.id is not None]
             async with self.bot.db.session() as session:
                 threads = await threads_for_summaries(session, ids)
+                sizes = await discussion_sizes(session, list(threads.values()))
             return lookup.search_page(
                 query,
                 result.hits,
@@ -122,6 +124,7 @@ class AnCommands(commands.Cog):
                 total_is_estimate=first.total_is_estimate,
                 offset=page * lookup.SEARCH_PAGE,
                 threads=threads,
+                sizes=sizes,
             )
 
         await send_paged(interaction, page_count=pages, render=render)
@@ -176,8 +179,9 @@ class AnCommands(commands.Cog):
             issue = await get_issue(session, found.issue_id) if found.issue_id else None
             by_summary = await threads_for_summaries(session, [found.id or 0])
             by_issue = await threads_for_issues(session, [found.issue_id or 0])
-        thread_id = by_summary.get(found.id or 0) or by_issue.get(found.issue_id or 0)
-        embeds = lookup.summary_embeds(issue, found, thread_id)
+            thread_id = by_summary.get(found.id or 0) or by_issue.get(found.issue_id or 0)
+            sizes = await discussion_sizes(session, [thread_id] if thread_id else [])
+        embeds = lookup.summary_embeds(issue, found, thread_id, sizes)
         if found.id is not None:  # the Discuss button opens (or links) its post: bot/discuss
             await interaction.response.send_message(embed=embeds[0], view=discuss_view(found.id))
         else:

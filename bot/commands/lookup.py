@@ -7,6 +7,7 @@ Pure functions of stored rows plus a thread map; links to threads are channel me
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 
 import discord
 
@@ -20,6 +21,30 @@ EMBED_TITLE = 256
 COLOUR = discord.Colour.blurple()
 SEARCH_PAGE = 5
 ISSUE_PAGE = 15
+
+
+Sizes = Mapping[int, tuple[int, datetime | None]]  # thread → (comments, newest comment)
+
+
+def discussion_size(size: tuple[int, datetime | None] | None, now: datetime | None = None) -> str:
+    """ "12 comments, last 2 days ago" ("" for a thread without replies)."""
+    if not size or size[0] <= 0:
+        return ""
+    count, last = size
+    text = f"{count} comment{'s' if count != 1 else ''}"
+    if last is not None:
+        seconds = max(((now or datetime.now(UTC)) - last).total_seconds(), 0)
+        for unit, length in (("day", 86400), ("hour", 3600), ("minute", 60)):
+            if seconds >= length:
+                n = int(seconds // length)
+                return f"{text}, last {n} {unit}{'s' if n != 1 else ''} ago"
+        return f"{text}, last just now"
+    return text
+
+
+def _with_size(ref: str, thread_id: int | None, sizes: Sizes | None) -> str:
+    size = discussion_size(sizes.get(thread_id)) if sizes and thread_id else ""
+    return f"{ref} ({size})" if size else ref
 
 
 def thread_ref(thread_id: int | None) -> str:
@@ -41,6 +66,7 @@ def search_page(
     offset: int,
     threads: Mapping[int, int],
     total_is_estimate: bool = False,
+    sizes: Sizes | None = None,
 ) -> discord.Embed:
     count = (
         f"{total:,}+ results" if total_is_estimate else f"{total} result{'s' if total != 1 else ''}"
@@ -58,7 +84,10 @@ def search_page(
             for part in (
                 f"-# {cut(where, 200)}" if where else "",
                 cut(hit.snippet, 600),
-                f"Thread: {thread_ref(threads.get(summary.id or 0))}",
+                "Thread: "
+                + _with_size(
+                    thread_ref(threads.get(summary.id or 0)), threads.get(summary.id or 0), sizes
+                ),
             )
             if part
         )
@@ -68,11 +97,11 @@ def search_page(
 
 
 def summary_embeds(
-    issue: Issue | None, summary: Summary, thread_id: int | None
+    issue: Issue | None, summary: Summary, thread_id: int | None, sizes: Sizes | None = None
 ) -> list[discord.Embed]:
     """The whole summary, split at the embed limit; the thread link is on the last embed."""
     body = summary_body(issue or Issue(title=""), summary, links={})
-    body += f"\n\nDiscussion: {thread_ref(thread_id)}"
+    body += f"\n\nDiscussion: {_with_size(thread_ref(thread_id), thread_id, sizes)}"
     chunks = split_message(body, EMBED_DESCRIPTION) or [body[:EMBED_DESCRIPTION]]
     embeds = []
     for index, chunk in enumerate(chunks):

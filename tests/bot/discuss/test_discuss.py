@@ -81,6 +81,20 @@ async def test_two_members_at_once_get_one_post(db: Database) -> None:
         assert pressed.ephemeral and link in pressed.content
         assert len(env.posts(forum)) == 1
 
+        # Replies in the post show as the discussion's size on /an summary.
+        thread_id = int(posts[0]["id"])
+        await env.server.act_as("alice").send(thread_id, "A first thought")
+        await env.server.act_as("bob").send(thread_id, "A reply")
+
+        async def sized() -> str:
+            shown = await env.server.act_as("carol").run_command(
+                env.demo.text_channel_id, "an summary", {"title": f"id:{summary.id}"}
+            )
+            text = "\n".join(e.get("description", "") for e in shown.embeds)
+            return text if "(2 comments, last just now)" in text else ""
+
+        assert f"<#{thread_id}> (2 comments, last just now)" in await env.wait_for(sized)
+
 
 async def test_cooldown_and_unknown_summary(db: Database) -> None:
     async with make_bot_env(
