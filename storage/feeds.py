@@ -239,9 +239,10 @@ async def add_feed(
     recorded, so its old entries are not posted again."""
     existed = await get_feed(session, url=url) is not None
     feed = await get_or_create_feed(session, url=url)
+    if feed.removed or feed.guild_id is None:
+        feed.guild_id = guild_id  # a feed stays with the server that added it first
     feed.removed = False
     feed.paused = False
-    feed.guild_id = guild_id
     if title and not feed.title:
         feed.title = title
     if not existed or not feed.first_poll_done:

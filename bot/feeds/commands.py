@@ -148,31 +148,47 @@ class FeedGroup(app_commands.Group):
     @app_commands.describe(url="The feed's address (pick from the list)")
     async def remove(self, interaction: Interaction, url: str) -> None:
         self._require_manager(interaction)
-        await self._answer(interaction, manage.remove_feed(self.bot.db, url=url))
+        await self._answer(
+            interaction, manage.remove_feed(self.bot.db, url=url, guild_id=interaction.guild_id)
+        )
 
     @app_commands.command(name="pause", description="Stop polling a feed until resumed")
     @app_commands.describe(url="The feed's address (pick from the list)")
     async def pause(self, interaction: Interaction, url: str) -> None:
         self._require_manager(interaction)
-        await self._answer(interaction, manage.pause_feed(self.bot.db, url=url, paused=True))
+        await self._answer(
+            interaction,
+            manage.pause_feed(self.bot.db, url=url, paused=True, guild_id=interaction.guild_id),
+        )
 
     @app_commands.command(name="resume", description="Poll a paused feed again")
     @app_commands.describe(url="The feed's address (pick from the list)")
     async def resume(self, interaction: Interaction, url: str) -> None:
         self._require_manager(interaction)
-        await self._answer(interaction, manage.pause_feed(self.bot.db, url=url, paused=False))
+        await self._answer(
+            interaction,
+            manage.pause_feed(self.bot.db, url=url, paused=False, guild_id=interaction.guild_id),
+        )
 
     @app_commands.command(name="enable", description="Re-enable a disabled feed (fetched first)")
     @app_commands.describe(url="The feed's address (pick from the list)")
     async def enable(self, interaction: Interaction, url: str) -> None:
         self._require_manager(interaction)
-        await self._answer(interaction, manage.enable_feed(self.bot.db, self._fetcher(), url=url))
+        await self._answer(
+            interaction,
+            manage.enable_feed(
+                self.bot.db, self._fetcher(), url=url, guild_id=interaction.guild_id
+            ),
+        )
 
     @app_commands.command(name="test", description="Dry run: what the newest entry would post")
     @app_commands.describe(url="The feed's address (pick from the list)")
     async def test(self, interaction: Interaction, url: str) -> None:
         self._require_manager(interaction)
-        await self._answer(interaction, manage.test_feed(self.bot.db, self._fetcher(), url=url))
+        await self._answer(
+            interaction,
+            manage.test_feed(self.bot.db, self._fetcher(), url=url, guild_id=interaction.guild_id),
+        )
 
     @app_commands.command(
         name="discuss_channel", description="The forum where /an discuss opens discussions"

@@ -210,16 +210,19 @@ async def add_feed(
     return f"Added. {found.text()}. Posting to {where}{filters}; first poll: {first}."
 
 
-async def _find(db: Database, url: str) -> Feed:
+async def _find(db: Database, url: str, guild_id: int | None) -> Feed:
+    """The live feed at `url`; from Discord (`guild_id` set) only a feed of that server (or one
+    seeded from the environment), so one server's moderators never touch another's feeds."""
     async with db.session() as session:
         feed = await store.get_feed(session, url=url.strip())
-    if feed is None or feed.removed:
+    foreign = guild_id is not None and feed is not None and feed.guild_id not in (None, guild_id)
+    if feed is None or feed.removed or foreign:
         raise FeedInputError(f"No feed with the address {url.strip()} (see the feed list).")
     return feed
 
 
-async def remove_feed(db: Database, *, url: str) -> str:
-    feed = await _find(db, url)
+async def remove_feed(db: Database, *, url: str, guild_id: int | None = None) -> str:
+    feed = await _find(db, url, guild_id)
     async with db.session() as session:
         row = await session.get(Feed, feed.id)
         assert row is not None
@@ -230,8 +233,8 @@ async def remove_feed(db: Database, *, url: str) -> str:
     return f"Removed {feed.url}; {dropped} pending {posts} dropped. Its summaries stay searchable."
 
 
-async def pause_feed(db: Database, *, url: str, paused: bool) -> str:
-    feed = await _find(db, url)
+async def pause_feed(db: Database, *, url: str, paused: bool, guild_id: int | None = None) -> str:
+    feed = await _find(db, url, guild_id)
     async with db.session() as session:
         row = await session.get(Feed, feed.id)
         assert row is not None
@@ -240,9 +243,11 @@ async def pause_feed(db: Database, *, url: str, paused: bool) -> str:
     return f"{'Paused' if paused else 'Resumed'} {feed.url}."
 
 
-async def enable_feed(db: Database, fetcher: FeedFetcher, *, url: str) -> str:
+async def enable_feed(
+    db: Database, fetcher: FeedFetcher, *, url: str, guild_id: int | None = None
+) -> str:
     """Re-enable a disabled feed after one successful fetch."""
-    feed = await _find(db, url)
+    feed = await _find(db, url, guild_id)
     found = await probe(fetcher, feed.url)
     async with db.session() as session:
         row = await session.get(Feed, feed.id)
@@ -256,12 +261,14 @@ async def enable_feed(db: Database, fetcher: FeedFetcher, *, url: str) -> str:
     return f"{state} {feed.url}. {found.text()}."
 
 
-async def test_feed(db: Database, fetcher: FeedFetcher, *, url: str, limit: int = 15) -> str:
+async def test_feed(
+    db: Database, fetcher: FeedFetcher, *, url: str, guild_id: int | None = None, limit: int = 15
+) -> str:
     """Dry run: the newest entry's summaries with section, tag and whether each route posts it."""
     from bot.publish.render import tag_name
     from storage.models import Summary
 
-    feed = await _find(db, url)
+    feed = await _find(db, url, guild_id)
     found = await probe(fetcher, feed.url)
     async with db.session() as session:
         routes = await store.feed_routes(session, feed)
