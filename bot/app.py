@@ -26,11 +26,12 @@ from storage.leader import LeaderLock
 log = get_logger(__name__)
 
 DEFAULT_EXTENSIONS: tuple[str, ...] = (
+    "bot.commands",  # first: bot.feeds adds `/an feed` to its `/an` group
     "bot.feeds",
     "bot.publish",
     "bot.mirror",
-    "bot.commands",
     "bot.archive",
+    "bot.discuss",
 )
 
 

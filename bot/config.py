@@ -47,6 +47,7 @@ class Settings(BaseSettings):
     # reserved addresses only when this is on: a hostile feed host could otherwise make the
     # bot read internal services. Tests and feeds served on this machine turn it on.
     allow_private_feeds: bool = False
+    max_feeds_per_guild: int = 20  # `/an feed add` refuses more feeds for one server
 
     # Publishing: "CHANNEL_ID:forum" (a post per summary) or "CHANNEL_ID:thread" (a thread per
     # issue, summaries as follow-up messages), comma separated.
@@ -59,6 +60,7 @@ class Settings(BaseSettings):
     # Commands
     dev_guild_id: int | None = None  # sync slash commands to this guild (instant) instead of global
     moderator_role_ids: Annotated[list[int], NoDecode] = Field(default_factory=list)
+    discuss_cooldown: float = 30.0  # seconds between two /an discuss of one member (0: none)
     upload_limit: int = 10 * 1024 * 1024  # bytes; exports larger than this are compressed/split
 
     # Mirror

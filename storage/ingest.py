@@ -36,7 +36,7 @@ from storage.feeds import (
     record_poll_success,
 )
 from storage.issues import IssueChange, upsert_issue
-from storage.models import Feed
+from storage.models import Feed, utcnow
 
 log = logging.getLogger(__name__)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -135,6 +135,8 @@ def _success(
     async def finish(session: AsyncSession, row: Feed) -> None:
         if first_poll_done:
             row.first_poll_done = True
+        if report is not None and report.new:
+            row.last_new_item_at = utcnow()
         await record_poll_success(
             session,
             row,

@@ -79,6 +79,41 @@ class Feed(_Table, table=True):
     last_polled_at: datetime | None = _ts()
     first_poll_done: bool = False  # the first poll records existing entries without publishing
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime(), nullable=False)
+    # Feed management (migration 0009). A feed with routes publishes only through them; one
+    # without (a file read by `anbot ingest --publish`) goes to ANBOT_PUBLISH_CHANNELS.
+    guild_id: int | None = _big(default=None, nullable=True)  # the server that added it
+    paused: bool = False  # not polled until resumed
+    removed: bool = False  # removed by a moderator: not polled, nothing published
+    backfill: int = 0  # entries of the first poll that are published (the rest recorded)
+    last_new_item_at: datetime | None = _ts()
+    # The state the mod-log was last told about ("ok" | "failing" | "disabled"): one notice
+    # per change of state, never one per poll.
+    notified_state: str = "ok"
+
+
+class FeedRoute(SQLModel, table=True):
+    """Where a feed publishes: a channel, its mode, its ping and its filters."""
+
+    __tablename__ = "feed_route"
+    __table_args__ = (sa.UniqueConstraint("feed_id", "channel_id", name="uq_feed_route"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    feed_id: int = Field(foreign_key="feed.id", index=True)
+    channel_id: int = _big()
+    mode: str = "forum"  # "forum" | "thread"
+    ping_role_id: int | None = _big(default=None, nullable=True)
+    include_sections: list[str] = _json()
+    exclude_sections: list[str] = _json()
+    include_words: list[str] = _json()
+    exclude_words: list[str] = _json()
+
+
+class Setting(SQLModel, table=True):
+    """Runtime settings the database owns once seeded (key → text), e.g. "feeds_seeded",
+    "discuss_channel:<guild id>"."""
+
+    key: str = Field(primary_key=True)
+    value: str = ""
 
 
 class Issue(_Table, table=True):
@@ -254,6 +289,16 @@ class WebMember(_Table, table=True):
 
 # Every row is cleaned of text PostgreSQL refuses (NUL, lone surrogates) as it is flushed.
 for _table in (
-    Feed, Issue, Summary, Publication, DiscordThread, Comment, CommentRevision, Vote, WebChannel,
-):  # fmt: skip
+    Feed,
+    FeedRoute,
+    Setting,
+    Issue,
+    Summary,
+    Publication,
+    DiscordThread,
+    Comment,
+    CommentRevision,
+    Vote,
+    WebChannel,
+):
     clean_on_flush(_table)

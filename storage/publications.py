@@ -25,10 +25,12 @@ from sqlalchemy.sql.dml import UpdateBase
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.models import Issue, Publication, Summary, utcnow
+from feeds.filters import RouteFilter
+from storage.models import Feed, FeedRoute, Issue, Publication, Summary, utcnow
 from storage.sql import dialect_insert, table_of
 
 PENDING, POSTING, POSTED, FAILED = "pending", "posting", "posted", "failed"
+FILTERED = "filtered"  # a route's filter refused the entry: never posted to that channel
 MODES = ("forum", "thread")
 
 
@@ -56,46 +58,105 @@ def _insert_ignore(session: AsyncSession, rows: list[dict[str, object]]) -> Upda
 async def enqueue_pending(
     session: AsyncSession, *, channels: Sequence[tuple[int, str]], limit_issues: int = 500
 ) -> int:
-    """Create the missing rows for every publishable issue and channel; returns how many.
+    """Create the missing rows for every publishable issue and its channels; returns how many.
+
+    A feed with routes (storage.feeds: `feed_route`) goes to its routes' channels, each with its
+    mode and filters: an entry a route's filter refuses gets a `filtered` row, so it is decided
+    once. A feed without routes (a file read by `anbot ingest --publish`) goes to `channels`.
+    A removed feed publishes nothing.
 
     Publishable: the issue came from a feed and `publish` is set (a feed's first poll records
     old entries with publish=False). Idempotent: existing rows are left alone, and a summary
     added to an issue later gets its own row.
     """
     created = 0
+    routed = sa.select(FeedRoute.feed_id)  # type: ignore[call-overload]
+    live = sa.select(Feed.id).where(col(Feed.removed).is_(False))  # type: ignore[call-overload]
+    unrouted = sa.and_(col(Issue.feed_id).in_(live), col(Issue.feed_id).not_in(routed))
     for channel_id, mode in channels:
-        if mode not in MODES:
-            raise ValueError(f"unknown publish mode {mode!r} for channel {channel_id}")
-        summary_missing = (
-            select(col(Summary.id), col(Summary.issue_id))
-            .join(Issue, col(Issue.id) == col(Summary.issue_id))
-            .where(col(Issue.publish).is_(True), col(Issue.feed_id).is_not(None))
-            .where(
-                ~sa.exists().where(
-                    col(Publication.channel_id) == channel_id,
-                    col(Publication.summary_id) == col(Summary.id),
-                )
-            )
-            .order_by(
-                col(Issue.published_at), col(Issue.id), col(Summary.position), col(Summary.id)
-            )
-            .limit(limit_issues * 50)
+        created += await _enqueue_channel(
+            session, channel_id, mode, unrouted, RouteFilter(), limit_issues
         )
-        rows_found = (await session.exec(summary_missing)).all()
-        pairs = [(int(s or 0), int(i or 0)) for s, i in rows_found]
-        issue_ids = list(dict.fromkeys(issue_id for _, issue_id in pairs))
-        empty_issues = await _issues_without_rows(session, channel_id=channel_id)
-        rows: list[dict[str, object]] = []
-        # Thread mode: the issue's own row first (lower id: claimed first).
-        issue_level = issue_ids if mode == "thread" else []
-        for issue_id in dict.fromkeys([*issue_level, *empty_issues]):
-            rows.append(_row(channel_id, mode, issue_id, None))
-        rows.extend(_row(channel_id, mode, issue_id, sid) for sid, issue_id in pairs)
-        for start in range(0, len(rows), 500):  # stay under SQLite's bound-parameter cap
-            result = await session.exec(_insert_ignore(session, rows[start : start + 500]))
-            created += max(getattr(result, "rowcount", 0) or 0, 0)
-        if rows and mode == "thread":
-            await _adopt_issue_threads(session, channel_id=channel_id)
+    routes = (
+        await session.exec(
+            select(FeedRoute)
+            .join(Feed, col(Feed.id) == col(FeedRoute.feed_id))
+            .where(col(Feed.removed).is_(False))
+            .order_by(col(FeedRoute.id))
+        )
+    ).all()
+    for route in routes:
+        created += await _enqueue_channel(
+            session,
+            route.channel_id,
+            route.mode,
+            col(Issue.feed_id) == route.feed_id,
+            route_filter(route),
+            limit_issues,
+        )
+    return created
+
+
+def route_filter(route: FeedRoute) -> RouteFilter:
+    return RouteFilter(
+        include_sections=tuple(route.include_sections),
+        exclude_sections=tuple(route.exclude_sections),
+        include_words=tuple(route.include_words),
+        exclude_words=tuple(route.exclude_words),
+    )
+
+
+async def _enqueue_channel(
+    session: AsyncSession,
+    channel_id: int,
+    mode: str,
+    feeds: sa.ColumnElement[bool],
+    flt: RouteFilter,
+    limit_issues: int,
+) -> int:
+    if mode not in MODES:
+        raise ValueError(f"unknown publish mode {mode!r} for channel {channel_id}")
+    summary_missing = (
+        select(Summary)
+        .join(Issue, col(Issue.id) == col(Summary.issue_id))
+        .where(col(Issue.publish).is_(True), col(Issue.feed_id).is_not(None), feeds)
+        .where(
+            ~sa.exists().where(
+                col(Publication.channel_id) == channel_id,
+                col(Publication.summary_id) == col(Summary.id),
+            )
+        )
+        .order_by(col(Issue.published_at), col(Issue.id), col(Summary.position), col(Summary.id))
+        .limit(limit_issues * 50)
+    )
+    found = (await session.exec(summary_missing)).all()
+    pairs: list[tuple[int, int, bool]] = [
+        (
+            int(s.id or 0),
+            int(s.issue_id or 0),
+            flt.accepts(section=s.section, title=s.title, text=s.summary),
+        )
+        for s in found
+    ]
+    issue_ids = list(dict.fromkeys(iid for _, iid, ok in pairs if ok))
+    rows: list[dict[str, object]] = []
+    # Thread mode: the issue's own row first (lower id: claimed first).
+    issue_level = issue_ids if mode == "thread" else []
+    for issue_id in issue_level:
+        rows.append(_row(channel_id, mode, issue_id, None))
+    for issue_id, title in await _issues_without_rows(session, channel_id=channel_id, feeds=feeds):
+        if issue_id not in issue_level:
+            ok = flt.accepts(section="", title=title)
+            rows.append(_row(channel_id, mode, issue_id, None, PENDING if ok else FILTERED))
+    rows.extend(
+        _row(channel_id, mode, iid, sid, PENDING if ok else FILTERED) for sid, iid, ok in pairs
+    )
+    created = 0
+    for start in range(0, len(rows), 500):  # stay under SQLite's bound-parameter cap
+        result = await session.exec(_insert_ignore(session, rows[start : start + 500]))
+        created += max(getattr(result, "rowcount", 0) or 0, 0)
+    if rows and mode == "thread":
+        await _adopt_issue_threads(session, channel_id=channel_id)
     return created
 
 
@@ -124,11 +185,13 @@ async def _adopt_issue_threads(session: AsyncSession, *, channel_id: int) -> Non
     )
 
 
-async def _issues_without_rows(session: AsyncSession, *, channel_id: int) -> list[int]:
-    """Publishable issues with no summaries at all: they are posted as themselves."""
+async def _issues_without_rows(
+    session: AsyncSession, *, channel_id: int, feeds: sa.ColumnElement[bool]
+) -> list[tuple[int, str]]:
+    """(id, title) of publishable issues with no summaries at all: posted as themselves."""
     stmt = (
-        select(col(Issue.id))
-        .where(col(Issue.publish).is_(True), col(Issue.feed_id).is_not(None))
+        select(col(Issue.id), col(Issue.title))
+        .where(col(Issue.publish).is_(True), col(Issue.feed_id).is_not(None), feeds)
         .where(~sa.exists().where(col(Summary.issue_id) == col(Issue.id)))
         .where(
             ~sa.exists().where(
@@ -138,17 +201,19 @@ async def _issues_without_rows(session: AsyncSession, *, channel_id: int) -> lis
         )
         .order_by(col(Issue.published_at), col(Issue.id))
     )
-    return [int(i) for i in (await session.exec(stmt)).all() if i is not None]
+    return [(int(i), str(t or "")) for i, t in (await session.exec(stmt)).all() if i is not None]
 
 
-def _row(channel_id: int, mode: str, issue_id: int, summary_id: int | None) -> dict[str, object]:
+def _row(
+    channel_id: int, mode: str, issue_id: int, summary_id: int | None, status: str = PENDING
+) -> dict[str, object]:
     now = utcnow()
     return {
         "issue_id": issue_id,
         "summary_id": summary_id,
         "channel_id": channel_id,
         "mode": mode,
-        "status": PENDING,
+        "status": status,
         "marker": marker_for(channel_id=channel_id, issue_id=issue_id, summary_id=summary_id),
         "attempts": 0,
         "error_reported": False,
@@ -157,11 +222,15 @@ def _row(channel_id: int, mode: str, issue_id: int, summary_id: int | None) -> d
     }
 
 
-async def claim_next(session: AsyncSession) -> Publication | None:
-    """The oldest claimable pending row, now marked posting with one more attempt."""
+async def claim_next(
+    session: AsyncSession, *, skip_channels: Sequence[int] = ()
+) -> Publication | None:
+    """The oldest claimable pending row, now marked posting with one more attempt; rows of
+    `skip_channels` (a channel found missing or forbidden in this cycle) wait."""
     stmt = (
         select(Publication)
         .where(col(Publication.status) == PENDING)
+        .where(col(Publication.channel_id).not_in(list(skip_channels)))
         .where(
             sa.or_(
                 col(Publication.mode) != "thread",
@@ -407,3 +476,59 @@ async def retry_failed(session: AsyncSession, *, channel_id: int | None = None) 
         stmt.values(status=PENDING, error=None, error_reported=False, updated_at=utcnow())
     )
     return int(result.rowcount or 0)
+
+
+# --- discussions opened on demand (/an discuss) -------------------------------------------
+
+DISCUSS = "discuss"  # mode of a row opened by a member for a summary of the back catalog
+
+
+async def discussion_of(session: AsyncSession, *, summary_id: int) -> Publication | None:
+    """The summary's own post (a forum post of the publisher or one opened by /an discuss),
+    posted or under way; a thread-mode message is not a post of its own."""
+    stmt = (
+        select(Publication)
+        .where(col(Publication.summary_id) == summary_id)
+        .where(col(Publication.mode).in_(("forum", DISCUSS)))
+        .where(col(Publication.status).in_((POSTED, POSTING, PENDING)))
+        .order_by(sa.case((col(Publication.status) == POSTED, 0), else_=1), col(Publication.id))
+        .limit(1)
+    )
+    return (await session.exec(stmt)).first()
+
+
+async def open_discussion(
+    session: AsyncSession, *, channel_id: int, summary: Summary
+) -> Publication:
+    """The pending (or existing) row that opens `summary`'s post in `channel_id`. Two members
+    asking at once get the one row: the target is unique and the insert ignores a conflict."""
+    if summary.issue_id is None or summary.id is None:
+        raise LookupError(f"summary {summary.id} belongs to no issue")
+    row = _row(channel_id, DISCUSS, summary.issue_id, summary.id)
+    await session.exec(_insert_ignore(session, [row]))
+    stmt = select(Publication).where(col(Publication.marker) == row["marker"])
+    found = (await session.exec(stmt)).first()
+    assert found is not None
+    return found
+
+
+async def claim(session: AsyncSession, *, publication_id: int) -> Publication | None:
+    """Mark this pending row posting (one more attempt); None when someone else has it."""
+    result = await session.exec(
+        sa.update(Publication)
+        .where(col(Publication.id) == publication_id, col(Publication.status) == PENDING)
+        .values(status=POSTING, attempts=col(Publication.attempts) + 1, updated_at=utcnow())
+    )
+    if not getattr(result, "rowcount", 0):
+        return None
+    pub = await session.get(Publication, publication_id)
+    if pub is not None:
+        await session.refresh(pub)
+    return pub
+
+
+async def pending_count(session: AsyncSession, *, channel_id: int) -> int:
+    stmt = select(sa.func.count()).where(
+        col(Publication.channel_id) == channel_id, col(Publication.status) == PENDING
+    )
+    return int((await session.exec(stmt)).one())

@@ -7,7 +7,7 @@ A thread is tracked when the publisher created it (`upsert_thread` on post) or a
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from sqlmodel import select
@@ -143,3 +143,36 @@ async def threads_for_issues(session: AsyncSession, issue_ids: Sequence[int]) ->
         .order_by(pubs.c.id.desc()),
     )
     return {row.issue_id: row.thread_id for row in rows}
+
+
+async def discussion_sizes(
+    session: AsyncSession, thread_ids: Sequence[int]
+) -> dict[int, tuple[int, datetime | None]]:
+    """thread id → (comments, when the newest was written): replies only, deleted ones not
+    counted; threads without any reply are left out."""
+    from storage.models import Comment
+
+    if not thread_ids:
+        return {}
+    comments = table_of(Comment)
+    stmt = (
+        sa.select(
+            comments.c.thread_id.label("thread"),
+            sa.func.count().label("n"),
+            sa.func.max(comments.c.created_at).label("last"),
+        )
+        .where(comments.c.thread_id.in_(list(thread_ids)))
+        .where(comments.c.is_starter.is_(False), comments.c.deleted.is_(False))
+        .group_by(comments.c.thread_id)
+    )
+    rows = (await run(session, stmt)).all()
+    return {
+        int(row._mapping["thread"]): (int(row._mapping["n"]), _aware(row._mapping["last"]))
+        for row in rows
+    }
+
+
+def _aware(value: datetime | None) -> datetime | None:
+    if value is None or value.tzinfo is not None:
+        return value
+    return value.replace(tzinfo=UTC)  # in case a backend's max() loses the zone

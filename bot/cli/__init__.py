@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import typer
 
-from bot.cli import data, export, publications, run, web
+from bot.cli import data, export, feeds, publications, run, web
 from bot.cli._common import Boundary
 
 app = typer.Typer(
@@ -27,6 +27,7 @@ run.register(app)
 export.register(app)
 publications.register(app)
 web.register(app)
+feeds.register(app)
 
 
 def main() -> None:

@@ -22,6 +22,7 @@ from bot.commands import lookup
 from bot.commands.checks import require_moderator, require_readable
 from bot.commands.exporting import fit_to_limit, parse_since, parse_thread_ref
 from bot.commands.views import MoreView, send_paged
+from bot.discuss.button import DiscussButton
 from bot.errors import CannotSeeThread, UserFacingError
 from bot.logging import get_logger
 from bot.publish import render
@@ -42,6 +43,7 @@ from storage.search import SearchPage, search_summaries
 from storage.search.query import SearchQuery, parse_query
 from storage.summaries import cross_ref_targets
 from storage.threads import (
+    discussion_sizes,
     get_thread,
     last_visit,
     record_visit,
@@ -129,6 +131,7 @@ class AnCommands(commands.Cog):
             async with self.bot.db.session() as session:
                 threads = await threads_for_summaries(session, ids)
                 targets = await cross_ref_targets(session, titles) if titles else {}
+                sizes = await discussion_sizes(session, list(threads.values()))
             return lookup.search_page(
                 query,
                 result.hits,
@@ -137,6 +140,7 @@ class AnCommands(commands.Cog):
                 offset=page * lookup.SEARCH_PAGE,
                 threads=threads,
                 refs=cross_ref_urls(targets, guild_id=guild_id),
+                sizes=sizes,
             )
 
         async def first_page() -> tuple[SearchPage, discord.Embed]:
@@ -187,7 +191,7 @@ class AnCommands(commands.Cog):
     ) -> None:
         guild_id = interaction.guild_id
 
-        async def card() -> tuple[discord.Embed, list[discord.Embed]]:
+        async def card() -> tuple[discord.Embed, list[discord.Embed], int | None]:
             async with self.bot.db.session() as session:
                 found = await self._summary_for(session, title)
                 if found is None:
@@ -199,17 +203,24 @@ class AnCommands(commands.Cog):
                 by_issue = await threads_for_issues(session, [found.issue_id or 0])
                 titles = render.referenced_titles(found)
                 targets = await cross_ref_targets(session, titles) if titles else {}
-            thread_id = by_summary.get(found.id or 0) or by_issue.get(found.issue_id or 0)
+                thread_id = by_summary.get(found.id or 0) or by_issue.get(found.issue_id or 0)
+                sizes = await discussion_sizes(session, [thread_id] if thread_id else [])
             refs = cross_ref_urls(targets, guild_id=guild_id)
-            return lookup.summary_card(issue, found, thread_id, refs=refs)
+            embed, full = lookup.summary_card(issue, found, thread_id, refs=refs, sizes=sizes)
+            return embed, full, found.id
 
-        embed, full = await in_time(interaction, card())
-        if not full:
+        embed, full, summary_id = await in_time(interaction, card())
+        # "More" (the whole text, privately) when there is more to read; "Discuss" opens (or
+        # links) the summary's forum post (bot/discuss), a persistent button.
+        view = MoreView(full) if full else discord.ui.View(timeout=None)
+        if summary_id is not None:
+            view.add_item(DiscussButton(summary_id))
+        if not view.children:
             await send(interaction, embed=embed)
             return
-        view = MoreView(full)
         await send(interaction, embed=embed, view=view)
-        view.message = await interaction.original_response()
+        if isinstance(view, MoreView):
+            view.message = await interaction.original_response()
 
     @staticmethod
     async def _summary_for(session: Any, value: str) -> Summary | None:

@@ -7,6 +7,7 @@ Pure functions of stored rows plus a thread map; links to threads are channel me
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 
 import discord
 
@@ -32,6 +33,30 @@ SEARCH_PAGE = 5
 ISSUE_PAGE = 15
 
 
+Sizes = Mapping[int, tuple[int, datetime | None]]  # thread → (comments, newest comment)
+
+
+def discussion_size(size: tuple[int, datetime | None] | None, now: datetime | None = None) -> str:
+    """ "12 comments, last 2 days ago" ("" for a thread without replies)."""
+    if not size or size[0] <= 0:
+        return ""
+    count, last = size
+    text = f"{count} comment{'s' if count != 1 else ''}"
+    if last is not None:
+        seconds = max(((now or datetime.now(UTC)) - last).total_seconds(), 0)
+        for unit, length in (("day", 86400), ("hour", 3600), ("minute", 60)):
+            if seconds >= length:
+                n = int(seconds // length)
+                return f"{text}, last {n} {unit}{'s' if n != 1 else ''} ago"
+        return f"{text}, last just now"
+    return text
+
+
+def _with_size(ref: str, thread_id: int | None, sizes: Sizes | None) -> str:
+    size = discussion_size(sizes.get(thread_id)) if sizes and thread_id else ""
+    return f"{ref} ({size})" if size else ref
+
+
 def thread_ref(thread_id: int | None) -> str:
     return f"<#{thread_id}>" if thread_id else "not posted yet"
 
@@ -52,6 +77,7 @@ def search_page(
     threads: Mapping[int, int],
     total_is_estimate: bool = False,
     refs: Mapping[str, str] | None = None,
+    sizes: Sizes | None = None,
 ) -> discord.Embed:
     """One page of hits. Field names do not render links, so a name is the plain title and
     the links (paper, thread) are in the value; `refs` links the snippets' cross references."""
@@ -67,7 +93,8 @@ def search_page(
         links = title_links(summary.title) or (
             [f"[paper](<{summary.link}>)"] if summary.link else []
         )
-        links.append(f"thread {thread_ref(threads.get(summary.id or 0))}")
+        thread_id = threads.get(summary.id or 0)
+        links.append(f"thread {_with_size(thread_ref(thread_id), thread_id, sizes)}")
         head = "\n".join(
             part for part in (f"-# {cut(where, 200)}" if where else "", " · ".join(links)) if part
         )
@@ -88,6 +115,7 @@ def summary_card(
     thread_id: int | None,
     *,
     refs: Mapping[str, str] | None = None,
+    sizes: Sizes | None = None,
 ) -> tuple[discord.Embed, list[discord.Embed]]:
     """The public answer (title, paper and discussion links first, then the summary's start)
     and, when there is more to read, the whole summary as embeds for the "More" button."""
@@ -96,7 +124,7 @@ def summary_card(
     card.colour = COLOUR
     if summary.link:
         card.url = summary.link
-    facts = [f"**Discussion:** {thread_ref(thread_id)}"]
+    facts = [f"**Discussion:** {_with_size(thread_ref(thread_id), thread_id, sizes)}"]
     if summary.link:
         facts.append(f"**Paper:** [{cut(_host(summary.link), 60)}](<{summary.link}>)")
     people = [p for p in (summary.authors, summary.venue, summary.year) if p]

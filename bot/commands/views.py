@@ -113,8 +113,10 @@ class MoreView(discord.ui.View):
 
     async def on_timeout(self) -> None:
         if self.message is not None:
+            # Only "More" expires; a persistent button beside it (Discuss) stays.
+            self.remove_item(self.more)
             with contextlib.suppress(discord.HTTPException):
-                await self.message.edit(view=None)
+                await self.message.edit(view=self if self.children else None)
 
 
 async def send_paged(

@@ -32,18 +32,17 @@ class Poster:
         self.pacer = pacer
         self.quiet = discord.AllowedMentions.none()
         # With a ping role set, the starter may mention exactly that role and nothing else.
-        self.starter_mentions = (
-            discord.AllowedMentions(
-                everyone=False,
-                users=False,
-                replied_user=False,
-                roles=[discord.Object(ping_role_id)],
-            )
-            if ping_role_id
-            else self.quiet
-        )
+        self.starter_mentions = self.mentions_for(ping_role_id)
         self._tags: dict[int, dict[str, discord.ForumTag]] = {}
         self._no_tag_creation: set[int] = set()
+
+    def mentions_for(self, ping_role_id: int | None) -> discord.AllowedMentions:
+        """Exactly that role may be mentioned (a feed route's ping), or nothing."""
+        if not ping_role_id:
+            return self.quiet
+        return discord.AllowedMentions(
+            everyone=False, users=False, replied_user=False, roles=[discord.Object(ping_role_id)]
+        )
 
     @property
     def me(self) -> discord.ClientUser:
@@ -68,20 +67,23 @@ class Poster:
         name: str,
         chunks: Sequence[str],
         tags: Sequence[discord.ForumTag] = (),
+        mentions: discord.AllowedMentions | None = None,
     ) -> tuple[discord.Thread, int]:
-        """A forum post, or in a text channel a message with a thread on it; (thread, starter)."""
+        """A forum post, or in a text channel a message with a thread on it; (thread, starter).
+        `mentions`: what the starter may ping (default: ANBOT_PING_ROLE_ID's role)."""
+        mentions = mentions or self.starter_mentions
         if isinstance(channel, discord.ForumChannel):
             async with self.pacer:
                 created = await channel.create_thread(
                     name=name,
                     content=chunks[0],
                     applied_tags=list(tags),
-                    allowed_mentions=self.starter_mentions,
+                    allowed_mentions=mentions,
                 )
             thread, starter_id = created.thread, created.message.id
         else:
             async with self.pacer:
-                message = await channel.send(chunks[0], allowed_mentions=self.starter_mentions)
+                message = await channel.send(chunks[0], allowed_mentions=mentions)
             thread = await self._thread_on(message, name=name)
             starter_id = message.id
         await self.send_rest(thread, chunks, after=starter_id, resume=False)
@@ -225,9 +227,15 @@ class Poster:
     # --- editing ----------------------------------------------------------------------
 
     async def edit_message(
-        self, where: Messageable, message_id: int, content: str, *, starter: bool
+        self,
+        where: Messageable,
+        message_id: int,
+        content: str,
+        *,
+        starter: bool,
+        mentions: discord.AllowedMentions | None = None,
     ) -> None:
-        mentions = self.starter_mentions if starter else self.quiet
+        mentions = (mentions or self.starter_mentions) if starter else self.quiet
         async with self.pacer:
             await where.get_partial_message(message_id).edit(
                 content=content, allowed_mentions=mentions

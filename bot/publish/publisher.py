@@ -21,6 +21,7 @@ from bot.publish import render
 from bot.publish.pacing import Pacer, is_permanent, is_transient, with_retries
 from bot.publish.poster import Poster
 from storage import publications as pubs
+from storage.feeds import delete_setting, get_setting, route_for, set_setting
 from storage.models import Publication, utcnow
 from storage.summaries import cross_ref_targets
 from storage.threads import upsert_thread
@@ -61,10 +62,13 @@ class Publisher:
             bot, Pacer(bot.settings.publish_pace), ping_role_id=bot.settings.ping_role_id
         )
         self.healed_since_leader = False
+        # Channels found missing or forbidden in this cycle: their rows wait for the next one.
+        self._blocked: dict[int, str] = {}
 
     async def cycle(self) -> CycleReport:
         """Everything the leader does after a poll; other processes return at once."""
         report = CycleReport()
+        self._blocked = {}
         if not await self.bot.leader.acquire():
             self.healed_since_leader = False
             return report
@@ -112,7 +116,8 @@ class Publisher:
             links = await self._cross_ref_links(session, target)
             summaries = await self._summary_count(session, target)
             taken = await pubs.posted_starters(session, channel_id=pub.channel_id)
-        chunks = self._chunks(target, links, summaries)
+            ping = await self._ping_for(session, target)
+        chunks = self._chunks(target, links, summaries, ping)
         since = (pub.post_started_at or pub.created_at) - SEARCH_SLACK
         matches = _starter_matcher(pub, taken)
         if _is_message_row(pub):
@@ -136,7 +141,7 @@ class Publisher:
     async def publish_next(self, report: CycleReport) -> bool:
         """Claim and publish one row; False when nothing is claimable or Discord is unwell."""
         async with self.db.session() as session:
-            pub = await pubs.claim_next(session)
+            pub = await pubs.claim_next(session, skip_channels=list(self._blocked))
             await session.commit()
         if pub is None:
             return False
@@ -147,7 +152,29 @@ class Publisher:
         async with self.db.session() as session:
             await self._record_posted(session, pub, thread, starter_id)
             await session.commit()
+        await self._channel_works(pub.channel_id)
         report.posted += 1
+        return True
+
+    async def publish_row(self, publication_id: int) -> bool:
+        """Post one row now (a member opened a summary's discussion), outside the cycle.
+
+        The row is claimed by compare-and-set, so a second press or the leader's cycle never
+        posts it again: False when someone else holds it. A crash after Discord's answer
+        leaves the row `posting`, healed by its starter's hash like any other."""
+        async with self.db.session() as session:
+            pub = await pubs.claim(session, publication_id=publication_id)
+            await session.commit()
+        if pub is None:
+            return False
+        try:
+            thread, starter_id = await with_retries(lambda n: self._post(pub, n))
+        except Exception as exc:
+            await self._post_failed(pub, exc, CycleReport())
+            raise
+        async with self.db.session() as session:
+            await self._record_posted(session, pub, thread, starter_id)
+            await session.commit()
         return True
 
     async def _post(self, pub: Publication, attempt: int) -> tuple[Any, int]:
@@ -160,7 +187,8 @@ class Publisher:
             target = await pubs.load_target(session, publication=pub)
             links = await self._cross_ref_links(session, target)
             summaries = await self._summary_count(session, target)
-        chunks = self._chunks(target, links, summaries)
+            ping = await self._ping_for(session, target)
+        chunks = self._chunks(target, links, summaries, ping)
         # What is about to be posted, and since when, is committed before the call: a crash
         # after Discord's answer leaves a row a later search recognises the post by.
         started = utcnow()
@@ -186,10 +214,23 @@ class Publisher:
             name=render.post_title(target.issue, target.summary),
             chunks=chunks,
             tags=tags,
+            mentions=self.poster.mentions_for(ping),
         )
 
     async def _post_failed(self, pub: Publication, exc: Exception, report: CycleReport) -> bool:
         text = _describe(exc)
+        if _channel_problem(exc) and not _is_message_row(pub):
+            # The channel is gone or the bot lost its permissions there: the row (and the
+            # channel's other rows) wait, pending, and go out once a moderator fixes it.
+            async with self.db.session() as session:
+                await pubs.release(session, publication_id=_id(pub), error=text)
+                await session.commit()
+            self._blocked[pub.channel_id] = text
+            log.warning("channel %s cannot be posted to: %s", pub.channel_id, text)
+            report.deferred += 1
+            report.errors.append(text)
+            await self._channel_blocked(pub.channel_id, text)
+            return True
         async with self.db.session() as session:
             if is_transient(exc) and pub.attempts < MAX_ATTEMPTS:
                 # Leave Discord alone until the next cycle; the row keeps its place in line.
@@ -230,9 +271,70 @@ class Publisher:
                 publication_id=pub.id,
             )
 
+    # --- channels that cannot be posted to ---------------------------------------------
+
+    async def _channel_blocked(self, channel_id: int, error: str) -> None:
+        """One mod-log notice when a channel becomes unusable (not one per row or cycle)."""
+        key = f"channel_blocked:{channel_id}"
+        async with self.db.session() as session:
+            if await get_setting(session, key) is not None:
+                return
+            waiting = await pubs.pending_count(session, channel_id=channel_id)
+        noun = "post waits" if waiting == 1 else "posts wait"
+        text = (
+            f"Cannot post to <#{channel_id}>: {error}. {waiting} {noun} and will go out once "
+            "it is fixed: check that the channel exists and the bot's permissions there (View "
+            "Channel, Send Messages, Create Public Threads, Send Messages in Threads)."
+        )
+        if await self._notify(text):
+            async with self.db.session() as session:
+                await set_setting(session, key, error[:500])
+                await session.commit()
+
+    async def _channel_works(self, channel_id: int) -> None:
+        key = f"channel_blocked:{channel_id}"
+        async with self.db.session() as session:
+            if await get_setting(session, key) is None:
+                return
+        if await self._notify(f"Posting to <#{channel_id}> works again; waiting posts go out."):
+            async with self.db.session() as session:
+                await delete_setting(session, key)
+                await session.commit()
+
+    async def _notify(self, text: str) -> bool:
+        """Tell the mod-log; False when it could not be told (told at the next change)."""
+        if not self.settings.mod_log_channel_id:
+            return True
+        try:
+            await self.poster.send_notice(self.settings.mod_log_channel_id, text)
+        except discord.HTTPException as exc:
+            log.error("cannot write to the mod-log channel: %s", _describe(exc))
+            return False
+        return True
+
     # --- rendering --------------------------------------------------------------------
 
-    def _chunks(self, target: pubs.Target, links: CrossLinks, summaries: int) -> list[str]:
+    async def _ping_for(self, session: Any, target: pubs.Target) -> int | None:
+        """The role a new post pings: its feed route's (storage.feeds), else
+        ANBOT_PING_ROLE_ID for a feed without routes; never for a member's /an discuss."""
+        pub = target.publication
+        if pub.mode == pubs.DISCUSS or _is_message_row(pub):
+            return None
+        if target.issue.feed_id is not None:
+            route = await route_for(
+                session, feed_id=target.issue.feed_id, channel_id=pub.channel_id
+            )
+            if route is not None:
+                return route.ping_role_id
+        return self.settings.ping_role_id
+
+    def _chunks(
+        self,
+        target: pubs.Target,
+        links: CrossLinks,
+        summaries: int,
+        ping_role_id: int | None = None,
+    ) -> list[str]:
         pub = target.publication
         if target.summary is None and pub.mode == "thread":
             body = render.issue_header(target.issue, summaries)
@@ -242,10 +344,12 @@ class Publisher:
             body = render.summary_body(
                 target.issue, target.summary, links=links.labels, refs=links.refs
             )
-        starts_post = not _is_message_row(pub)
-        return render.starter_chunks(
-            body, ping_role_id=self.settings.ping_role_id if starts_post else None
-        )
+        if pub.mode == pubs.DISCUSS and target.summary is not None:
+            # Opened from the back catalog: say where the summary came from.
+            head, _, rest = body.partition("\n\n")
+            origin = render.provenance(target.issue, target.summary)
+            body = f"{head}\n-# From {origin}\n\n{rest}".rstrip()
+        return render.starter_chunks(body, ping_role_id=ping_role_id)
 
     async def _cross_ref_links(self, session: Any, target: pubs.Target) -> CrossLinks:
         """Links for the summary's "AN #45" mentions and its database cross references."""
@@ -297,7 +401,8 @@ class Publisher:
         async with self.db.session() as session:
             links = await self._cross_ref_links(session, target)
             summaries = await self._summary_count(session, target)
-        chunks = self._chunks(target, links, summaries)
+            ping = await self._ping_for(session, target)
+        chunks = self._chunks(target, links, summaries, ping)
         thread = await self.poster.channel(_thread_id(pub))
         starter_id = pub.starter_message_id or _thread_id(pub)
         if _is_message_row(pub):
@@ -307,7 +412,9 @@ class Publisher:
         parent = await self.poster.channel(pub.channel_id)
         # A forum post's starter lives in the thread; a text channel's in the channel itself.
         where = thread if isinstance(parent, discord.ForumChannel) else parent
-        await self.poster.edit_message(where, starter_id, chunks[0], starter=True)
+        await self.poster.edit_message(
+            where, starter_id, chunks[0], starter=True, mentions=self.poster.mentions_for(ping)
+        )
         await self.poster.edit_follow_ups(thread, starter_id=starter_id, chunks=chunks)
 
     # --- reporting --------------------------------------------------------------------
@@ -354,6 +461,14 @@ def _starter_matcher(pub: Publication, taken: set[int]) -> Callable[[int, str], 
         return render.content_marker(content) == pub.marker
 
     return matches
+
+
+def _channel_problem(exc: BaseException) -> bool:
+    """The channel is missing, unreadable or forbids posting: fixed by a moderator, not by
+    retrying (Unknown Channel, Missing Access, Missing Permissions; a channel of a wrong kind)."""
+    if isinstance(exc, discord.HTTPException):
+        return exc.status in (403, 404) and exc.code in (10003, 50001, 50013)
+    return isinstance(exc, TypeError)
 
 
 def _is_message_row(pub: Publication) -> bool:

@@ -231,6 +231,13 @@ def summary_body(
     return "\n\n".join(parts)
 
 
+def provenance(issue: Issue, summary: Summary) -> str:
+    """ "AN #45 · 2019-02-11 · summarized by Rohin": where a summary of the back catalog is from."""
+    when = issue.published_at.date().isoformat() if issue.published_at else None
+    by = f"summarized by {summary.summarizer}" if summary.summarizer else None
+    return " · ".join(part for part in (issue.label or issue.title, when, by) if part)
+
+
 def issue_header(issue: Issue, summary_count: int) -> str:
     """Starter of a thread-per-issue: the issue, linked, and how many summaries follow."""
     title = issue_title(issue)

@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-import aiohttp
 import pytest
 from aiohttp import web
 
 from bot.app import DEFAULT_EXTENSIONS, AnBot
 from bot.config import Settings
+from feeds.fetch import feed_session
 from feeds.localserve import serve_app
 from sandbox.demo import DemoGuild, build_demo_world
 from sandbox.server import SandboxServer
@@ -183,7 +183,9 @@ async def make_bot_env(
             prepare(server, demo, feeds)
         # Exactly these: a missing extension fails AnBot.setup_hook (and so the test).
         names = tuple(extensions or DEFAULT_EXTENSIONS)
-        async with aiohttp.ClientSession() as session:
+        # As run_bot does: a session that refuses private addresses unless the settings allow
+        # them (the fixtures set allow_private_feeds explicitly).
+        async with feed_session(allow_private=settings.allow_private_feeds) as session:
 
             def factory() -> AnBot:
                 return AnBot(settings, db, session, extensions=names, guild_ready_timeout=0.2)

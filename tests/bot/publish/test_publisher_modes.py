@@ -208,39 +208,39 @@ def _no_send_in_forum(server: SandboxServer, demo: DemoGuild, feeds: FeedFiles) 
     )
 
 
-async def test_missing_permission_fails_rows_and_tells_mod_log_once(sqlite_db: Database) -> None:
+async def test_missing_permission_keeps_rows_pending_and_tells_mod_log_once(
+    sqlite_db: Database,
+) -> None:
+    """A channel the bot cannot post to: its rows wait (pending, not failed, nothing lost), the
+    mod-log is told once however many cycles pass, and once the permission is back every row
+    goes out, once, with one more notice."""
     async with make_bot_env(sqlite_db, prepare=_no_send_in_forum) as env:
-        await env.wait_for(lambda: _failed(env, 12), timeout=20)
+
+        async def waiting() -> bool:
+            rows = await _statuses(env)
+            notices = env.server.world.messages_in(env.demo.mod_log_channel_id)
+            return rows == {"pending": 12} and len(notices) == 1
+
+        await env.wait_for(waiting, timeout=20)
+        await env.poll()
         await env.publish()
         async with env.db.session() as s:
             rows = await pubs.list_publications(s)
-        assert {r.status for r in rows} == {"failed"}
-        assert all(r.error and "403" in r.error for r in rows)
-        assert all(r.error_reported for r in rows)
+        assert {r.status for r in rows} == {"pending"}
+        assert any(r.error and "403" in r.error for r in rows)
         notices = env.server.world.messages_in(env.demo.mod_log_channel_id)
         assert len(notices) == 1
         assert f"<#{env.demo.forum_channel_id}>" in notices[0]["content"]
-        assert "12 posts" in notices[0]["content"]
+        assert "12 posts wait" in notices[0]["content"]
         assert notices[0]["mention_everyone"] is False
         assert env.posts() == []
-        await env.poll()
-        assert len(env.server.world.messages_in(env.demo.mod_log_channel_id)) == 1
 
-
-async def _failed(env: BotEnv, n: int) -> bool:
-    counts = await _statuses(env)
-    return counts.get("failed", 0) == n
-
-
-async def test_failed_rows_retried_after_the_fix_post_once(sqlite_db: Database) -> None:
-    """A moderator grants the permission and retries (`anbot publications --retry-failed`)."""
-    async with make_bot_env(sqlite_db, prepare=_no_send_in_forum) as env:
-        await env.wait_for(lambda: _failed(env, 12), timeout=20)
         env.server.world.set_overwrite(env.demo.forum_channel_id, env.demo.bot_role_id, type=0)
-        async with env.db.session() as s:
-            assert await pubs.retry_failed(s) == 12
-            await s.commit()
         await env.publish()
         assert await _statuses(env) == {"posted": 12}
         assert len(env.posts()) == 12
         assert len({p["name"] for p in env.posts()}) == 12
+        notices = env.server.world.messages_in(env.demo.mod_log_channel_id)
+        assert len(notices) == 2 and "works again" in notices[1]["content"]
+        await env.poll()
+        assert len(env.server.world.messages_in(env.demo.mod_log_channel_id)) == 2
