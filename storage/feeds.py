@@ -47,7 +47,7 @@ async def lock_feed(session: AsyncSession, feed: Feed) -> None:
     (waiting for another writer instead of failing later on a stale snapshot) and PostgreSQL
     locks the row, so two pollers of one feed store its entries one after the other."""
     conn = await session.connection()
-    table = Feed.__table__  # type: ignore[attr-defined]
+    table = table_of(Feed)
     await conn.execute(
         sa.update(table)
         .where(table.c.id == feed.id)

@@ -33,17 +33,17 @@ from storage.models import (
     WebThreadState,
     utcnow,
 )
-from storage.threads import dialect_insert, run
+from storage.sql import dialect_insert, run, table_of
 
-CHANNELS: sa.Table = WebChannel.__table__  # type: ignore[attr-defined]
-STATES: sa.Table = WebThreadState.__table__  # type: ignore[attr-defined]
-MEMBERS: sa.Table = WebMember.__table__  # type: ignore[attr-defined]
-THREADS: sa.Table = DiscordThread.__table__  # type: ignore[attr-defined]
-PUBS: sa.Table = Publication.__table__  # type: ignore[attr-defined]
-COMMENTS: sa.Table = Comment.__table__  # type: ignore[attr-defined]
-VOTES: sa.Table = Vote.__table__  # type: ignore[attr-defined]
-ISSUES: sa.Table = Issue.__table__  # type: ignore[attr-defined]
-SUMMARIES: sa.Table = Summary.__table__  # type: ignore[attr-defined]
+CHANNELS: sa.Table = table_of(WebChannel)
+STATES: sa.Table = table_of(WebThreadState)
+MEMBERS: sa.Table = table_of(WebMember)
+THREADS: sa.Table = table_of(DiscordThread)
+PUBS: sa.Table = table_of(Publication)
+COMMENTS: sa.Table = table_of(Comment)
+VOTES: sa.Table = table_of(Vote)
+ISSUES: sa.Table = table_of(Issue)
+SUMMARIES: sa.Table = table_of(Summary)
 
 
 # --- consent and visibility (written by bot/archive) -------------------------------------------
@@ -58,24 +58,10 @@ async def set_channel_access(
     everyone_can_read: bool,
 ) -> None:
     """Record whether @everyone can read a channel (keeps the moderator's publish choice)."""
-    stmt = dialect_insert(session, CHANNELS).values(
-        channel_id=channel_id,
-        guild_id=guild_id,
-        name=name[:100],
-        everyone_can_read=everyone_can_read,
-        published=False,
-        updated_at=utcnow(),
-    )
-    stmt = stmt.on_conflict_do_update(
-        index_elements=[CHANNELS.c.channel_id],
-        set_={
-            "guild_id": stmt.excluded.guild_id,
-            "name": stmt.excluded.name,
-            "everyone_can_read": stmt.excluded.everyone_can_read,
-            "updated_at": stmt.excluded.updated_at,
-        },
-    )
-    await run(session, stmt)
+    await _upsert_channel(
+        session, channel_id=channel_id, guild_id=guild_id, name=name,
+        everyone_can_read=everyone_can_read, published=None,
+    )  # fmt: skip
 
 
 async def set_published(
@@ -88,23 +74,36 @@ async def set_published(
     everyone_can_read: bool,
 ) -> None:
     """A moderator's `/an web publish|unpublish`, with the channel's access as seen right now."""
+    await _upsert_channel(
+        session, channel_id=channel_id, guild_id=guild_id, name=name,
+        everyone_can_read=everyone_can_read, published=published,
+    )  # fmt: skip
+
+
+async def _upsert_channel(
+    session: AsyncSession,
+    *,
+    channel_id: int,
+    guild_id: int | None,
+    name: str,
+    everyone_can_read: bool,
+    published: bool | None,
+) -> None:
+    """One channel row; `published` None keeps a stored choice (a new row starts unpublished)."""
     stmt = dialect_insert(session, CHANNELS).values(
         channel_id=channel_id,
         guild_id=guild_id,
         name=name[:100],
         everyone_can_read=everyone_can_read,
-        published=published,
+        published=bool(published),
         updated_at=utcnow(),
     )
+    changed = ["guild_id", "name", "everyone_can_read", "updated_at"]
+    if published is not None:
+        changed.append("published")
     stmt = stmt.on_conflict_do_update(
         index_elements=[CHANNELS.c.channel_id],
-        set_={
-            "guild_id": stmt.excluded.guild_id,
-            "name": stmt.excluded.name,
-            "everyone_can_read": stmt.excluded.everyone_can_read,
-            "published": stmt.excluded.published,
-            "updated_at": stmt.excluded.updated_at,
-        },
+        set_={column: stmt.excluded[column] for column in changed},
     )
     await run(session, stmt)
 
