@@ -16,7 +16,7 @@ from yarl import URL
 
 from feeds.fetch import FeedFetcher, FetchError
 from feeds.filters import RouteFilter
-from feeds.newsletter import parse_issue
+from feeds.issue import parse_issue
 from feeds.parse import FeedParseError, ParsedFeed, parse_feed
 from storage import feeds as store
 from storage.db import Database
