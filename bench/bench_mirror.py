@@ -49,6 +49,7 @@ from storage.comments.events import (
 )
 from storage.comments.writer import CommentWriter
 from storage.db import Database
+from storage.search.index import prepare_sqlite
 from storage.threads import upsert_thread
 
 GUILD_ID = 1_100_000_000_000_000_000
@@ -451,6 +452,8 @@ def _statements(run: list[CommentEvent]) -> list[tuple[str, Callable[[Any], tupl
 def time_raw(path: Path, events: Sequence[CommentEvent]) -> float:
     asyncio.run(_prepare_file(path))
     conn = sqlite3.connect(path, isolation_level=None)
+    # The comment index's triggers call the SQL functions every anbot connection registers.
+    prepare_sqlite(conn)
     try:
         for pragma in ("journal_mode=WAL", "foreign_keys=ON", "synchronous=NORMAL"):
             conn.execute(f"PRAGMA {pragma}")
