@@ -14,9 +14,10 @@ from typing import Any
 
 SEARCH_TABLE = "summary_fts"
 COMMENT_SEARCH_TABLE = "comment_fts"  # migration 0010
-COMMENT_SEARCH_COLUMN = "search_vector"  # comment.search_vector, migration 0010
+COMMENT_SEARCH_COLUMNS = ("search_vector", "search_keys")  # comment's keys, migration 0010
 COMMENT_INDEXES = (  # migration 0010
     "ix_comment_search_vector",
+    "ix_comment_search_keys",
     "ix_comment_author_lower",
     "ix_publication_thread_id",
 )
@@ -42,7 +43,7 @@ def include_name(
     if type_ == "column":
         table = parent_names.get("table_name")
         if table == "comment":
-            return name != COMMENT_SEARCH_COLUMN
+            return name not in COMMENT_SEARCH_COLUMNS
         return not (table == "summary" and name in SEARCH_COLUMNS)
     if type_ == "index":
         return name not in (

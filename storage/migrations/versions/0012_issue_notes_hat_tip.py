@@ -28,7 +28,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    with op.batch_alter_table("summary") as batch:
-        batch.drop_column("hat_tip")
-    with op.batch_alter_table("issue") as batch:
-        batch.drop_column("intro")
+    # A plain DROP COLUMN (SQLite 3.35+), not a batch copy of the tables: copying would lose
+    # what SQLite cannot reflect, the summary_fts triggers and 0007's expression index on issue.
+    op.drop_column("summary", "hat_tip")
+    op.drop_column("issue", "intro")
