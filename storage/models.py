@@ -91,7 +91,7 @@ class Feed(_Table, table=True):
     notified_state: str = "ok"
 
 
-class FeedRoute(SQLModel, table=True):
+class FeedRoute(_Table, table=True):
     """Where a feed publishes: a channel, its mode, its ping and its filters."""
 
     __tablename__ = "feed_route"
@@ -108,7 +108,7 @@ class FeedRoute(SQLModel, table=True):
     exclude_words: list[str] = _json()
 
 
-class Setting(SQLModel, table=True):
+class Setting(_Table, table=True):
     """Runtime settings the database owns once seeded (key → text), e.g. "feeds_seeded",
     "discuss_channel:<guild id>"."""
 

@@ -8,9 +8,11 @@ import asyncio
 import csv
 import io
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import sqlalchemy as sa
+from sqlalchemy.ext.asyncio import AsyncConnection
 from sqlmodel import col, func, select
 
 from storage.db import Database
@@ -23,6 +25,7 @@ ROWS = 1200  # of the real database: each import takes a few seconds, so the two
 
 _IMPORT = """
 import asyncio, sys, time
+from datetime import UTC, datetime
 from pathlib import Path
 from storage.db import Database
 from storage.importer import import_database
@@ -116,32 +119,52 @@ async def _at_0006(db: Database) -> None:
 
 async def _migration_case(db: Database) -> None:
     await _at_0006(db)
-    async with db.session() as session:
-        first = Issue(number=56, label="AN #56", title="AN #56", layout="database", publish=False)
-        second = Issue(number=56, label="AN #56", title="AN #56", layout="database", publish=False)
-        loose = [Issue(label=None, title="Summaries without an issue", layout="database")
-                 for _ in range(2)]  # fmt: skip
-        session.add_all([first, second, *loose])
-        await session.flush()
-        assert first.id and second.id and loose[0].id and loose[1].id
-        for issue in (first, second):
-            session.add(Summary(issue_id=issue.id, dedupe_key="hark", title="HARK", summary="s"))
-        session.add(Summary(issue_id=second.id, dedupe_key="only2", title="Only in 2nd"))
-        session.add(Summary(issue_id=loose[1].id, dedupe_key="loose", title="Loose"))
-        await session.flush()
-        dup_hark = (
-            await session.exec(
-                select(Summary).where(Summary.issue_id == second.id, Summary.dedupe_key == "hark")
-            )
-        ).one()
-        pub = Publication(
-            issue_id=second.id, summary_id=dup_hark.id, channel_id=7, marker="m1", status="posted"
+    # Rows as they were at 0006, written with that schema's columns (today's models have more).
+    now = datetime(2024, 5, 1, tzinfo=UTC)
+
+    async def insert(conn: AsyncConnection, table: str, **values: object) -> int:
+        columns = ", ".join(values)
+        marks = ", ".join(f":{name}" for name in values)
+        found = await conn.execute(
+            sa.text(f"INSERT INTO {table} ({columns}) VALUES ({marks}) RETURNING id"), values
         )
-        session.add(pub)
-        await session.flush()
-        session.add(DiscordThread(id=999, channel_id=7, publication_id=pub.id, name="HARK"))
-        await session.commit()
-        first_id, loose_id = first.id, loose[0].id
+        return int(found.scalar_one())
+
+    async with db.connect() as conn:
+
+        async def issue(label: str | None, number: int | None, title: str) -> int:
+            return await insert(
+                conn, "issue", number=number, label=label, title=title, layout="database",
+                publish=False, created_at=now,
+            )  # fmt: skip
+
+        async def summary(issue_id: int, key: str, title: str) -> int:
+            return await insert(
+                conn, "summary", issue_id=issue_id, position=0, dedupe_key=key, section="",
+                title=title, summary="s", opinions="[]", cross_refs="[]", highlight=False,
+                source="database", updated_at=now,
+            )  # fmt: skip
+
+        first_id = await issue("AN #56", 56, "AN #56")
+        second_id = await issue("AN #56", 56, "AN #56")
+        loose_id = await issue(None, None, "Summaries without an issue")
+        loose_2 = await issue(None, None, "Summaries without an issue")
+        await summary(first_id, "hark", "HARK")
+        dup_hark = await summary(second_id, "hark", "HARK")
+        await summary(second_id, "only2", "Only in 2nd")
+        await summary(loose_2, "loose", "Loose")
+        pub = await insert(
+            conn, "publication", issue_id=second_id, summary_id=dup_hark, channel_id=7,
+            mode="forum", status="posted", marker="m1", attempts=1, error_reported=False,
+            created_at=now, updated_at=now,
+        )  # fmt: skip
+        await conn.execute(
+            sa.text(
+                "INSERT INTO discord_thread (id, channel_id, publication_id, name, tracked, "
+                "created_at) VALUES (999, 7, :pub, 'HARK', false, :now)"
+            ),
+            {"pub": pub, "now": now},
+        )
 
     await db.upgrade()
 
