@@ -376,7 +376,21 @@ class Database:
         """After a bulk load: refresh the planner's statistics (query plans depend on them) and
         compact the search index (storage.search.index.compact)."""
         async with self.connect() as conn:
-            await conn.execute(sa.text("ANALYZE"))
+            if self.dialect == "postgresql":
+                # Only this schema's tables: a bare ANALYZE reads every schema of a shared
+                # database and waits on any table another session holds locked.
+                names = (
+                    await conn.scalars(
+                        sa.text(
+                            "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
+                        )
+                    )
+                ).all()
+                if names:
+                    quote = self.engine.dialect.identifier_preparer.quote_identifier
+                    await conn.execute(sa.text("ANALYZE " + ", ".join(quote(n) for n in names)))
+            else:
+                await conn.execute(sa.text("ANALYZE"))
             await search_index.compact(conn)
 
     async def ping(self) -> None:

@@ -147,3 +147,38 @@ async def test_hat_tips_are_imported(sqlite_db: Database, data_dir: Path) -> Non
     assert len(rows) == 20
     careers = next(r for r in rows if r.title == "Careers at the Joint AI Center")
     assert careers.hat_tip == "Jon Rodriguez"
+
+
+@pytest.mark.postgres
+async def test_analyze_touches_only_its_own_schema(pg_db: Database) -> None:
+    """A shared PostgreSQL database holds other deployments' (and other tests') schemas: a bare
+    `ANALYZE` read all of them, and waited on any of their tables another session had locked."""
+    import sqlalchemy as sa
+
+    other = Database(pg_db.url.render_as_string(hide_password=False), schema=pg_db.schema + "_o")
+    await other.create_schema()
+    try:
+        async with other.connect() as conn:
+            await conn.execute(sa.text("CREATE TABLE neighbour (x int)"))
+            await conn.execute(sa.text("INSERT INTO neighbour VALUES (1)"))
+            await conn.commit()
+        await pg_db.analyze()
+        async with pg_db.connect() as conn:
+            ours = await conn.scalar(
+                sa.text(
+                    "SELECT count(*) FROM pg_stat_user_tables WHERE relname = 'summary' "
+                    "AND schemaname = current_schema() AND last_analyze IS NOT NULL"
+                )
+            )
+            theirs = await conn.scalar(
+                sa.text(
+                    "SELECT last_analyze FROM pg_stat_user_tables "
+                    "WHERE relname = 'neighbour' AND schemaname = :s"
+                ),
+                {"s": other.schema},
+            )
+        assert ours == 1
+        assert theirs is None
+    finally:
+        await other.drop_schema()
+        await other.dispose()
