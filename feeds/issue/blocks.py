@@ -70,6 +70,8 @@ class Block:
     element: Tag | None = None  # the HTML element (HTML and Markdown forms)
     lead: Lead | None = None
     list_prefix: str = ""  # "3. " for a numbered list's third item, "- " for a bullet
+    title_line: bool = False  # a plain-text line that is only an entry's title
+    underlined: bool = False  # a plain-text line over a rule ("Highlights" over "====")
 
     def markdown(self, drop: int = 0) -> str:
         """The block as Markdown, without its first `drop` characters of collapsed text."""
@@ -115,15 +117,37 @@ def _raw_prefix_length(element: Tag, collapsed_prefix: str) -> int:
 # ---------------------------------------------------------------- plain text
 
 
+# A rule: a line of dashes, equals signs or stars (an underline, or a mail's separator).
+_RULE = re.compile(r"^\s*([-=_*~#])(?:\s*\1){2,}\s*$")
+# A mail's text version marks headings "** HIGHLIGHTS" (and underlines them with dashes).
+_STAR_HEADING = re.compile(r"^\*\*\s+(?P<name>[^*\s](?:(?!\*\*).)*)$")
+
+
 def text_blocks(text: str) -> Iterator[Block]:
-    """Paragraphs of plain text, up to a mail footer or the forum's "New Comment"."""
+    """Paragraphs of plain text, up to a mail footer or the forum's "New Comment".
+
+    Rules carry no text and are dropped: the line over one is marked `underlined` (a
+    heading if it reads as one, see sections.confirm_text_lines; a mail's separator runs
+    under any last line); a line marked "** Name" is a heading (TEXT_HEADING), as e-mail
+    text versions write them.
+    """
+    blocks: list[Block] = []
     for para in _text_paragraphs(text or ""):
+        if _RULE.match(para):
+            if blocks:
+                blocks[-1].underlined = True
+            continue
         clean = collapse(para)
         if not clean:
             continue
         if _FOOTER.match(clean):
-            return
-        yield Block(text=clean)
+            break
+        star = _STAR_HEADING.match(clean)
+        if star is not None:
+            blocks.append(Block(text=star.group("name").strip(), heading_level=TEXT_HEADING))
+        else:
+            blocks.append(Block(text=clean))
+    yield from blocks
 
 
 def _text_paragraphs(text: str) -> list[str]:
@@ -138,8 +162,12 @@ def _text_paragraphs(text: str) -> list[str]:
         for chunk in chunks:
             current: list[str] = []
             for line in chunk.split("\n"):
-                # a list item or a heading-like short line starts a new paragraph
-                if current and re.match(r"^\s*(?:[-*•]|\d+[.)])\s", line):
+                if _RULE.match(line):  # an underline or separator stands on its own
+                    out += [" ".join(current), line] if current else [line]
+                    current = []
+                    continue
+                # a list item or a marked heading starts a new paragraph
+                if current and re.match(r"^\s*(?:[-*•]|\d+[.)]|\*\*)\s", line):
                     out.append(" ".join(current))
                     current = []
                 current.append(line)
