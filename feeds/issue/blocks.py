@@ -153,11 +153,20 @@ def text_blocks(text: str) -> Iterator[Block]:
 def _text_paragraphs(text: str) -> list[str]:
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     chunks = re.split(r"\n[ \t]*\n", "\n".join(lines))
-    wrapped = sum(1 for c in chunks if c.strip().count("\n") >= 2)
-    long_lines = sum(1 for line in lines if len(line) > 120)
     # Forum copies hold one paragraph per line; hard-wrapped text (mail clients, 72-80
-    # columns) has several short lines per blank-line-separated paragraph.
-    if wrapped >= 2 and long_lines == 0:
+    # columns) has several lines per blank-line-separated paragraph, most of them near
+    # the width, and none longer (but for one long word: a URL no wrapper can break).
+    multi = [
+        body
+        for c in chunks
+        if len(body := [ln for ln in c.strip().split("\n") if not _RULE.match(ln)]) >= 2
+    ]
+    inner = [line for body in multi for line in body[:-1]]
+    long_lines = sum(
+        1 for line in lines if len(line) - max(map(len, line.split()), default=0) > 100
+    )
+    near_width = sum(1 for line in inner if len(line) >= 50)
+    if len(multi) >= 2 and long_lines == 0 and near_width * 2 >= len(inner):
         out: list[str] = []
         for chunk in chunks:
             current: list[str] = []

@@ -119,7 +119,7 @@ def _text_header(text: str, *, loose: bool) -> tuple[int, _Byline, int] | None:
     """
     m = _TEXT_ENTRY.match(text)
     if m is None:
-        return None
+        return _linked_run(text)
     byline = _byline_fields(m.group("groups"))
     if byline is not None and (byline.summarizer or byline.hat_tip):
         return m.start("groups"), byline, m.end()
@@ -138,6 +138,22 @@ def _text_header(text: str, *, loose: bool) -> tuple[int, _Byline, int] | None:
         if not (loose or title_like(title) or byline.links > 1):
             return None
     return m.start("groups"), byline, m.end()
+
+
+def _linked_run(text: str) -> tuple[int, _Byline, int] | None:
+    """A text version's title of several links that a few words and a colon end, as the
+    Markdown grammar's: "Research Associate (http://…) and Senior Research Associate
+    (http://…) at CSER: …"."""
+    colon = re.search(r":\s", text[:800])
+    if colon is None:
+        return None
+    head = text[: colon.start()]
+    links = list(_TEXT_LINK.finditer(head))
+    if len(links) < 2 or _sentence_like(_unlinked(head)):
+        return None
+    if _TITLE_TAIL.match(head[links[-1].end() :]) is None:
+        return None
+    return colon.start(), _Byline(0, None, None, None, len(links)), colon.end()
 
 
 def text_title(text: str) -> tuple[str, str | None]:

@@ -144,7 +144,8 @@ def confirm_text_lines(blocks: list[Block], opens_entry: list[bool]) -> None:
     lines are. A title-like line with no byline (grammar.bare_title) is an entry of its own
     when an entry, a heading, the end, or its prerequisites / read more follow it; so is
     any line that does not end like a sentence in a run of such lines right under a heading
-    (nothing there to continue). Not after a colon (a list) or a read-more (its links).
+    (nothing there to continue). Not after a colon (a list) or a read-more (its links), nor
+    in the preamble or under the closing headings (feedback, podcast).
     """
     n = len(blocks)
     for b in blocks:
@@ -167,6 +168,15 @@ def confirm_text_lines(blocks: list[Block], opens_entry: list[bool]) -> None:
     markers = [marker(b.text) for b in blocks]
     strict = [plain[i] and not opens_entry[i] and bare_title(b.text) for i, b in enumerate(blocks)]
     weak = [plain[i] and not opens_entry[i] and loose_title(b.text) for i, b in enumerate(blocks)]
+    # no titles on their own in the preamble (before the first section or entry) or under
+    # the newsletter's closing headings (feedback, podcast)
+    outside = [True] * n
+    for i in range(1, n):
+        before = blocks[i - 1]
+        if marked[i - 1] or known[i - 1]:
+            outside[i] = keys[i - 1] in _FURNITURE
+        else:
+            outside[i] = outside[i - 1] and not opens_entry[i - 1]
     # a line after "…:" is a list item, a line after "Read more: …" one of its links
     follows = [False] * n
     for i in range(1, n):
@@ -196,7 +206,7 @@ def confirm_text_lines(blocks: list[Block], opens_entry: list[bool]) -> None:
         ):
             block.heading_level = TEXT_HEADING
             kinds[i] = "heading"
-        elif strict[i] and not follows[i] and after in _AFTER_TITLE:
+        elif strict[i] and not (follows[i] or outside[i]) and after in _AFTER_TITLE:
             kinds[i] = "title"
         else:
             kinds[i] = "prose"
@@ -207,7 +217,9 @@ def confirm_text_lines(blocks: list[Block], opens_entry: list[bool]) -> None:
             i += 1
             continue
         j = i + 1
-        while j < n and kinds[j] in ("prose", "title") and weak[j] and not follows[j]:
+        while (
+            j < n and kinds[j] in ("prose", "title") and weak[j] and not (follows[j] or outside[j])
+        ):
             j += 1
         if j > i + 1 and kinds[j] in _AFTER_TITLE:
             for k in range(i + 1, j):

@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import html
 import re
+import textwrap
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -471,7 +472,8 @@ def mail_heading(text: str, *, style: int) -> str:
 
 def render_csv_mail(label: str, rows: list[dict[str, str]], *, style: int = 0) -> str:
     """An issue as the e-mail's text version: blank lines between paragraphs, headings
-    marked, links as "Title (http://…)" (or "<http://…>"), the mail footer after a rule."""
+    marked, links as "Title (http://…)" (or "<http://…>"), the mail footer after a rule;
+    some issues hard-wrapped, as a mail client may show them."""
     out = [
         "View this email in your browser (https://mailchi.mp/example/an)",
         "Find all Alignment Newsletter resources here (http://rohinshah.com/alignment-newsletter/).",
@@ -485,6 +487,8 @@ def render_csv_mail(label: str, rows: list[dict[str, str]], *, style: int = 0) -
             out.append(mail_heading(key[1], style=style))
         for i, row in enumerate(group):
             out.extend(mail_entry(row, style=style + i, angle=style % 3 == 1))
+    if style % 4 == 3:  # as a mail client shows it: paragraphs wrapped at 76 columns
+        out = [p if "\n" in p else _wrap(p) for p in out]
     out += [
         "=" * 60,
         "Copyright © 2020 Alignment Newsletter, All rights reserved.",
@@ -494,9 +498,14 @@ def render_csv_mail(label: str, rows: list[dict[str, str]], *, style: int = 0) -
     return "\n\n".join(out) + "\n"
 
 
-def html_to_mail_text(html_text: str, *, angle: bool = False) -> str:
+def _wrap(paragraph: str) -> str:
+    return "\n".join(textwrap.wrap(paragraph, 76, break_long_words=False, break_on_hyphens=False))
+
+
+def html_to_mail_text(html_text: str, *, angle: bool = False, wrap: bool = False) -> str:
     """A rendered issue's HTML as its e-mail text version (links after their words,
-    headings marked), for the real issues: read with BeautifulSoup, not the parser."""
+    headings marked, `wrap`ped at 76 columns or not), for the real issues: read with
+    BeautifulSoup, not the parser."""
     from bs4 import BeautifulSoup
 
     soup = BeautifulSoup(html_text, "lxml")
@@ -510,5 +519,6 @@ def html_to_mail_text(html_text: str, *, angle: bool = False) -> str:
         text = collapse(el.get_text())
         if not text:
             continue
-        out.append(f"** {text}\n{RULE}" if el.name.startswith("h") else text)
+        heading = el.name.startswith("h")
+        out.append(f"** {text}\n{RULE}" if heading else _wrap(text) if wrap else text)
     return "\n\n".join(out) + "\n"

@@ -30,7 +30,8 @@ FORMS = {
     "html": (render_csv_issue, html_paragraphs),
     "markdown": (render_csv_markdown, markdown_paragraphs),
     "text": (render_csv_plain, text_paragraphs),  # the forum's text copy: no links
-    "mail": (render_csv_mail, text_paragraphs),  # the e-mail's text version: links
+    # the e-mail's text version: links; paragraphs between blank lines, as in Markdown
+    "mail": (render_csv_mail, markdown_paragraphs),
 }
 FIELDS = ("title", "section_path", "authors", "summarizer", "hat_tip", "link", "summary",
           "opinions", "prerequisites", "read_more")  # fmt: skip

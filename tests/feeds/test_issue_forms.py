@@ -87,8 +87,9 @@ def rendered(number: int, form: str) -> tuple[bytes, str, list[str]]:
         )
         return page.encode(), f"file:///saved/issue-{number}.html", html_paragraphs(html)
     if form == "mail":  # the e-mail's text version: links after their words, "** HEADING"
-        text = html_to_mail_text(html, angle=number == 92)
-        return text.encode(), f"file:///issues/an-{number:03d}.eml.txt", text_paragraphs(text)
+        text = html_to_mail_text(html, angle=number == 92, wrap=number == 95)
+        uri = f"file:///issues/an-{number:03d}.eml.txt"
+        return text.encode(), uri, markdown_paragraphs(text)  # paragraphs between blank lines
     text = "\n".join(html_paragraphs(html))  # the forum's text copy: a paragraph per line
     return text.encode(), f"file:///issues/an-{number:03d}.txt", text_paragraphs(text)
 
@@ -364,7 +365,7 @@ PARAGRAPHS = {
     "html": html_paragraphs,
     "markdown": markdown_paragraphs,
     "text": text_paragraphs,
-    "mail": text_paragraphs,
+    "mail": markdown_paragraphs,  # paragraphs between blank lines, as in Markdown
 }
 # Rows plain text cannot tell apart, by (issue, title), with why; the row after each is
 # let off its summary too (its text may take the row's in).
