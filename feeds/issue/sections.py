@@ -138,8 +138,9 @@ def confirm_text_lines(blocks: list[Block], opens_entry: list[bool]) -> None:
 
     Known section names are headings, and so is what the text marks as one (underlined,
     "** Name"). Another heading-like line is a heading when an entry follows it, or an
-    unknown heading (a heading never introduces prose, and a subsection is never empty, so
-    no known section follows one), in the issue's own heading style: when its known
+    unknown heading, or a known subsection when it is short enough to be a top-level one
+    (a heading never introduces prose, and a subsection is never empty, so no known
+    top-level section follows one), in the issue's own heading style: when its known
     headings are in capitals, so are the others; when it marks its headings, only marked
     lines are. A title-like line with no byline (grammar.bare_title) is an entry of its own
     when an entry, a heading, the end, or its prerequisites / read more follow it; so is
@@ -187,12 +188,17 @@ def confirm_text_lines(blocks: list[Block], opens_entry: list[bool]) -> None:
                 or (found is not None and found.kind != "opinion")
                 or (follows[i - 1] and weak[i - 1])
             )
-    kinds = ["end"] * (n + 1)  # heading, known, entry, title, marker, prose, end
+    # heading (unknown), top (a known top-level or closing one), sub (a known subsection),
+    # entry, title, marker (prerequisites, read more), prose, end
+    kinds = ["end"] * (n + 1)
     for i in range(n - 1, -1, -1):
         block, after = blocks[i], kinds[i + 1]
         found = markers[i]
         if block.heading_level == TEXT_HEADING:
-            kinds[i] = "known" if keys[i] in KNOWN_SECTIONS or keys[i] in _FURNITURE else "heading"
+            if keys[i] in TOP_LEVEL_KEYS or keys[i] in _FURNITURE:
+                kinds[i] = "top"
+            else:
+                kinds[i] = "sub" if keys[i] in KNOWN_SECTIONS else "heading"
         elif not plain[i] or opens_entry[i]:
             kinds[i] = "entry" if opens_entry[i] else "prose"
         elif found is not None:
@@ -200,7 +206,10 @@ def confirm_text_lines(blocks: list[Block], opens_entry: list[bool]) -> None:
         elif (
             guess_headings
             and looks_like_text_heading(block.text)
-            and after in ("entry", "title", "heading")
+            and (
+                after in ("entry", "title", "heading")
+                or (after == "sub" and len(block.text.split()) <= 4)  # an unknown top level
+            )
             and (block.text.isupper() or not capitals)
             and (capitals or not (strict[i] and title_like(block.text)))
         ):
@@ -213,7 +222,7 @@ def confirm_text_lines(blocks: list[Block], opens_entry: list[bool]) -> None:
     # lines right under a heading that do not end like sentences: nothing to continue
     i = 0
     while i < n:
-        if kinds[i] not in ("heading", "known") or i + 1 >= n:
+        if kinds[i] not in ("heading", "top", "sub") or i + 1 >= n:
             i += 1
             continue
         j = i + 1
@@ -229,7 +238,7 @@ def confirm_text_lines(blocks: list[Block], opens_entry: list[bool]) -> None:
         blocks[i].title_line = kinds[i] == "title"
 
 
-_AFTER_TITLE = ("entry", "title", "heading", "known", "end", "marker")
+_AFTER_TITLE = ("entry", "title", "heading", "top", "sub", "end", "marker")
 
 
 def _underline_heading(line: str) -> bool:

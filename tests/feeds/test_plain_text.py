@@ -86,6 +86,17 @@ def test_a_line_before_a_known_section_is_no_empty_subsection() -> None:
     assert issue.unplaced == []
 
 
+def test_an_unknown_top_level_section_over_a_known_subsection() -> None:
+    issue = parse(
+        "Technical AI alignment\nA Paper (Ann Lee) (summarized by Rohin): Text.\n"
+        "AI capabilities\nReinforcement learning\nB Paper (Bo Chen): Text B.\n"
+    )
+    # a heading, not the end of A's summary (and kept: a heading no entry sits under)
+    assert issue.summaries[0].summary == "Text."
+    assert issue.summaries[1].section_path[-1] == "Reinforcement learning"
+    assert "AI capabilities" in issue.notes
+
+
 @pytest.mark.parametrize(
     "lines",
     [
