@@ -2,7 +2,8 @@
 
 HTML (feed bodies, saved pages) is read with BeautifulSoup/lxml, Markdown is rendered to HTML
 by markdown-it-py and read the same way, plain text is one paragraph per line (or per
-blank-line-separated chunk when the lines are hard-wrapped). The entry grammar (grammar.py)
+blank-line-separated chunk when the lines are hard-wrapped), rules dropped and the headings
+a text version marks ("** NAME", underlines) noted. The entry grammar (grammar.py)
 works on these blocks whatever the form was.
 """
 

@@ -1,7 +1,8 @@
 """The forms an issue comes in, told apart by content, and the parse entry points for each.
 
 Feed XML (RSS/Atom: each item's HTML body), HTML (a saved issue page), Markdown (the forum
-cross-post as the alignment-research corpora carry it) and plain text (the forum's text copy)
+cross-post as the alignment-research corpora carry it) and plain text (the forum's text copy,
+or an e-mail's text version: links after their words, "** HEADING", maybe hard-wrapped)
 are read into the same blocks; one grammar (grammar.py) and one assembler make the entries.
 Anything that does not look like an AN issue falls back to one summary for the whole item.
 Nothing here raises on odd input: a fallback is always returned.
