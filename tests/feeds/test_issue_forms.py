@@ -469,6 +469,9 @@ NOISE = st.sampled_from(
         "**Bold lead-in:** prose that is not an entry.",
         "- a list item",
         "1. a numbered item",
+        "A Title Case Line On Its Own",
+        "See also Import AI #183 (https://jack-clark.net/183)",
+        "** A MARKED HEADING",
     ]
 )
 
