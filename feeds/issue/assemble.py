@@ -8,7 +8,7 @@ from feeds.issue.accounting import Ledger
 from feeds.issue.blocks import TEXT_HEADING, Block
 from feeds.issue.grammar import Header, entry_header, marker
 from feeds.issue.identity import cross_references
-from feeds.issue.sections import HIGHLIGHTS, SectionState, confirm_text_headings
+from feeds.issue.sections import HIGHLIGHTS, SectionState, confirm_text_lines
 from feeds.types import Opinion, ParsedIssue, ParsedSummary
 
 
@@ -22,7 +22,7 @@ def assemble(blocks: list[Block], *, title: str, link: str | None, form: str) ->
     """Split blocks into entries under their sections; see accounting.Ledger for the rest."""
     if form == "text":
         opens = [entry_header(b, loose=True) is not None for b in blocks]
-        confirm_text_headings(blocks, opens)
+        confirm_text_lines(blocks, opens)
     sections = SectionState()
     ledger = Ledger()
     summaries: list[ParsedSummary] = []

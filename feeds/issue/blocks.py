@@ -2,7 +2,8 @@
 
 HTML (feed bodies, saved pages) is read with BeautifulSoup/lxml, Markdown is rendered to HTML
 by markdown-it-py and read the same way, plain text is one paragraph per line (or per
-blank-line-separated chunk when the lines are hard-wrapped). The entry grammar (grammar.py)
+blank-line-separated chunk when the lines are hard-wrapped), rules dropped and the headings
+a text version marks ("** NAME", underlines) noted. The entry grammar (grammar.py)
 works on these blocks whatever the form was.
 """
 
@@ -70,6 +71,8 @@ class Block:
     element: Tag | None = None  # the HTML element (HTML and Markdown forms)
     lead: Lead | None = None
     list_prefix: str = ""  # "3. " for a numbered list's third item, "- " for a bullet
+    title_line: bool = False  # a plain-text line that is only an entry's title
+    underlined: bool = False  # a plain-text line over a rule ("Highlights" over "====")
 
     def markdown(self, drop: int = 0) -> str:
         """The block as Markdown, without its first `drop` characters of collapsed text."""
@@ -115,31 +118,66 @@ def _raw_prefix_length(element: Tag, collapsed_prefix: str) -> int:
 # ---------------------------------------------------------------- plain text
 
 
+# A rule: a line of dashes, equals signs or stars (an underline, or a mail's separator).
+_RULE = re.compile(r"^\s*([-=_*~#])(?:\s*\1){2,}\s*$")
+# A mail's text version marks headings "** HIGHLIGHTS" (and underlines them with dashes).
+_STAR_HEADING = re.compile(r"^\*\*\s+(?P<name>[^*\s](?:(?!\*\*).)*)$")
+
+
 def text_blocks(text: str) -> Iterator[Block]:
-    """Paragraphs of plain text, up to a mail footer or the forum's "New Comment"."""
+    """Paragraphs of plain text, up to a mail footer or the forum's "New Comment".
+
+    Rules carry no text and are dropped: the line over one is marked `underlined` (a
+    heading if it reads as one, see sections.confirm_text_lines; a mail's separator runs
+    under any last line); a line marked "** Name" is a heading (TEXT_HEADING), as e-mail
+    text versions write them.
+    """
+    blocks: list[Block] = []
     for para in _text_paragraphs(text or ""):
+        if _RULE.match(para):
+            if blocks:
+                blocks[-1].underlined = True
+            continue
         clean = collapse(para)
         if not clean:
             continue
         if _FOOTER.match(clean):
-            return
-        yield Block(text=clean)
+            break
+        star = _STAR_HEADING.match(clean)
+        if star is not None:
+            blocks.append(Block(text=star.group("name").strip(), heading_level=TEXT_HEADING))
+        else:
+            blocks.append(Block(text=clean))
+    yield from blocks
 
 
 def _text_paragraphs(text: str) -> list[str]:
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
     chunks = re.split(r"\n[ \t]*\n", "\n".join(lines))
-    wrapped = sum(1 for c in chunks if c.strip().count("\n") >= 2)
-    long_lines = sum(1 for line in lines if len(line) > 120)
     # Forum copies hold one paragraph per line; hard-wrapped text (mail clients, 72-80
-    # columns) has several short lines per blank-line-separated paragraph.
-    if wrapped >= 2 and long_lines == 0:
+    # columns) has several lines per blank-line-separated paragraph, most of them near
+    # the width, and none longer (but for one long word: a URL no wrapper can break).
+    multi = [
+        body
+        for c in chunks
+        if len(body := [ln for ln in c.strip().split("\n") if not _RULE.match(ln)]) >= 2
+    ]
+    inner = [line for body in multi for line in body[:-1]]
+    long_lines = sum(
+        1 for line in lines if len(line) - max(map(len, line.split()), default=0) > 100
+    )
+    near_width = sum(1 for line in inner if len(line) >= 50)
+    if len(multi) >= 2 and long_lines == 0 and near_width * 2 >= len(inner):
         out: list[str] = []
         for chunk in chunks:
             current: list[str] = []
             for line in chunk.split("\n"):
-                # a list item or a heading-like short line starts a new paragraph
-                if current and re.match(r"^\s*(?:[-*•]|\d+[.)])\s", line):
+                if _RULE.match(line):  # an underline or separator stands on its own
+                    out += [" ".join(current), line] if current else [line]
+                    current = []
+                    continue
+                # a list item or a marked heading starts a new paragraph
+                if current and re.match(r"^\s*(?:[-*•]|\d+[.)]|\*\*)\s", line):
                     out.append(" ".join(current))
                     current = []
                 current.append(line)

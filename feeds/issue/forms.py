@@ -1,7 +1,8 @@
 """The forms an issue comes in, told apart by content, and the parse entry points for each.
 
 Feed XML (RSS/Atom: each item's HTML body), HTML (a saved issue page), Markdown (the forum
-cross-post as the alignment-research corpora carry it) and plain text (the forum's text copy)
+cross-post as the alignment-research corpora carry it) and plain text (the forum's text copy,
+or an e-mail's text version: links after their words, "** HEADING", maybe hard-wrapped)
 are read into the same blocks; one grammar (grammar.py) and one assembler make the entries.
 Anything that does not look like an AN issue falls back to one summary for the whole item.
 Nothing here raises on odd input: a fallback is always returned.
@@ -31,11 +32,15 @@ _HTML_START = re.compile(
     r"^(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*)*<(?:!doctype\s+html|html)\b", re.I
 )
 _HTML_TAGS = re.compile(r"<(?:p|h[1-6]|div|table|td|br|li|a\s+href|strong|b|em|span)\b[^>]*>", re.I)
+_MARKDOWN_LINK = re.compile(r"\[[^\]\n]+\]\([^)\s]+\)")
+_TEXT_VERSION_LINK = re.compile(
+    r"\w\S*[ \t]+(?:\((?:https?://|www\.)[^\s()]+\)|<(?:https?://|www\.)[^\s<>]+>)"
+)
 _MARKDOWN_SIGNS = (
     re.compile(r"^[^\n]+\n(?:=+|-+)[ \t]*$", re.M),  # setext heading
     re.compile(r"^#{1,6}[ \t]+\S", re.M),  # ATX heading
     re.compile(r"\*\*[^*\n]+\*\*"),  # bold
-    re.compile(r"\[[^\]\n]+\]\([^)\s]+\)"),  # link
+    _MARKDOWN_LINK,  # link
     re.compile(r"\*\([^()\n]+\)\*"),  # *(Authors)*
 )
 
@@ -48,9 +53,14 @@ def detect_form(text: str) -> Form:
     if _HTML_START.match(head) or len(_HTML_TAGS.findall(text[:50000])) >= 3:
         return "html"
     sample = text[:50000]
-    if sum(1 for p in _MARKDOWN_SIGNS if p.search(sample)) >= 2:
-        return "markdown"
-    return "text"
+    if sum(1 for p in _MARKDOWN_SIGNS if p.search(sample)) < 2:
+        return "text"
+    # An e-mail's text version writes its links after their words, "Title (http://…)",
+    # where Markdown writes [Title](http://…): with many of those and no Markdown link, a
+    # stray "**" or underline does not make it Markdown.
+    if _MARKDOWN_LINK.search(sample) is None and len(_TEXT_VERSION_LINK.findall(sample)) >= 3:
+        return "text"
+    return "markdown"
 
 
 def parse_issue(item: FeedItem) -> ParsedIssue:

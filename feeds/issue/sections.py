@@ -11,7 +11,7 @@ import re
 from dataclasses import dataclass
 
 from feeds.issue.blocks import BOLD_HEADING, TEXT_HEADING, Block
-from feeds.issue.grammar import PREREQ, READ_MORE, marker
+from feeds.issue.grammar import PREREQ, READ_MORE, bare_title, loose_title, marker, title_like
 from feeds.issue.section_names import DATABASE_SECTIONS, TOP_LEVEL_SECTIONS
 
 HIGHLIGHTS = "Highlights"
@@ -104,7 +104,7 @@ class SectionState:
 
     def is_heading(self, block: Block, *, in_entry: bool, opens_entry: bool) -> bool:
         if block.heading_level == TEXT_HEADING:
-            return True  # confirm_text_headings already weighed it against an entry
+            return True  # confirm_text_lines already weighed it against an entry
         if block.heading_level is None or opens_entry:
             return False
         if section_key(block.text) in _FURNITURE:
@@ -133,20 +133,120 @@ class SectionState:
         )
 
 
-def confirm_text_headings(blocks: list[Block], opens_entry: list[bool]) -> None:
-    """Mark plain-text headings: a known section name, or a heading-like line followed by an
-    entry or another heading (a heading never introduces prose)."""
-    candidates = [b.element is None and looks_like_text_heading(b.text) for b in blocks]
-    for i in range(len(blocks) - 1, -1, -1):
-        block = blocks[i]
-        if not candidates[i]:
-            continue
-        key = section_key(block.text)
-        if key in KNOWN_SECTIONS or key in _FURNITURE:  # "Miscellaneous (Alignment)"
+def confirm_text_lines(blocks: list[Block], opens_entry: list[bool]) -> None:
+    """Decide which plain-text lines are headings and which are titles on their own.
+
+    Known section names are headings, and so is what the text marks as one (underlined,
+    "** Name"). Another heading-like line is a heading when an entry follows it, or an
+    unknown heading, or a known subsection when it is short enough to be a top-level one
+    (a heading never introduces prose, and a subsection is never empty, so no known
+    top-level section follows one), in the issue's own heading style: when its known
+    headings are in capitals, so are the others; when it marks its headings, only marked
+    lines are. A title-like line with no byline (grammar.bare_title) is an entry of its own
+    when an entry, a heading, the end, or its prerequisites / read more follow it; so is
+    any line that does not end like a sentence in a run of such lines right under a heading
+    (nothing there to continue). Not after a colon (a list) or a read-more (its links), nor
+    in the preamble or under the closing headings (feedback, podcast).
+    """
+    n = len(blocks)
+    for b in blocks:
+        if b.underlined and b.heading_level is None and _underline_heading(b.text):
+            b.heading_level = TEXT_HEADING
+    marked = [b.heading_level == TEXT_HEADING for b in blocks]
+    keys = [section_key(b.text) for b in blocks]
+    plain = [b.element is None and not marked[i] for i, b in enumerate(blocks)]
+    known = [plain[i] and (keys[i] in KNOWN_SECTIONS or keys[i] in _FURNITURE) for i in range(n)]
+    for i in range(n):
+        if known[i]:
+            blocks[i].heading_level = TEXT_HEADING
+    named = [
+        b.text
+        for i, b in enumerate(blocks)
+        if (marked[i] or known[i]) and keys[i] in KNOWN_SECTIONS
+    ]
+    capitals = bool(named) and all(t.isupper() for t in named)
+    guess_headings = not any(marked)
+    markers = [marker(b.text) for b in blocks]
+    strict = [plain[i] and not opens_entry[i] and bare_title(b.text) for i, b in enumerate(blocks)]
+    weak = [plain[i] and not opens_entry[i] and loose_title(b.text) for i, b in enumerate(blocks)]
+    # no titles on their own in the preamble (before the first section or entry) or under
+    # the newsletter's closing headings (feedback, podcast)
+    outside = [True] * n
+    for i in range(1, n):
+        before = blocks[i - 1]
+        if marked[i - 1] or known[i - 1]:
+            outside[i] = keys[i - 1] in _FURNITURE
+        else:
+            outside[i] = outside[i - 1] and not opens_entry[i - 1]
+    # a line after "…:" is a list item, a line after "Read more: …" one of its links
+    follows = [False] * n
+    for i in range(1, n):
+        before, found = blocks[i - 1], markers[i - 1]
+        if plain[i - 1] and not opens_entry[i - 1]:
+            follows[i] = (
+                before.text.endswith(":")
+                or (found is not None and found.kind != "opinion")
+                or (follows[i - 1] and weak[i - 1])
+            )
+    # heading (unknown), top (a known top-level or closing one), sub (a known subsection),
+    # entry, title, marker (prerequisites, read more), prose, end
+    kinds = ["end"] * (n + 1)
+    for i in range(n - 1, -1, -1):
+        block, after = blocks[i], kinds[i + 1]
+        found = markers[i]
+        if block.heading_level == TEXT_HEADING:
+            if keys[i] in TOP_LEVEL_KEYS or keys[i] in _FURNITURE:
+                kinds[i] = "top"
+            else:
+                kinds[i] = "sub" if keys[i] in KNOWN_SECTIONS else "heading"
+        elif not plain[i] or opens_entry[i]:
+            kinds[i] = "entry" if opens_entry[i] else "prose"
+        elif found is not None:
+            kinds[i] = "marker" if found.kind != "opinion" else "prose"
+        elif (
+            guess_headings
+            and looks_like_text_heading(block.text)
+            and (
+                after in ("entry", "title", "heading")
+                or (after == "sub" and len(block.text.split()) <= 4)  # an unknown top level
+            )
+            and (block.text.isupper() or not capitals)
+            and (capitals or not (strict[i] and title_like(block.text)))
+        ):
             block.heading_level = TEXT_HEADING
+            kinds[i] = "heading"
+        elif strict[i] and not (follows[i] or outside[i]) and after in _AFTER_TITLE:
+            kinds[i] = "title"
+        else:
+            kinds[i] = "prose"
+    # lines right under a heading that do not end like sentences: nothing to continue
+    i = 0
+    while i < n:
+        if kinds[i] not in ("heading", "top", "sub") or i + 1 >= n:
+            i += 1
             continue
-        if opens_entry[i]:
-            continue
-        nxt = i + 1
-        if nxt < len(blocks) and (opens_entry[nxt] or blocks[nxt].heading_level == TEXT_HEADING):
-            block.heading_level = TEXT_HEADING
+        j = i + 1
+        while (
+            j < n and kinds[j] in ("prose", "title") and weak[j] and not (follows[j] or outside[j])
+        ):
+            j += 1
+        if j > i + 1 and kinds[j] in _AFTER_TITLE:
+            for k in range(i + 1, j):
+                kinds[k] = "title"
+        i = j
+    for i in range(n):
+        blocks[i].title_line = kinds[i] == "title"
+
+
+_AFTER_TITLE = ("entry", "title", "heading", "top", "sub", "end", "marker")
+
+
+def _underline_heading(line: str) -> bool:
+    """Is an underlined line a heading: short, no sentence, label or link (a mail's
+    separator runs under whatever line comes last)?"""
+    return (
+        len(line) <= 80
+        and line[-1] not in ".,;:!?"
+        and marker(line) is None
+        and re.search(r"https?://|www\.|\(", line) is None
+    )

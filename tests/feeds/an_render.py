@@ -9,7 +9,10 @@ use (`style` picks them):
   `HIGHLIGHTS` over `=`), `### **Subsection**`, `**[Title](url)** *(Authors)* …`, a bold
   title with no link, titles of several links, `**Nicholas' opinion:**`;
 - plain text as the forum's text copy: one paragraph per line, headings as lines (some in
-  capitals), "Title (Authors) (summarized by X): …".
+  capitals), "Title (Authors) (summarized by X): …", no links;
+- plain text as the e-mail's text version (what a reader of the text/plain part sees):
+  blank lines between paragraphs, headings as "** NAME" over a rule or underlined, every
+  link as its words then "(http://…)" or "<http://…>": "Title (http://…) (Authors): …".
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from __future__ import annotations
 import csv
 import html
 import re
+import textwrap
 from collections import defaultdict
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -53,9 +57,6 @@ class Expected:
     hat_tip: str | None = None
     prerequisites: str | None = None
     read_more: str | None = None
-    # plain text cannot tell a title with no byline from a paragraph: such rows are not
-    # findable there (their text lands in the entry before them, see the tests)
-    has_byline: bool = True
 
 
 def load_rows() -> list[dict[str, str]]:
@@ -223,9 +224,6 @@ def expected_for(rows: list[dict[str, str]]) -> list[Expected]:
                         hat_tip=collapse(r["H/T"]) or None,
                         prerequisites=r["Prerequisites"].strip() or None,
                         read_more=r["Read more"].strip() or None,
-                        has_byline=bool(
-                            collapse(r["Authors"]) or collapse(r["Summarizer"]) or r["H/T"].strip()
-                        ),
                     )
                 )
     return out
@@ -426,3 +424,101 @@ def render_csv_plain(label: str, rows: list[dict[str, str]], *, style: int = 0) 
         for i, row in enumerate(group):
             out.extend(plain_entry(row, style=style + i))
     return ("\n\n" if style % 3 == 0 else "\n").join(out) + "\n"
+
+
+# ---------------------------------------------------------------- the e-mail's text version
+
+RULE = "-" * 60
+
+
+def mail_links(text: str, *, angle: bool) -> str:
+    """The CSV's light Markdown as an e-mail's text version writes it: each link's words
+    followed by its URL in parentheses (or angle brackets), emphasis dropped."""
+    text = re.sub(r"<@(.+?)@>", r"[\1](https://example.org/ref)", text)
+    fmt = r"\1 <\2>" if angle else r"\1 (\2)"
+    text = re.sub(r"\[([^\]\n]+)\]\(([^)\s]+)\)", fmt, text)
+    text = re.sub(r"\*\*(.+?)\*\*", r"\1", text)
+    text = re.sub(r"^#{1,6}\s+", "", text)  # a heading in a summary: its words on a line
+    return re.sub(r"(?<![\w/])_(\S.*?\S|\S)_(?!\w)", r"\1", text)
+
+
+def mail_entry(row: dict[str, str], *, style: int, angle: bool) -> list[str]:
+    head = mail_links(collapse(row["Title"]), angle=angle)
+    url = row["URL"].strip()
+    if url and "](" not in row["Title"]:
+        head += f" <{url}>" if angle else f" ({url})"
+    if collapse(row["Authors"]):
+        head += f" ({collapse(row['Authors'])})"
+    if collapse(row["Summarizer"]):
+        head += f" (summarized by {collapse(row['Summarizer'])})"
+    if row["H/T"].strip():
+        head += f" (H/T {collapse(row['H/T'])})"
+    paras = paragraphs(row["Summary"])
+    out = [f"{head}: {mail_links(paras[0], angle=angle)}" if paras else head]
+    out.extend(mail_links(p, angle=angle) for p in paras[1:])
+    for label, text in tail_parts(row, style=style):
+        ops = paragraphs(text)
+        out.append(f"{label} {mail_links(ops[0], angle=angle) if ops else ''}".rstrip())
+        out.extend(mail_links(p, angle=angle) for p in ops[1:])
+    return out
+
+
+def mail_heading(text: str, *, style: int) -> str:
+    """Mailchimp's text version: "** NAME" over a rule; some converters only underline."""
+    if style % 2:
+        return f"** {text.upper()}\n{RULE}"
+    return f"{text}\n{'=' * len(text)}"
+
+
+def render_csv_mail(label: str, rows: list[dict[str, str]], *, style: int = 0) -> str:
+    """An issue as the e-mail's text version: blank lines between paragraphs, headings
+    marked, links as "Title (http://…)" (or "<http://…>"), the mail footer after a rule;
+    some issues hard-wrapped, as a mail client may show them."""
+    out = [
+        "View this email in your browser (https://mailchi.mp/example/an)",
+        "Find all Alignment Newsletter resources here (http://rohinshah.com/alignment-newsletter/).",
+    ]
+    top = None
+    for key, group in grouped_rows(rows):
+        if key[0] != top:
+            top = key[0]
+            out.append(mail_heading(top, style=style))
+        if len(key) > 1:
+            out.append(mail_heading(key[1], style=style))
+        for i, row in enumerate(group):
+            out.extend(mail_entry(row, style=style + i, angle=style % 3 == 1))
+    if style % 4 == 3:  # as a mail client shows it: paragraphs wrapped at 76 columns
+        out = [p if "\n" in p else _wrap(p) for p in out]
+    out += [
+        "=" * 60,
+        "Copyright © 2020 Alignment Newsletter, All rights reserved.",
+        "Want to change how you receive these emails?\nYou can update your preferences "
+        "(https://example.org/profile) or unsubscribe from this list (https://example.org/u).",
+    ]
+    return "\n\n".join(out) + "\n"
+
+
+def _wrap(paragraph: str) -> str:
+    return "\n".join(textwrap.wrap(paragraph, 76, break_long_words=False, break_on_hyphens=False))
+
+
+def html_to_mail_text(html_text: str, *, angle: bool = False, wrap: bool = False) -> str:
+    """A rendered issue's HTML as its e-mail text version (links after their words,
+    headings marked, `wrap`ped at 76 columns or not), for the real issues: read with
+    BeautifulSoup, not the parser."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(html_text, "lxml")
+    for a in soup.find_all("a"):
+        href = str(a.get("href") or "")
+        a.replace_with(f"{a.get_text()} <{href}>" if angle else f"{a.get_text()} ({href})")
+    out = []
+    for el in soup.find_all(("p", "h1", "h2", "h3", "h4", "h5", "h6", "li")):
+        if el.find(("p", "li")):
+            continue
+        text = collapse(el.get_text())
+        if not text:
+            continue
+        heading = el.name.startswith("h")
+        out.append(f"** {text}\n{RULE}" if heading else _wrap(text) if wrap else text)
+    return "\n\n".join(out) + "\n"
