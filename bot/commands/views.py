@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import discord
@@ -18,6 +18,9 @@ import discord
 from bot.replies import in_time, send
 
 PageRenderer = Callable[[int], Awaitable[discord.Embed]]
+# The buttons that belong to one page (Discuss on each search hit), asked for after the page is
+# rendered; persistent items (DynamicItem), so they outlive the pager and anyone may press them.
+PageItems = Callable[[int], Sequence[discord.ui.Item[Any]]]
 
 
 class Pager(discord.ui.View):
@@ -28,6 +31,7 @@ class Pager(discord.ui.View):
         page_count: int,
         render: PageRenderer,
         timeout: float = 300.0,
+        items: PageItems | None = None,
     ) -> None:
         super().__init__(timeout=timeout)
         if page_count < 1:
@@ -36,6 +40,8 @@ class Pager(discord.ui.View):
         self.page_count = page_count
         self.page = 0
         self.render = render
+        self.items = items
+        self._page_items: list[discord.ui.Item[Any]] = []
         self.message: discord.InteractionMessage | discord.WebhookMessage | None = None
         nonce = secrets.token_hex(6)
         self.previous.custom_id = f"an:pager:{nonce}:prev"
@@ -52,6 +58,12 @@ class Pager(discord.ui.View):
     async def _render(self, rendered: discord.Embed | None = None) -> discord.Embed:
         embed = rendered if rendered is not None else await self.render(self.page)
         embed.set_footer(text=f"Page {self.page + 1} of {self.page_count}")
+        if self.items is not None:
+            for item in self._page_items:
+                self.remove_item(item)
+            self._page_items = list(self.items(self.page))
+            for item in self._page_items:
+                self.add_item(item)
         return embed
 
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
@@ -87,9 +99,12 @@ class Pager(discord.ui.View):
 
     async def on_timeout(self) -> None:
         if self.message is not None:
-            # The message may be gone or the token expired: then there is nothing to tidy.
+            # Paging expires; the page's persistent buttons (Discuss) stay. The message may be
+            # gone or the token expired: then there is nothing to tidy.
+            self.remove_item(self.previous)
+            self.remove_item(self.next)
             with contextlib.suppress(discord.HTTPException):
-                await self.message.edit(view=None)
+                await self.message.edit(view=self if self.children else None)
 
 
 class MoreView(discord.ui.View):
@@ -127,15 +142,28 @@ async def send_paged(
     ephemeral: bool = False,
     view_timeout: float = 300.0,
     first: discord.Embed | None = None,
+    items: PageItems | None = None,
 ) -> Pager | None:
     """Answer with page 1 (`first`, when the caller rendered it already, in time); add the
-    buttons only when there is more than one page."""
+    paging buttons only when there is more than one page, and `items(page)` (persistent
+    buttons of the page's own, such as Discuss) under every page."""
     if page_count <= 1:
         embed = first if first is not None else await render(0)
-        await send(interaction, embed=embed, ephemeral=ephemeral)
+        extra = list(items(0)) if items is not None else []
+        if not extra:
+            await send(interaction, embed=embed, ephemeral=ephemeral)
+            return None
+        view = discord.ui.View(timeout=None)
+        for item in extra:
+            view.add_item(item)
+        await send(interaction, embed=embed, view=view, ephemeral=ephemeral)
         return None
     pager = Pager(
-        owner_id=interaction.user.id, page_count=page_count, render=render, timeout=view_timeout
+        owner_id=interaction.user.id,
+        page_count=page_count,
+        render=render,
+        timeout=view_timeout,
+        items=items,
     )
     embed = await pager.first_page(first)
     await send(interaction, embed=embed, view=pager, ephemeral=ephemeral)

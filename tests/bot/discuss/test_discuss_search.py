@@ -1,0 +1,107 @@
+"""`/an search` hits open their discussions: a "Discuss n" button per hit, under every page of the
+pager, pressed by any member (not only the one who searched), through bot/discuss (one post,
+an existing post linked); the hit then shows the discussion's size ("1 comment, last 2 days
+ago"). Through the sandbox, on both backends."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import sqlalchemy as sa
+
+from storage.db import Database
+from storage.models import Comment, utcnow
+from tests.bot.conftest import BotEnv, make_bot_env
+from tests.bot.discuss.test_discuss import _discussions_forum, _forum, _old_summary
+
+
+def _buttons(components: list[dict[str, Any]]) -> dict[str, str]:
+    return {b["label"]: b["custom_id"] for row in components for b in row["components"]}
+
+
+def _hit_title(embed: dict[str, Any], number: int) -> str:
+    """The plain title of hit `number` on this page ("3. Title" → "Title")."""
+    field = next(f for f in embed["fields"] if f["name"].startswith(f"{number}. "))
+    return str(field["name"].split(". ", 1)[1])
+
+
+def _field(embed: dict[str, Any], title: str) -> str:
+    return str(next(f["value"] for f in embed["fields"] if f["name"].endswith(title)))
+
+
+async def _press(env: BotEnv, who: str, message: Any, custom_id: str) -> str:
+    result = await env.server.act_as(who).press(message, custom_id, timeout=30)
+    assert result.ephemeral, result.content
+    return str(result.content)
+
+
+async def test_search_hits_open_their_discussions_on_every_page(db: Database) -> None:
+    async with make_bot_env(
+        db, backfill=0, prepare=_discussions_forum, discuss_cooldown=3600.0
+    ) as env:
+        await _old_summary(env)  # AN #55 and #56 recorded, nothing posted
+        forum = _forum(env)
+        await env.server.act_as("mira").run_command(
+            env.demo.text_channel_id, "an feed discuss_channel", {"channel": str(forum)}
+        )
+        alice = env.server.act_as("alice")
+        found = await alice.run_command(env.demo.text_channel_id, "an search", {"query": "the"})
+        page1 = found.embeds[0]
+        assert page1["footer"]["text"].startswith("Page 1 of"), page1
+        buttons = _buttons(found.components)
+        assert {"Previous", "Next", *(f"Discuss {n}" for n in range(1, 6))} <= set(buttons)
+
+        # Bob did not search (he may not page) but may open a hit's discussion.
+        second = _hit_title(page1, 2)
+        opened = await _press(env, "bob", found.message, buttons["Discuss 2"])
+        posts = env.posts(forum)
+        assert len(posts) == 1 and second[:40] in posts[0]["name"], (second, posts)
+        link = f"/channels/{env.demo.guild_id}/{posts[0]['id']}"
+        assert opened.startswith("Discussion: ") and link in opened
+
+        # Page 2 carries its own hits' buttons.
+        page2_message = await alice.click(found.message, buttons["Next"])  # type: ignore[arg-type]
+        page2 = page2_message["embeds"][0]
+        assert page2["footer"]["text"].startswith("Page 2 of")
+        buttons2 = _buttons(page2_message["components"])
+        assert "Discuss 6" in buttons2 and "Discuss 1" not in buttons2
+        sixth = _hit_title(page2, 6)
+        assert await _press(env, "carol", page2_message, buttons2["Discuss 6"])
+        posts = env.posts(forum)
+        assert len(posts) == 2 and sixth[:40] in posts[1]["name"], (sixth, posts)
+
+        # Back on page 1, a hit whose post exists links it: no second post.
+        back = await alice.click(found.message, buttons2["Previous"])  # type: ignore[arg-type]
+        assert _buttons(back["components"])["Discuss 2"] == buttons["Discuss 2"]
+        again = await _press(env, "dave", back, buttons["Discuss 2"])
+        assert link in again and len(env.posts(forum)) == 2
+
+        # The discussion's size shows on the hit once someone replied.
+        thread_id = int(posts[0]["id"])
+        await env.server.act_as("alice").send(thread_id, "A first thought")
+
+        async def hit_text() -> str:
+            result = await alice.run_command(
+                env.demo.text_channel_id, "an search", {"query": "the"}
+            )
+            assert _hit_title(result.embeds[0], 2) == second  # the same order as before
+            return _field(result.embeds[0], second)
+
+        fresh = await env.wait_for(
+            lambda: _sized(hit_text(), f"<#{thread_id}> (1 comment, last just now)")
+        )
+        assert "thread <#" in fresh
+        async with env.db.session() as s:
+            await s.exec(  # type: ignore[call-overload]
+                sa.update(Comment)
+                .where(Comment.thread_id == thread_id)  # type: ignore[arg-type]
+                .values(created_at=utcnow() - timedelta(days=2, hours=1))
+            )
+            await s.commit()
+        assert "(1 comment, last 2 days ago)" in await hit_text()
+
+
+async def _sized(text: Any, wanted: str) -> str:
+    found = str(await text)
+    return found if wanted in found else ""
