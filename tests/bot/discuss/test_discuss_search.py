@@ -1,10 +1,11 @@
-"""`/an search` hits open their discussions: a "Discuss n" button per hit, under every page of the
-pager, pressed by any member (not only the one who searched), through bot/discuss (one post,
-an existing post linked); the hit then shows the discussion's size ("1 comment, last 2 days
-ago"). Through the sandbox, on both backends."""
+"""`/an search` hits open their discussions: a "Discuss n" button per hit, under every page of
+the pager, pressed by any member (not only the one who searched), through bot/discuss (one post
+even for two presses at once, an existing post linked); the hit then shows the discussion's
+size ("1 comment, last 2 days ago"). Through the sandbox, on both backends."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -52,13 +53,16 @@ async def test_search_hits_open_their_discussions_on_every_page(db: Database) ->
         buttons = _buttons(found.components)
         assert {"Previous", "Next", *(f"Discuss {n}" for n in range(1, 6))} <= set(buttons)
 
-        # Bob did not search (he may not page) but may open a hit's discussion.
+        # Bob and Eve did not search (they may not page) but may open a hit's discussion;
+        # pressing at once, they get one post.
         second = _hit_title(page1, 2)
-        opened = await _press(env, "bob", found.message, buttons["Discuss 2"])
+        opened = await asyncio.gather(
+            *(_press(env, who, found.message, buttons["Discuss 2"]) for who in ("bob", "eve"))
+        )
         posts = env.posts(forum)
         assert len(posts) == 1 and second[:40] in posts[0]["name"], (second, posts)
         link = f"/channels/{env.demo.guild_id}/{posts[0]['id']}"
-        assert opened.startswith("Discussion: ") and link in opened
+        assert all(o.startswith("Discussion: ") and link in o for o in opened), opened
 
         # Page 2 carries its own hits' buttons.
         page2_message = await alice.click(found.message, buttons["Next"])  # type: ignore[arg-type]
