@@ -81,9 +81,9 @@ def plain_cross_refs(text: str) -> str:
 MD_LINK = re.compile(r"\[((?:[^\[\]\\]|\\.)*)\]\((?:<[^>\n]*>|[^()\s]*(?:\([^()\s]*\)[^()\s]*)*)\)")
 
 
-def link_target(link: str) -> str:
+def link_target(match: re.Match[str]) -> str:
     """The URL of a Markdown link matched by MD_LINK."""
-    return link[link.index("](") + 2 : -1].strip("<>")
+    return match.group(0)[len(match.group(1)) + 3 : -1].strip("<>")
 
 
 @dataclass(frozen=True, slots=True)
@@ -122,11 +122,11 @@ def named_summary(before: str, candidates: Sequence[Referenced]) -> Referenced |
     #50)`, the longest such title); None when nothing says (`our recent paper (AN #45)`)."""
     if not candidates:
         return None
-    tail = before[-2000:]
+    tail = before[-1000:]
     last = _LAST_LINK.search(tail)
     link = MD_LINK.match(tail, last.start()) if last is not None else None
     if link is not None:
-        url = link_target(link.group(0))
+        url = link_target(link)
         for candidate in candidates:
             if candidate.link and _same_url(candidate.link, url):
                 return candidate

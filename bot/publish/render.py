@@ -80,7 +80,7 @@ def title_links(title: str) -> list[str]:
     """The Markdown links a title holds ("[A](url) and [B](url)"), each as `[A](<url>)`."""
     found = []
     for match in MD_LINK.finditer(title):
-        target = link_target(match.group(0))
+        target = link_target(match)
         found.append(f"[{cut(match.group(1), 80)}](<{target}>)")
     return found
 
@@ -216,7 +216,8 @@ def link_cross_refs(
             return f"[{label}](<{url}>)" if url else match.group(0)
         if before.rfind("[") > before.rfind("]"):
             return label  # inside a link's text
-        url = (named.discussion or named.link if named is not None else None) or links.get(label)
+        url = (named.discussion or named.link) if named is not None else None
+        url = url or links.get(label)
         return f"[{label}](<{url}>)" if url else label
 
     return _CROSS_REF.sub(replace, text)
