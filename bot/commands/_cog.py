@@ -230,15 +230,18 @@ class AnCommands(commands.Cog):
         embed, full, summary_id = await in_time(interaction, card())
         # "More" (the whole text, privately) when there is more to read; "Discuss" opens (or
         # links) the summary's forum post (bot/discuss), a persistent button.
-        view = MoreView(full) if full else discord.ui.View(timeout=None)
+        more = MoreView(full) if full else None
+        view = more if more is not None else discord.ui.View(timeout=None)
         if summary_id is not None:
             view.add_item(DiscussButton(summary_id))
         if not view.children:
             await send(interaction, embed=embed)
             return
+        if more is not None:
+            more.client = self.bot  # to keep Discuss working once "More" expires
         await send(interaction, embed=embed, view=view)
-        if isinstance(view, MoreView):
-            view.message = await interaction.original_response()
+        if more is not None:
+            more.message = await interaction.original_response()
 
     @staticmethod
     async def _summary_for(session: Any, value: str) -> Summary | None:

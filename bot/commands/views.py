@@ -23,7 +23,23 @@ PageRenderer = Callable[[int], Awaitable[discord.Embed]]
 PageItems = Callable[[int], Sequence[discord.ui.Item[Any]]]
 
 
-class Pager(discord.ui.View):
+class ExpiringView(discord.ui.View):
+    """A view whose own buttons expire, beside persistent ones (DynamicItem: Discuss) that stay.
+
+    When a view holding a DynamicItem stops, discord.py's ViewStore.remove_view forgets that
+    item's class for every message, so no Discuss button anywhere would answer again: on
+    timeout the classes are registered again with `client` (set by whoever sends the view).
+    """
+
+    client: discord.Client | None = None
+
+    def keep_persistent_items(self) -> None:
+        kinds = {type(i) for i in self.children if isinstance(i, discord.ui.DynamicItem)}
+        if self.client is not None and kinds:
+            self.client.add_dynamic_items(*kinds)
+
+
+class Pager(ExpiringView):
     def __init__(
         self,
         *,
@@ -98,6 +114,7 @@ class Pager(discord.ui.View):
         await self._turn(interaction, +1)
 
     async def on_timeout(self) -> None:
+        self.keep_persistent_items()
         if self.message is not None:
             # Paging expires; the page's persistent buttons (Discuss) stay. The message may be
             # gone or the token expired: then there is nothing to tidy.
@@ -107,7 +124,7 @@ class Pager(discord.ui.View):
                 await self.message.edit(view=self if self.children else None)
 
 
-class MoreView(discord.ui.View):
+class MoreView(ExpiringView):
     """A "More" button under a short public answer: whoever presses it gets the whole text,
     privately (the channel is not flooded, and the answer's first lines stay on top)."""
 
@@ -127,6 +144,7 @@ class MoreView(discord.ui.View):
             await interaction.followup.send(embed=page, ephemeral=True)
 
     async def on_timeout(self) -> None:
+        self.keep_persistent_items()
         if self.message is not None:
             # Only "More" expires; a persistent button beside it (Discuss) stays.
             self.remove_item(self.more)
@@ -165,6 +183,7 @@ async def send_paged(
         timeout=view_timeout,
         items=items,
     )
+    pager.client = interaction.client
     embed = await pager.first_page(first)
     await send(interaction, embed=embed, view=pager, ephemeral=ephemeral)
     pager.message = await interaction.original_response()

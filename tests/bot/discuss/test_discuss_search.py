@@ -6,9 +6,11 @@ size ("1 comment, last 2 days ago"). Through the sandbox, on both backends."""
 from __future__ import annotations
 
 import asyncio
+import functools
 from datetime import timedelta
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from storage.db import Database
@@ -109,3 +111,40 @@ async def test_search_hits_open_their_discussions_on_every_page(db: Database) ->
 async def _sized(text: Any, wanted: str) -> str:
     found = str(await text)
     return found if wanted in found else ""
+
+
+async def test_discuss_buttons_outlive_the_paging_and_more_buttons(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Paging (and "More" on /an summary) expire; the Discuss buttons beside them stay and still
+    answer, on that message and on every other (discord.py forgets a persistent item's class
+    when a view holding one stops: bot/commands/views.ExpiringView)."""
+    from bot.commands import _cog, views
+
+    monkeypatch.setattr(_cog, "send_paged", functools.partial(views.send_paged, view_timeout=0.3))
+    monkeypatch.setattr(_cog, "MoreView", functools.partial(views.MoreView, timeout=0.3))
+    async with make_bot_env(db, backfill=0) as env:
+        summary = await _old_summary(env)
+        alice = env.server.act_as("alice")
+        found = await alice.run_command(env.demo.text_channel_id, "an search", {"query": "the"})
+        card = await alice.run_command(
+            env.demo.text_channel_id, "an summary", {"title": f"id:{summary.id}"}
+        )
+        assert "Next" in _buttons(found.components) and "More" in _buttons(card.components)
+
+        def expired(message: Any, gone: str) -> Any:
+            def check() -> dict[str, str]:
+                labels = _buttons(env.server.world.message(int(message["id"]))["components"])
+                return labels if gone not in labels else {}
+
+            return check
+
+        left = await env.wait_for(expired(found.message, "Next"))
+        assert sorted(left) == [f"Discuss {n}" for n in range(1, 6)], left
+        on_card = await env.wait_for(expired(card.message, "More"))
+        assert list(on_card) == ["Discuss"], on_card
+        # Both still answer (here: no forum is set for discussions yet).
+        pressed = ((found.message, left["Discuss 1"]), (card.message, on_card["Discuss"]))
+        for message, custom_id in pressed:
+            answer = await _press(env, "bob", message, custom_id)
+            assert "no discussion forum yet" in answer, answer
