@@ -17,6 +17,7 @@ import hashlib
 import ipaddress
 import random
 import socket
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -90,14 +91,33 @@ def feed_session(*, allow_private: bool = False, **kwargs: Any) -> aiohttp.Clien
     return aiohttp.ClientSession(connector=connector, **kwargs)
 
 
-class FetchError(Exception):
-    """A fetch that failed; `permanent` says retrying the same URL is pointless."""
+FetchErrorKind = Literal[
+    "status", "not_feed", "refused", "tls", "too_large", "timeout", "connect", "other"
+]
 
-    def __init__(self, message: str, *, permanent: bool, status: int | None = None) -> None:
+
+class FetchError(Exception):
+    """A fetch that failed; `permanent` says retrying the same URL is pointless, `kind` what
+    went wrong (for an answer that says what to do), `limit` the cap or timeout it ran into,
+    `detail` the cause in a few words (a TLS failure's reason)."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        permanent: bool,
+        status: int | None = None,
+        kind: FetchErrorKind = "other",
+        limit: float | None = None,
+        detail: str | None = None,
+    ) -> None:
         super().__init__(message)
         self.message = message
         self.permanent = permanent
         self.status = status
+        self.kind: FetchErrorKind = kind
+        self.limit = limit
+        self.detail = detail
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,12 +205,27 @@ class FeedFetcher:
                 return await self._follow(_parse_url(url), headers, previous_hash)
         except TimeoutError:
             raise FetchError(
-                f"timed out after {self._timeout:g}s fetching {url}", permanent=False
+                f"timed out after {self._timeout:g}s fetching {url}",
+                permanent=False,
+                kind="timeout",
+                limit=self._timeout,
             ) from None
+        except (aiohttp.ClientSSLError, aiohttp.ServerFingerprintMismatch) as exc:
+            reason = _tls_reason(exc)
+            raise FetchError(
+                f"TLS (https) connection to {url} failed: {reason}",
+                permanent=False,
+                kind="tls",
+                detail=reason,
+            ) from exc
         except aiohttp.ClientConnectorError as exc:
             if isinstance(exc.os_error, RefusedAddress):
-                raise FetchError(f"refused {url}: {exc.os_error}", permanent=True) from exc
-            raise FetchError(f"cannot connect to {url}: {exc.os_error}", permanent=False) from exc
+                raise FetchError(
+                    f"refused {url}: {exc.os_error}", permanent=True, kind="refused"
+                ) from exc
+            raise FetchError(
+                f"cannot connect to {url}: {exc.os_error}", permanent=False, kind="connect"
+            ) from exc
         except aiohttp.ClientPayloadError as exc:
             raise FetchError(f"broken response body from {url}: {exc}", permanent=False) from exc
         except aiohttp.ClientError as exc:
@@ -248,6 +283,7 @@ class FeedFetcher:
             f"refused {url}: {host} is not a public address "
             "(set ANBOT_ALLOW_PRIVATE_FEEDS=true to allow local feeds)",
             permanent=True,
+            kind="refused",
         )
 
     async def _finish(
@@ -266,6 +302,7 @@ class FeedFetcher:
                 f"not a feed: got {(content_type or 'text/html').split(';')[0]} page from {url}",
                 permanent=True,
                 status=200,
+                kind="not_feed",
             )
         digest = hashlib.sha256(body).hexdigest()
         if previous_hash is not None and digest == previous_hash:
@@ -279,14 +316,18 @@ class FeedFetcher:
         too_big = f"body larger than {limit:,} bytes from {resp.url}"
         declared = resp.content_length
         if declared is not None and declared > limit and "Content-Encoding" not in resp.headers:
-            raise FetchError(too_big, permanent=False, status=resp.status)
+            raise FetchError(
+                too_big, permanent=False, status=resp.status, kind="too_large", limit=limit
+            )
         chunks: list[bytes] = []
         size = 0
         # iter_chunked yields decoded bytes, so the cap applies to the decompressed body.
         async for chunk in resp.content.iter_chunked(_CHUNK):
             size += len(chunk)
             if size > limit:
-                raise FetchError(too_big, permanent=False, status=resp.status)
+                raise FetchError(
+                    too_big, permanent=False, status=resp.status, kind="too_large", limit=limit
+                )
             chunks.append(chunk)
         return b"".join(chunks)
 
@@ -311,7 +352,22 @@ def _is_ip(host: str) -> bool:
 
 def _status_error(status: int, url: URL) -> FetchError:
     permanent = 400 <= status < 500 and status not in _TRANSIENT_4XX
-    return FetchError(f"HTTP {status} from {url}", permanent=permanent, status=status)
+    return FetchError(
+        f"HTTP {status} from {url}", permanent=permanent, status=status, kind="status"
+    )
+
+
+def _tls_reason(exc: aiohttp.ClientError) -> str:
+    """Why a TLS connection failed, in the words of the certificate check or the ssl module
+    ("certificate verify failed: self-signed certificate"), without aiohttp's wrapping."""
+    if isinstance(exc, aiohttp.ServerFingerprintMismatch):
+        return "the certificate's fingerprint does not match"
+    inner = getattr(exc, "certificate_error", None) or getattr(exc, "os_error", None)
+    if isinstance(inner, ssl.SSLCertVerificationError) and inner.verify_message:
+        return f"certificate verify failed: {inner.verify_message}"
+    if isinstance(inner, ssl.SSLError) and inner.reason:
+        return inner.reason.replace("_", " ").lower()
+    return str(inner or exc)
 
 
 def _is_html_page(content_type: str | None, body: bytes) -> bool:

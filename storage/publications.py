@@ -405,17 +405,26 @@ async def mark_reported(session: AsyncSession, *, publication_ids: Sequence[int]
 
 
 async def thread_for_label(session: AsyncSession, *, label: str) -> tuple[int, int] | None:
-    """(channel id, thread id) of the first thread posted for the issue labelled `label`."""
+    """(channel id, thread id) of the first thread posted for the issue labelled `label` as a
+    whole (a thread per issue); a post of one of its summaries is that summary's, not the
+    issue's (storage.summaries.label_targets finds those)."""
     stmt = (
         select(col(Publication.channel_id), col(Publication.thread_id))
         .join(Issue, col(Issue.id) == col(Publication.issue_id))
         .where(col(Issue.label) == label, col(Publication.status) == POSTED)
+        .where(col(Publication.summary_id).is_(None))
         .where(col(Publication.thread_id).is_not(None))
         .order_by(col(Publication.id))
         .limit(1)
     )
     row = (await session.exec(stmt)).first()
     return (int(row[0]), int(row[1])) if row and row[1] is not None else None
+
+
+async def issue_page(session: AsyncSession, *, label: str) -> str | None:
+    """The web page (the newsletter's own link) of the issue labelled `label`, if stored."""
+    stmt = select(col(Issue.link)).where(col(Issue.label) == label, col(Issue.link).is_not(None))
+    return (await session.exec(stmt.limit(1))).first()
 
 
 async def thread_for_issue_number(

@@ -102,11 +102,58 @@ def apply_fields(summary: Summary, values: dict[str, Any]) -> bool:
 
 @dataclass(frozen=True, slots=True)
 class CrossRefTarget:
-    """Where a cross reference to a summary can point: its thread (when posted), its paper."""
+    """Where a cross reference to a summary can point: its discussion (its own post's thread,
+    or with `message_id` its message in its issue's thread), else its paper."""
 
     thread_id: int | None
     guild_id: int | None
     link: str | None
+    message_id: int | None = None
+
+
+async def _discussions(
+    session: AsyncSession, summary_ids: Sequence[int]
+) -> dict[int, tuple[int, int | None, int | None]]:
+    """summary id → (thread, guild, message) where it is discussed: its own posted forum post
+    (the publisher's or /an discuss's, the first), else its posted message in its issue's
+    thread (thread mode: the thread is the issue's, so the message is what names it)."""
+    if not summary_ids:
+        return {}
+    from storage.publications import DISCUSS, POSTED
+
+    pubs = table_of(Publication)
+    threads = table_of(DiscordThread)
+    own = pubs.c.mode.in_(("forum", DISCUSS))  # a post of the summary's own
+    stmt = (
+        sa.select(
+            pubs.c.summary_id,
+            own.label("own"),
+            pubs.c.thread_id,
+            pubs.c.starter_message_id,
+            threads.c.guild_id,
+        )
+        .select_from(pubs)
+        .outerjoin(threads, threads.c.id == pubs.c.thread_id)
+        .where(pubs.c.summary_id.in_(list(summary_ids)), pubs.c.thread_id.is_not(None))
+        .where(pubs.c.status == POSTED)
+        .order_by(pubs.c.id)
+    )
+    found: dict[int, tuple[int, int | None, int | None]] = {}
+    best_own: set[int] = set()
+    rows = (await session.exec(stmt)).all()  # type: ignore[call-overload]
+    for summary_id, is_own, thread_id, message_id, guild_id in rows:
+        if summary_id in best_own or (summary_id in found and not is_own):
+            continue
+        found[summary_id] = (thread_id, guild_id, None if is_own else message_id)
+        if is_own:
+            best_own.add(summary_id)
+    return found
+
+
+def _target(link: str | None, where: tuple[int, int | None, int | None] | None) -> CrossRefTarget:
+    if where is None:
+        return CrossRefTarget(None, None, link)
+    return CrossRefTarget(where[0], where[1], link, where[2])
 
 
 async def cross_ref_targets(
@@ -115,31 +162,50 @@ async def cross_ref_targets(
     """Referenced title (casefolded) → the summary it names, by the title's dedupe key.
 
     A title naming several summaries (the feed and the database both hold it) takes the one
-    with a posted thread, else the newest with a paper link.
+    that is discussed (storage: `_discussions`), else the newest with a paper link.
     """
     keys = {dedupe_key(title): title.casefold() for title in titles if title.strip()}
     if not keys:
         return {}
-    threads = table_of(DiscordThread)
-    pubs = table_of(Publication)
     summaries = table_of(Summary)
     stmt = (
-        sa.select(summaries.c.dedupe_key, summaries.c.link, pubs.c.thread_id, threads.c.guild_id)
-        .select_from(summaries)
-        .outerjoin(
-            pubs, sa.and_(pubs.c.summary_id == summaries.c.id, pubs.c.thread_id.is_not(None))
-        )
-        .outerjoin(threads, threads.c.id == pubs.c.thread_id)
+        sa.select(summaries.c.id, summaries.c.dedupe_key, summaries.c.link)
         .where(summaries.c.dedupe_key.in_(list(keys)))
-        .order_by(summaries.c.id.desc(), pubs.c.id)
+        .order_by(summaries.c.id.desc())
     )
-    found: dict[str, CrossRefTarget] = {}
     rows = (await session.exec(stmt)).all()  # type: ignore[call-overload]
-    for key, link, thread_id, guild_id in rows:
+    where = await _discussions(session, [row[0] for row in rows])
+    found: dict[str, CrossRefTarget] = {}
+    for summary_id, key, link in rows:
         title = keys[key]
         best = found.get(title)
-        if best is None or (best.thread_id is None and thread_id is not None):
-            found[title] = CrossRefTarget(
-                thread_id, guild_id, link or (best.link if best is not None else None)
+        if best is None or (best.thread_id is None and summary_id in where):
+            found[title] = _target(
+                link or (best.link if best is not None else None), where.get(summary_id)
             )
+    return found
+
+
+async def label_targets(
+    session: AsyncSession, labels: Sequence[str]
+) -> dict[str, list[tuple[str, str | None, CrossRefTarget]]]:
+    """Issue label ("AN #45") → that issue's summaries as (title, paper link, where discussed),
+    in the issue's order: what an issue mention may name (feeds.crossref.named_summary)."""
+    from storage.models import Issue
+
+    if not labels:
+        return {}
+    summaries, issues = table_of(Summary), table_of(Issue)
+    stmt = (
+        sa.select(issues.c.label, summaries.c.id, summaries.c.title, summaries.c.link)
+        .select_from(summaries)
+        .join(issues, issues.c.id == summaries.c.issue_id)
+        .where(issues.c.label.in_(list(dict.fromkeys(labels))))
+        .order_by(summaries.c.position, summaries.c.id)
+    )
+    rows = (await session.exec(stmt)).all()  # type: ignore[call-overload]
+    where = await _discussions(session, [row[1] for row in rows])
+    found: dict[str, list[tuple[str, str | None, CrossRefTarget]]] = {}
+    for label, summary_id, title, link in rows:
+        found.setdefault(label, []).append((title, link, _target(link, where.get(summary_id))))
     return found

@@ -121,12 +121,20 @@ class AnCommands(commands.Cog):
             return
         parsed = self._build_query(query, section, author, summarizer, issue)
         guild_id = interaction.guild_id
+        # Each page's hits as (number, summary id), for the page's "Discuss n" buttons.
+        shown: dict[int, list[tuple[int, int]]] = {}
 
         async def render(page: int, ready: SearchPage | None = None) -> discord.Embed:
             result = ready or await search_summaries(
                 self.bot.db, parsed, limit=lookup.SEARCH_PAGE, offset=page * lookup.SEARCH_PAGE
             )
             ids = [h.summary.id for h in result.hits if h.summary.id is not None]
+            start = page * lookup.SEARCH_PAGE + 1
+            shown[page] = [
+                (n, h.summary.id)
+                for n, h in enumerate(result.hits, start=start)
+                if h.summary.id is not None
+            ]
             titles = titles_in(*(h.snippet for h in result.hits))
             async with self.bot.db.session() as session:
                 threads = await threads_for_summaries(session, ids)
@@ -151,9 +159,19 @@ class AnCommands(commands.Cog):
                 )
             return first, await render(0, first)
 
+        def discuss_buttons(page: int) -> list[discord.ui.Item[Any]]:
+            # Any member may open (or be linked to) a hit's discussion: bot/discuss, as the
+            # Discuss button on /an summary. Row 0 holds the paging buttons.
+            return [
+                DiscussButton(summary_id, label=f"Discuss {n}", row=1 + i // 5)
+                for i, (n, summary_id) in enumerate(shown.get(page, []))
+            ]
+
         first, embed = await in_time(interaction, first_page())
         pages = math.ceil(first.total / lookup.SEARCH_PAGE)
-        await send_paged(interaction, page_count=pages, render=render, first=embed)
+        await send_paged(
+            interaction, page_count=pages, render=render, first=embed, items=discuss_buttons
+        )
 
     @staticmethod
     def _build_query(
@@ -212,15 +230,18 @@ class AnCommands(commands.Cog):
         embed, full, summary_id = await in_time(interaction, card())
         # "More" (the whole text, privately) when there is more to read; "Discuss" opens (or
         # links) the summary's forum post (bot/discuss), a persistent button.
-        view = MoreView(full) if full else discord.ui.View(timeout=None)
+        more = MoreView(full) if full else None
+        view = more if more is not None else discord.ui.View(timeout=None)
         if summary_id is not None:
             view.add_item(DiscussButton(summary_id))
         if not view.children:
             await send(interaction, embed=embed)
             return
+        if more is not None:
+            more.client = self.bot  # to keep Discuss working once "More" expires
         await send(interaction, embed=embed, view=view)
-        if isinstance(view, MoreView):
-            view.message = await interaction.original_response()
+        if more is not None:
+            more.message = await interaction.original_response()
 
     @staticmethod
     async def _summary_for(session: Any, value: str) -> Summary | None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import secrets
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 import discord
@@ -18,9 +18,28 @@ import discord
 from bot.replies import in_time, send
 
 PageRenderer = Callable[[int], Awaitable[discord.Embed]]
+# The buttons that belong to one page (Discuss on each search hit), asked for after the page is
+# rendered; persistent items (DynamicItem), so they outlive the pager and anyone may press them.
+PageItems = Callable[[int], Sequence[discord.ui.Item[Any]]]
 
 
-class Pager(discord.ui.View):
+class ExpiringView(discord.ui.View):
+    """A view whose own buttons expire, beside persistent ones (DynamicItem: Discuss) that stay.
+
+    When a view holding a DynamicItem stops, discord.py's ViewStore.remove_view forgets that
+    item's class for every message, so no Discuss button anywhere would answer again: on
+    timeout the classes are registered again with `client` (set by whoever sends the view).
+    """
+
+    client: discord.Client | None = None
+
+    def keep_persistent_items(self) -> None:
+        kinds = {type(i) for i in self.children if isinstance(i, discord.ui.DynamicItem)}
+        if self.client is not None and kinds:
+            self.client.add_dynamic_items(*kinds)
+
+
+class Pager(ExpiringView):
     def __init__(
         self,
         *,
@@ -28,6 +47,7 @@ class Pager(discord.ui.View):
         page_count: int,
         render: PageRenderer,
         timeout: float = 300.0,
+        items: PageItems | None = None,
     ) -> None:
         super().__init__(timeout=timeout)
         if page_count < 1:
@@ -36,6 +56,8 @@ class Pager(discord.ui.View):
         self.page_count = page_count
         self.page = 0
         self.render = render
+        self.items = items
+        self._page_items: list[discord.ui.Item[Any]] = []
         self.message: discord.InteractionMessage | discord.WebhookMessage | None = None
         nonce = secrets.token_hex(6)
         self.previous.custom_id = f"an:pager:{nonce}:prev"
@@ -52,6 +74,12 @@ class Pager(discord.ui.View):
     async def _render(self, rendered: discord.Embed | None = None) -> discord.Embed:
         embed = rendered if rendered is not None else await self.render(self.page)
         embed.set_footer(text=f"Page {self.page + 1} of {self.page_count}")
+        if self.items is not None:
+            for item in self._page_items:
+                self.remove_item(item)
+            self._page_items = list(self.items(self.page))
+            for item in self._page_items:
+                self.add_item(item)
         return embed
 
     async def interaction_check(self, interaction: discord.Interaction[Any]) -> bool:
@@ -86,13 +114,17 @@ class Pager(discord.ui.View):
         await self._turn(interaction, +1)
 
     async def on_timeout(self) -> None:
+        self.keep_persistent_items()
         if self.message is not None:
-            # The message may be gone or the token expired: then there is nothing to tidy.
+            # Paging expires; the page's persistent buttons (Discuss) stay. The message may be
+            # gone or the token expired: then there is nothing to tidy.
+            self.remove_item(self.previous)
+            self.remove_item(self.next)
             with contextlib.suppress(discord.HTTPException):
-                await self.message.edit(view=None)
+                await self.message.edit(view=self if self.children else None)
 
 
-class MoreView(discord.ui.View):
+class MoreView(ExpiringView):
     """A "More" button under a short public answer: whoever presses it gets the whole text,
     privately (the channel is not flooded, and the answer's first lines stay on top)."""
 
@@ -112,6 +144,7 @@ class MoreView(discord.ui.View):
             await interaction.followup.send(embed=page, ephemeral=True)
 
     async def on_timeout(self) -> None:
+        self.keep_persistent_items()
         if self.message is not None:
             # Only "More" expires; a persistent button beside it (Discuss) stays.
             self.remove_item(self.more)
@@ -127,16 +160,30 @@ async def send_paged(
     ephemeral: bool = False,
     view_timeout: float = 300.0,
     first: discord.Embed | None = None,
+    items: PageItems | None = None,
 ) -> Pager | None:
     """Answer with page 1 (`first`, when the caller rendered it already, in time); add the
-    buttons only when there is more than one page."""
+    paging buttons only when there is more than one page, and `items(page)` (persistent
+    buttons of the page's own, such as Discuss) under every page."""
     if page_count <= 1:
         embed = first if first is not None else await render(0)
-        await send(interaction, embed=embed, ephemeral=ephemeral)
+        extra = list(items(0)) if items is not None else []
+        if not extra:
+            await send(interaction, embed=embed, ephemeral=ephemeral)
+            return None
+        view = discord.ui.View(timeout=None)
+        for item in extra:
+            view.add_item(item)
+        await send(interaction, embed=embed, view=view, ephemeral=ephemeral)
         return None
     pager = Pager(
-        owner_id=interaction.user.id, page_count=page_count, render=render, timeout=view_timeout
+        owner_id=interaction.user.id,
+        page_count=page_count,
+        render=render,
+        timeout=view_timeout,
+        items=items,
     )
+    pager.client = interaction.client
     embed = await pager.first_page(first)
     await send(interaction, embed=embed, view=pager, ephemeral=ephemeral)
     pager.message = await interaction.original_response()

@@ -11,7 +11,6 @@ import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-import aiohttp
 from yarl import URL
 
 from feeds.fetch import FeedFetcher, FetchError
@@ -90,25 +89,30 @@ def wrong_channel_kind(channel_id: int, mode: str) -> str:
 def explain_fetch_error(url: str, exc: Exception) -> str:
     """A fetch or parse failure as the specific line a moderator can act on."""
     if isinstance(exc, FetchError):
-        cause = exc.__cause__
         message = str(exc)
         if exc.status == 404:
             return f"{url} answered 404 (not found): check the address."
         if exc.status is not None and exc.status >= 400:
             return f"{url} answered HTTP {exc.status}: {message}"
-        if message.startswith("not a feed"):
+        if exc.kind == "not_feed":
             return f"{url} is a web page, not a feed: look on it for its RSS or Atom link."
-        if message.startswith("refused") or "not a public address" in message:
+        if exc.kind == "refused":
             return (
                 f"{url} points to a private or local address; feeds must be public "
                 "(the operator can allow local feeds with ANBOT_ALLOW_PRIVATE_FEEDS)."
             )
-        if isinstance(cause, aiohttp.ClientSSLError | aiohttp.ServerFingerprintMismatch):
-            return f"{url}: the TLS (https) connection failed: {cause}"
-        if message.startswith("body larger"):
-            return f"{url} is too large: {message}."
-        if message.startswith("timed out"):
-            return f"{url} did not answer in time ({message})."
+        if exc.kind == "tls":
+            return f"{url}: the TLS (https) connection failed: {exc.detail or message}"
+        if exc.kind == "too_large":
+            return (
+                f"{url} is too large: the body passed {exc.limit or 0:,.0f} bytes "
+                "(ANBOT_FETCH_MAX_BYTES)."
+            )
+        if exc.kind == "timeout":
+            return (
+                f"{url} did not answer in time: the fetch took longer than {exc.limit or 0:g} s "
+                "(ANBOT_FETCH_TIMEOUT)."
+            )
         return f"{url}: {message}"
     if isinstance(exc, FeedParseError):
         return f"{url} is not a feed: {exc}"

@@ -23,7 +23,7 @@ from bot.publish.poster import Poster
 from storage import publications as pubs
 from storage.feeds import delete_setting, get_setting, route_for, set_setting
 from storage.models import Publication, utcnow
-from storage.summaries import cross_ref_targets
+from storage.summaries import cross_ref_targets, label_targets
 from storage.threads import upsert_thread
 
 if TYPE_CHECKING:
@@ -37,8 +37,9 @@ SEARCH_SLACK = timedelta(minutes=5)  # clock skew allowance when searching by ti
 
 @dataclass(frozen=True, slots=True)
 class CrossLinks:
-    labels: dict[str, str]  # "AN #45" → its thread's URL
+    labels: dict[str, str]  # "AN #45" → the issue's own thread or page
     refs: dict[str, str]  # referenced summary title (casefolded) → its thread or paper URL
+    summaries: dict[str, list[render.Referenced]]  # "AN #45" → its summaries, for mentions
 
 
 @dataclass
@@ -342,7 +343,11 @@ class Publisher:
             body = render.issue_header(target.issue, 0).split("\n", 1)[0]
         else:
             body = render.summary_body(
-                target.issue, target.summary, links=links.labels, refs=links.refs
+                target.issue,
+                target.summary,
+                links=links.labels,
+                refs=links.refs,
+                summaries=links.summaries,
             )
         if pub.mode == pubs.DISCUSS and target.summary is not None:
             # Opened from the back catalog: say where the summary came from.
@@ -352,23 +357,27 @@ class Publisher:
         return render.starter_chunks(body, ping_role_id=ping_role_id)
 
     async def _cross_ref_links(self, session: Any, target: pubs.Target) -> CrossLinks:
-        """Links for the summary's "AN #45" mentions and its database cross references."""
+        """Links for the summary's issue mentions ("AN #45") and database cross references: each
+        named summary's own discussion (else its paper); an issue mention that names none, the
+        issue's own thread (a thread per issue), else its page."""
         if target.summary is None:
-            return CrossLinks({}, {})
+            return CrossLinks({}, {}, {})
+        home = getattr(self.bot.get_channel(target.publication.channel_id), "guild", None)
+        guild_id = home.id if home is not None else None
+        labels = list(dict.fromkeys(target.summary.cross_refs))
         links: dict[str, str] = {}
-        for label in dict.fromkeys(target.summary.cross_refs):
+        for label in labels:
             where = await pubs.thread_for_label(session, label=label)
-            if where is None:
-                continue
-            channel = self.bot.get_channel(where[0])
-            guild = getattr(channel, "guild", None)
-            if guild is not None:
+            guild = getattr(self.bot.get_channel(where[0]), "guild", None) if where else None
+            if where is not None and guild is not None:
                 links[label] = render.jump_url(guild.id, where[1])
+            elif (page := await pubs.issue_page(session, label=label)) is not None:
+                links[label] = page
+        named = render.referenced(await label_targets(session, labels), guild_id=guild_id)
         titles = render.referenced_titles(target.summary)
         targets = await cross_ref_targets(session, titles) if titles else {}
-        home = getattr(self.bot.get_channel(target.publication.channel_id), "guild", None)
-        refs = render.cross_ref_urls(targets, guild_id=home.id if home is not None else None)
-        return CrossLinks(links, refs)
+        refs = render.cross_ref_urls(targets, guild_id=guild_id)
+        return CrossLinks(links, refs, named)
 
     async def _summary_count(self, session: Any, target: pubs.Target) -> int:
         if target.summary is not None or target.publication.mode != "thread":

@@ -7,9 +7,16 @@ label → URL map the caller looked up. Nothing here talks to Discord.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
-from feeds.crossref import render_cross_refs, titles_in
+from feeds.crossref import (
+    MD_LINK,
+    Referenced,
+    link_target,
+    named_summary,
+    render_cross_refs,
+    titles_in,
+)
 from feeds.markdown import split_message
 from storage.models import Issue, Summary
 from storage.summaries import CrossRefTarget
@@ -25,7 +32,10 @@ _TAG_ABBREVIATIONS = {
     "ai strategy and policy": "AI strategy & policy",
     "other progress in ai": "Other progress in AI",
 }
-_CROSS_REF = re.compile(r"\b(?:AN|Recon) #\d+\b")
+# An issue mention, bare ("AN #45") or already the text of a link ("[AN #45](url)").
+_CROSS_REF = re.compile(
+    r"\[(?P<linked>(?:AN|Recon) #\d+)\]\((?:<[^>\n]*>|[^()\s]*)\)|\b(?:AN|Recon) #\d+\b"
+)
 
 
 def cut(text: str, limit: int) -> str:
@@ -61,21 +71,16 @@ def issue_title(issue: Issue) -> str:
     return label or title or "(untitled)"
 
 
-_MD_LINK = re.compile(
-    r"\[((?:[^\[\]\\]|\\.)*)\]\((?:<[^>\n]*>|[^()\s]*(?:\([^()\s]*\)[^()\s]*)*)\)"
-)
-
-
 def plain_title(title: str) -> str:
     """A title with its Markdown links as their text (for places links do not render)."""
-    return _MD_LINK.sub(lambda m: m.group(1), title) if "](" in title else title
+    return MD_LINK.sub(lambda m: m.group(1), title) if "](" in title else title
 
 
 def title_links(title: str) -> list[str]:
     """The Markdown links a title holds ("[A](url) and [B](url)"), each as `[A](<url>)`."""
     found = []
-    for match in _MD_LINK.finditer(title):
-        target = match.group(0)[len(match.group(1)) + 3 : -1].strip("<>")
+    for match in MD_LINK.finditer(title):
+        target = link_target(match)
         found.append(f"[{cut(match.group(1), 80)}](<{target}>)")
     return found
 
@@ -128,21 +133,44 @@ def referenced_titles(summary: Summary) -> list[str]:
     return titles_in(*texts)
 
 
+def discussion_url(target: CrossRefTarget, *, guild_id: int | None = None) -> str | None:
+    """Where a summary is discussed: its own post, or its message in its issue's thread."""
+    guild = target.guild_id or guild_id
+    if target.thread_id is None or guild is None:
+        return None
+    url = jump_url(guild, target.thread_id)
+    return f"{url}/{target.message_id}" if target.message_id else url
+
+
 def cross_ref_urls(
     targets: Mapping[str, CrossRefTarget], *, guild_id: int | None = None
 ) -> dict[str, str]:
-    """Referenced title (casefolded) → its thread's URL when posted, else its paper link.
+    """Referenced title (casefolded) → its discussion's URL when posted, else its paper link.
 
     `guild_id` stands in for a thread whose guild is not stored (an adopted old thread).
     """
     urls = {}
     for title, target in targets.items():
-        guild = target.guild_id or guild_id
-        if target.thread_id is not None and guild is not None:
-            urls[title] = jump_url(guild, target.thread_id)
-        elif target.link:
-            urls[title] = target.link
+        url = discussion_url(target, guild_id=guild_id) or target.link
+        if url:
+            urls[title] = url
     return urls
+
+
+def referenced(
+    found: Mapping[str, Sequence[tuple[str, str | None, CrossRefTarget]]],
+    *,
+    guild_id: int | None = None,
+) -> dict[str, list[Referenced]]:
+    """Issue label → its summaries as `Referenced` (plain title, paper, discussion URL), from
+    storage.summaries.label_targets, for link_cross_refs."""
+    return {
+        label: [
+            Referenced(plain_title(title), link, discussion_url(target, guild_id=guild_id))
+            for title, link, target in rows
+        ]
+        for label, rows in found.items()
+    }
 
 
 def post_title(issue: Issue, summary: Summary | None) -> str:
@@ -162,22 +190,35 @@ def tag_name(summary: Summary) -> str | None:
     return cut(short, TAG_LIMIT)
 
 
-def link_cross_refs(text: str, links: Mapping[str, str]) -> str:
-    """Turn "AN #45" into a link to that issue's thread when one is known; else leave it.
+def link_cross_refs(
+    text: str,
+    links: Mapping[str, str],
+    summaries: Mapping[str, Sequence[Referenced]] | None = None,
+) -> str:
+    """Link the issue mentions ("AN #45") in `text`.
 
-    Mentions already inside a Markdown link's text (`[AN #45](...)`) are left alone.
+    A mention that names one of that issue's `summaries` (feeds.crossref.named_summary: the
+    link or title just before it) links that summary's discussion, else its paper; any other
+    mention links `links[label]` (the issue's own thread or page) when there is one, else stays
+    text. A mention that is already a link (`[AN #45](newsletter)`) is re-pointed only at the
+    named summary's discussion; one inside another link's text is left alone.
     """
-    if not links:
+    if not links and not summaries:
         return text
 
     def replace(match: re.Match[str]) -> str:
-        label = match.group(0)
-        url = links.get(label)
+        linked = match.group("linked")
+        label = linked or match.group(0)
         before = text[: match.start()]
-        inside_link_text = before.rfind("[") > before.rfind("]")
-        if url is None or inside_link_text:
-            return label
-        return f"[{label}](<{url}>)"
+        named = named_summary(before, summaries.get(label, ())) if summaries else None
+        if linked:
+            url = named.discussion if named is not None else None
+            return f"[{label}](<{url}>)" if url else match.group(0)
+        if before.rfind("[") > before.rfind("]"):
+            return label  # inside a link's text
+        url = (named.discussion or named.link) if named is not None else None
+        url = url or links.get(label)
+        return f"[{label}](<{url}>)" if url else label
 
     return _CROSS_REF.sub(replace, text)
 
@@ -199,17 +240,20 @@ def summary_body(
     *,
     links: Mapping[str, str],
     refs: Mapping[str, str] | None = None,
+    summaries: Mapping[str, Sequence[Referenced]] | None = None,
     headline: bool = True,
 ) -> str:
     """A summary as Markdown: headline, where it is from, summary, opinions, further links.
 
-    `links` maps issue labels ("AN #45") to thread URLs, `refs` referenced summary titles
-    (casefolded) to URLs (bot.render.cross_ref_urls); database cross references without one
-    show as their text. `headline=False` leaves out the title line (an embed has its own).
+    `links` maps issue labels ("AN #45") to the issue's thread or page, `summaries` labels to
+    the issue's summaries (a mention naming one links its discussion: `link_cross_refs`),
+    `refs` referenced summary titles (casefolded) to URLs (`cross_ref_urls`); database cross
+    references without one show as their text. `headline=False` leaves out the title line (an
+    embed has its own).
     """
 
     def shown(text: str) -> str:
-        return link_cross_refs(render_cross_refs(text, refs or {}), links)
+        return link_cross_refs(render_cross_refs(text, refs or {}), links, summaries)
 
     context = [part for part in (issue.label, summary.section.replace(" / ", " › ")) if part]
     parts = [_headline(summary)] if headline else []

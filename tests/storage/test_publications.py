@@ -137,3 +137,52 @@ async def test_release_puts_a_row_back_in_line(db: Database) -> None:
         await s.commit()
         again = await pubs.claim_next(s)
         assert again is not None and again.id == a.id and again.attempts == 2
+
+
+async def test_a_summary_is_referenced_at_its_own_post_before_its_issue_thread(
+    db: Database,
+) -> None:
+    from sqlmodel import select
+
+    from storage.models import Summary
+    from storage.summaries import cross_ref_targets, label_targets
+
+    await _store(db, 56, ["A", "B"])
+    async with db.session() as s:
+        await pubs.enqueue_pending(s, channels=[(TEXT, "thread")])
+        await s.commit()
+        for thread_id, starter in ((900, 900), (900, 901)):  # the issue's thread, A's message
+            row = await pubs.claim_next(s)
+            assert row is not None
+            await pubs.mark_posted(
+                s,
+                publication_id=row.id or 0,
+                thread_id=thread_id,
+                starter_message_id=starter,
+                posted_hash="h",
+            )
+            await s.commit()
+        # In thread mode A is discussed at its message in the issue's thread; B is not posted.
+        a = (await cross_ref_targets(s, ["A"]))["a"]
+        assert (a.thread_id, a.message_id) == (900, 901)
+        b = (await cross_ref_targets(s, ["B"]))["b"]
+        assert b.thread_id is None
+        # A member opens A's own post: references now point there, not at the issue's thread.
+        summary_a = (await s.exec(select(Summary).where(Summary.title == "A"))).one()
+        own = await pubs.open_discussion(s, channel_id=FORUM, summary=summary_a)
+        await s.commit()
+        assert await pubs.claim(s, publication_id=own.id or 0) is not None
+        await pubs.mark_posted(
+            s, publication_id=own.id or 0, thread_id=950, starter_message_id=950, posted_hash="h"
+        )
+        await s.commit()
+        a = (await cross_ref_targets(s, ["A"]))["a"]
+        assert (a.thread_id, a.message_id) == (950, None)
+        named = await label_targets(s, ["AN #56", "AN #45"])
+        assert [(t, target.thread_id) for t, _link, target in named["AN #56"]] == [
+            ("A", 950),
+            ("B", None),
+        ]
+        assert "AN #45" not in named
+        # The issue's own thread is still the issue's (not A's post).
+        assert await pubs.thread_for_label(s, label="AN #56") == (TEXT, 900)

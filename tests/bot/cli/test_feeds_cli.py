@@ -19,6 +19,7 @@ from typer.testing import CliRunner
 
 from bot.cli import app
 from tests.bot.cli.outcome import one_line_error
+from tests.bot.feeds.badservers import bad_servers
 
 FEEDS = Path(__file__).resolve().parents[2] / "data" / "feeds"
 
@@ -133,3 +134,28 @@ def test_not_http_and_bad_mode_are_refused(tmp_path: Path) -> None:
         app, ["feeds", "add", "https://example.org/x", "--channel", "5", "--mode", "x"], env=env
     )
     assert "mode `x` is not one of: forum, thread" in one_line_error(mode)
+
+
+@pytest.mark.parametrize(
+    ("which", "path", "expected"),
+    [
+        ("https", "/an.atom", "the TLS (https) connection failed: certificate verify failed"),
+        ("http", "/big", "is too large: the body passed 65,536 bytes (ANBOT_FETCH_MAX_BYTES)."),
+        ("http", "/stall", "did not answer in time: the fetch took longer than 0.5 s"),
+    ],
+)
+def test_tls_too_large_and_timeout_are_refused_and_nothing_is_saved(
+    tmp_path: Path, which: str, path: str, expected: str
+) -> None:
+    runner = CliRunner()
+    env = {
+        **_env(f"sqlite+aiosqlite:///{tmp_path / 'bad.db'}"),
+        "ANBOT_FETCH_TIMEOUT": "0.5",
+        "ANBOT_FETCH_MAX_BYTES": "65536",
+    }
+    with bad_servers() as servers:
+        url = getattr(servers, which) + path
+        result = runner.invoke(app, ["feeds", "add", url, "--channel", "55"], env=env)
+    assert f"{url}" in one_line_error(result) and expected in one_line_error(result)
+    listed = runner.invoke(app, ["feeds", "list"], env=env)
+    assert "No feeds yet" in listed.output

@@ -49,6 +49,10 @@ async def test_search_harking_and_paging(env: BotEnv) -> None:
     alice = env.server.act_as("alice")
     result = await alice.run_command(env.demo.text_channel_id, "an search", {"query": "HARKing"})
     assert "HARK" in text_of(result), text_of(result)
+    # One page: no paging buttons, but each hit's Discuss (tests/bot/discuss).
+    labels = [c["label"] for row in result.components for c in row["components"]]
+    hits = len(result.embeds[0]["fields"])
+    assert labels == [f"Discuss {n}" for n in range(1, hits + 1)], labels
 
     wide = await alice.run_command(env.demo.text_channel_id, "an search", {"query": "learning"})
     first = text_of(wide)

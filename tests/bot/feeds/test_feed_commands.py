@@ -4,13 +4,16 @@ change of state; routing of two feeds to two channels with a section filter; bad
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from sandbox.demo import DemoGuild
 from sandbox.models import ChannelType
 from sandbox.server import SandboxServer
+from storage import publications as pubs
 from storage.db import Database
 from storage.models import Publication, Summary
 from tests.bot.conftest import BotEnv, FeedFiles, make_bot_env
@@ -186,4 +189,43 @@ async def test_private_addresses_are_refused_unless_allowed(db: Database) -> Non
             env, "add", url=env.feeds.url("an.atom"), channel=f"<#{env.demo.forum_channel_id}>"
         )
         assert "points to a private or local address" in result.content
+        assert "No feeds yet" in (await feed_cmd(env, "list")).content
+
+
+def _no_send_in_forum(server: SandboxServer, demo: DemoGuild, feeds: FeedFiles) -> None:
+    from sandbox.permissions import P
+
+    server.world.set_overwrite(
+        demo.forum_channel_id, demo.bot_role_id, type=0, deny=int(P.SEND_MESSAGES)
+    )
+
+
+async def test_a_removed_feeds_pending_posts_are_dropped_with_a_log_line_never_posted(
+    db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    async with make_bot_env(db, feed=None, prepare=_no_send_in_forum) as env:
+        url = env.feeds.url("an.atom")
+        forum = f"<#{env.demo.forum_channel_id}>"
+        added = await feed_cmd(env, "add", url=url, channel=forum, backfill=1)
+        assert added.content.startswith("Added."), added.content
+        await poll(env)  # the newest issue's posts wait: the bot may not post in the forum
+
+        async def waiting() -> int:
+            async with db.session() as s:
+                rows = await pubs.list_publications(s)
+            return sum(r.status == "pending" for r in rows)
+
+        pending = await env.wait_for(waiting)
+        assert pending > 1 and env.posts() == []
+        with caplog.at_level(logging.INFO, logger="bot.feeds.manage"):
+            removed = await feed_cmd(env, "remove", url=url)
+        assert removed.content.startswith(f"Removed {url}; {pending} pending posts dropped")
+        assert f"feed {url} removed; {pending} pending posts dropped" in caplog.text
+
+        # The permission comes back: nothing of the removed feed goes out, now or later.
+        env.server.world.set_overwrite(env.demo.forum_channel_id, env.demo.bot_role_id, type=0)
+        await env.publish()
+        await poll(env)
+        assert env.posts() == []
+        assert await waiting() == 0
         assert "No feeds yet" in (await feed_cmd(env, "list")).content

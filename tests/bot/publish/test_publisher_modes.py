@@ -103,25 +103,34 @@ async def test_generic_feed_one_post_per_item(sqlite_db: Database) -> None:
         assert env.posts()[2]["applied_tags"] == []  # no sections: untagged
 
 
-async def test_cross_reference_links_to_the_earlier_issue_thread(sqlite_db: Database) -> None:
-    # The older entry becomes AN #45, which AN #56's HARK summary mentions as "(AN #45)".
-    feed = AN_ATOM.replace("[AN #55]", "[AN #45]").replace("an-55", "an-45")
+async def test_issue_mentions_link_the_summary_they_name(sqlite_db: Database) -> None:
+    # The older entry becomes AN #50, and one of its summaries "More realistic tales of doom",
+    # which AN #56's "Agency Failure" summary mentions as "More realistic tales of doom (AN
+    # #50)": the mention links that summary's post, not the issue's first post.
+    doom = "More realistic tales of doom"
+    feed = (
+        AN_ATOM.replace("[AN #55]", "[AN #50]")
+        .replace("an-55", "an-50")
+        .replace("Unsupervised learning: the curious pupil", doom)
+    )
 
     def prepare(server: SandboxServer, demo: DemoGuild, feeds: FeedFiles) -> None:
-        feeds.set("an45.atom", feed)
+        feeds.set("an50.atom", feed)
 
-    async with make_bot_env(sqlite_db, feed="an45.atom", backfill=2, prepare=prepare) as env:
+    async with make_bot_env(sqlite_db, feed="an50.atom", backfill=2, prepare=prepare) as env:
         await env.wait_for(lambda: len(env.posts()) > 12 and _all_posted(env, len(env.posts())))
         posts = env.posts()
-        first_45 = next(p for p in posts if p["name"].startswith("AN #45"))
-        hark = next(p for p in posts if "HARK Side" in p["name"])
-        url = f"https://discord.com/channels/{env.demo.guild_id}/{first_45['id']}"
-        texts = [m["content"] for m in env.server.world.messages_in(int(hark["id"]))]
-        assert any(f"[AN #45](<{url}>)" in t for t in texts)
-        # AN #50 has no thread here: left as plain text.
+        first_50 = next(p for p in posts if p["name"].startswith("AN #50"))
+        doom_post = next(p for p in posts if doom in p["name"])
+        assert first_50 != doom_post
+        url = f"https://discord.com/channels/{env.demo.guild_id}/{doom_post['id']}"
         agency = next(p for p in posts if "Agency Failure" in p["name"])
         agency_text = _starter(env, agency)["content"]
-        assert "(AN #50)" in agency_text and "[AN #50]" not in agency_text
+        assert f"{doom} ([AN #50](<{url}>))" in agency_text, agency_text
+        # AN #45 is not stored here: "our recent paper (AN #45)" stays plain text.
+        hark = next(p for p in posts if "HARK Side" in p["name"])
+        texts = [m["content"] for m in env.server.world.messages_in(int(hark["id"]))]
+        assert any("our recent paper (AN #45)" in t for t in texts)
 
 
 MENTION_RSS = """<?xml version="1.0" encoding="UTF-8"?>

@@ -113,3 +113,35 @@ def test_issue_header_counts_summaries() -> None:
     header = render.issue_header(ISSUE, 12)
     assert header.startswith("**[AN #56: Alignment Newsletter #56](<https://x/56>)**")
     assert "12 summaries" in header
+
+
+def test_an_issue_mention_links_the_summary_it_names() -> None:
+    from feeds.crossref import Referenced
+
+    doom = Referenced("More realistic tales of doom", "https://l/doom", "https://d/channels/1/7")
+    tools = Referenced("Robots that Learn to Use Improvised Tools", "https://l/tools", None)
+    first = Referenced("Overview of AGI Safety Research Agendas", None, "https://d/channels/1/5")
+    summaries = {"AN #50": [first, doom, tools]}
+    issue = {"AN #50": "https://news/50"}
+
+    def linked(text: str) -> str:
+        return render.link_cross_refs(text, issue, summaries)
+
+    # Named by its title just before: its own post; a named summary without one: its paper.
+    assert linked("A response to More realistic tales of doom (AN #50).") == (
+        "A response to More realistic tales of doom ([AN #50](<https://d/channels/1/7>))."
+    )
+    assert "([AN #50](<https://l/tools>))" in linked(
+        "see robots that learn to use improvised tools (AN #50)"
+    )
+    # Named by the preceding link's address; an existing issue link is re-pointed at the post.
+    assert linked("as [doom](https://l/doom/) ([AN #50](https://news/50))") == (
+        "as [doom](https://l/doom/) ([AN #50](<https://d/channels/1/7>))"
+    )
+    # … but only at a discussion: a named summary without a post keeps the newsletter's link.
+    assert linked("[x](https://l/tools) ([AN #50](https://news/50))").endswith(
+        "](https://news/50))"
+    )
+    # Naming none: the issue's own thread or page, never one of its summaries' posts.
+    assert linked("our recent paper (AN #50)") == "our recent paper ([AN #50](<https://news/50>))"
+    assert linked("see (AN #51)") == "see (AN #51)"
