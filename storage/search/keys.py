@@ -41,10 +41,12 @@ __all__ = [
     "FILTER_COLUMNS",
     "JOIN",
     "LEVELS",
+    "PAIRS_FUNCTION",
     "SQL_FUNCTION",
     "filter_key",
     "fts5_string",
     "key_text",
+    "pair_text",
     "phrase_key",
     "stems",
 ]
@@ -52,6 +54,8 @@ __all__ = [
 # The SQLite function the summary_fts triggers call (storage.db registers it on every
 # connection; migration 0004 creates the triggers).
 SQL_FUNCTION = "anbot_search_keys"
+# The one the comment_fts triggers call (migration 0013): a comment's pairs (pair_text).
+PAIRS_FUNCTION = "anbot_pair_keys"
 JOIN = "\ue000"
 BREAK = "\ue001"  # between two columns' keys: a phrase never runs from one column into the next
 FILTER_COLUMNS = {"section": "\ue002", "authors": "\ue003", "summarizer": "\ue004"}
@@ -91,6 +95,12 @@ def key_text(
     for column, tag in FILTER_COLUMNS.items():
         groups.append(" ".join(tag + word for word in folded_words(texts[column])))
     return f" {BREAK} ".join(group for group in groups if group)
+
+
+def pair_text(text: object) -> str:
+    """The pair tokens of one text (the `keys` column of comment_fts, migration 0013): what
+    phrase_key looks up. Takes whatever a column holds, as key_text does."""
+    return " ".join(_pairs(_as_text(text)))
 
 
 def phrase_key(text: str) -> str | None:
