@@ -49,7 +49,13 @@ from storage.web_archive import (
     public_thread,
 )
 
-__all__ = ["DiscussionHit", "DiscussionPage", "search_discussions", "search_discussions_on"]
+__all__ = [
+    "DiscussionHit",
+    "DiscussionPage",
+    "public_comments_on",
+    "search_discussions",
+    "search_discussions_on",
+]
 
 MAX_PAGE = 50
 
@@ -170,6 +176,21 @@ def _where(shape: Shape) -> tuple[Any, ...]:
             )
         )
     return tuple(out)
+
+
+def public_comments_on(connection: sa.Connection, thread_ids: Sequence[int]) -> list[Any]:
+    """Every comment of these threads that discussion search can find (the same rules: the
+    static site's index, web.search_index, holds exactly these): rows (id, thread_id,
+    author_name, content, created_at)."""
+    if not thread_ids:
+        return []
+    c = COMMENTS.c
+    statement = (
+        sa.select(c.id, c.thread_id, c.author_name, c.content, c.created_at)
+        .where(*_where((False, False, None)), c.content.is_not(None))
+        .where(c.thread_id.in_(sa.bindparam("threads", expanding=True)))
+    )
+    return list(connection.execute(statement, {"threads": list(thread_ids)}))
 
 
 @lru_cache(maxsize=64)
