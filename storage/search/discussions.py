@@ -248,11 +248,21 @@ def fts5_match(query: SearchQuery) -> str | None:
     return expression or None
 
 
-# PostgreSQL: comment.search_keys (migration 0010) is keyed as summary.search_keys, so the
-# query's tsquery is summary search's (storage.search.postgres.tsquery: words, pair phrases,
-# exclusions, by: as the tagged words of the summarizer filter) and the newest matches come
-# from the same window walk, over the comment ids' blocks (COMMENT_LEVELS).
+# PostgreSQL: comment.search_keys (migrations 0010, 0013) is keyed as summary.search_keys, so the
+# query's words become summary search's tsquery (storage.search.postgres.tsquery: words, pair
+# phrases, exclusions); by: is one lexeme of the whole folded name (anbot_name_key, the same SQL
+# function on both sides); the newest matches come from the same window walk, over the comment
+# ids' blocks (COMMENT_LEVELS).
 _KEYS: Any = sa.literal_column("comment.search_keys")
+_WORDS_ONLY = {"k_section": None, "k_authors": None, "k_prefix": False, "k_summarizer": None}
+
+
+def _tsquery(shape: Shape) -> Any:
+    words_query = pg_tsquery(_WORDS_ONLY)
+    if not shape[0]:
+        return words_query
+    name = sa.func.anbot_name_key(sa.bindparam("by", type_=sa.String()))
+    return sa.func.anbot_both(words_query, sa.cast(sa.func.quote_literal(name), TSQUERY))
 
 
 def _matching(shape: Shape, tsquery: Any) -> Any:
@@ -265,7 +275,7 @@ def _first(shape: Shape, *, before: bool) -> Any:
     """The walk's start (storage.search.postgres.start: the query's tsquery as text, the
     newest id below :before, the oldest id) and the hits of the first window."""
     cursor = sa.bindparam("before", type_=sa.BigInteger()) if before else None
-    begin = start(pg_tsquery({}), COMMENTS.c.id, before=cursor)
+    begin = start(_tsquery(shape), COMMENTS.c.id, before=cursor)
     return first_window(begin, lambda tsquery: _matching(shape, tsquery), COMMENT_LEVELS)
 
 

@@ -41,6 +41,7 @@ __all__ = [
     "FILTER_COLUMNS",
     "JOIN",
     "LEVELS",
+    "NAME",
     "PAIRS_FUNCTION",
     "SQL_FUNCTION",
     "filter_key",
@@ -67,6 +68,9 @@ LEVELS = range(10, 17)
 # above 22 count milliseconds, so a block of 2**48 ids is 2**26 ms (18.6 hours) of comments and
 # the largest, 2**54, 50 days. (Summary ids are dense, 1, 2, 3…: blocks of 1,024 ids and up.)
 COMMENT_LEVELS = range(48, 55)
+# PostgreSQL, comments (migration 0013): one lexeme NAME + the author's whole folded name, for
+# by: (a tag per word of the name made a shared word like "Member" a GIN entry in most rows).
+NAME = "\ue006"
 # summary_fts's text columns, in order: the arguments of key_text.
 _COLUMNS = ("title", "authors", "summarizer", "section", "summary", "opinions")
 

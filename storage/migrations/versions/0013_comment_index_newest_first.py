@@ -12,7 +12,12 @@ of adjacent stems of the text as one token (anbot_pair_keys, registered per conn
 storage.search.index), so a phrase is a short doclist of pairs, not a position check of every
 row holding its words.
 
-PostgreSQL: nothing (comment.search_keys already holds pairs; its walk is by id blocks).
+PostgreSQL: comment.search_keys (0010) tagged each word of the author's name for `by:`. Measured at
+1M comments: a name word that many members share ("Member 142", or any common first name) is a
+GIN entry in most rows, and reading it cost 20-33 ms a search whatever the other words (1 ms
+without it). The name is now one lexeme, NAME + anbot_fold(name) (anbot_name_key, which the
+query side calls too), as rare as the member's comments; `by:` is exact anyway (the SQL filter
+compares the folded name). The generated column is computed again.
 
 Revision ID: 0013
 Revises: 0012
@@ -71,13 +76,68 @@ def _drop() -> None:
     op.execute("DROP TABLE IF EXISTS comment_fts")
 
 
+# Snapshot copies of storage.search.keys' markers and COMMENT_LEVELS (tests pin that they agree).
+NAME = "U&'\\E006'"
+TAG = "U&'\\E004'"  # 0010's by: tag (summary search's summarizer tag)
+BLOCK = "U&'\\E005'"
+COMMENT_LEVELS = range(48, 55)
+NAME_FUNCTION = f"""
+    CREATE OR REPLACE FUNCTION anbot_name_key(name text) RETURNS text
+    LANGUAGE sql IMMUTABLE PARALLEL SAFE AS
+    $f$ SELECT {NAME} || anbot_fold(coalesce(name, '')) $f$
+"""
+
+
+def _keys_function(name_keys: str) -> str:
+    """anbot_comment_keys (0010's shape), the author's name keyed by `name_keys`."""
+    return f"""
+    CREATE OR REPLACE FUNCTION anbot_comment_keys(cfg regconfig, id bigint, author text, doc text)
+    RETURNS tsvector
+    LANGUAGE plpgsql IMMUTABLE PARALLEL SAFE AS $f$
+    DECLARE
+      c text[] := anbot_stems(cfg, doc);
+      keys text[] := c || anbot_pairs(c) || {name_keys};
+    BEGIN
+      FOR level IN {COMMENT_LEVELS.start}..{COMMENT_LEVELS.stop - 1} LOOP
+        keys := keys || ({BLOCK} || level || ':' || (id >> level));
+      END LOOP;
+      RETURN array_to_tsvector(keys);
+    END
+    $f$
+"""
+
+
+_KEYS = "anbot_comment_keys('anbot_words'::regconfig, id, author_name, content)"
+
+
+def _add_keys() -> None:
+    """comment.search_keys again (generated: dropped and added, every row's keys computed)."""
+    op.execute("DROP INDEX IF EXISTS ix_comment_search_keys")
+    op.execute("ALTER TABLE comment DROP COLUMN IF EXISTS search_keys")
+    op.execute(
+        f"ALTER TABLE comment ADD COLUMN search_keys tsvector GENERATED ALWAYS AS ({_KEYS}) STORED"
+    )
+    op.execute(
+        "CREATE INDEX ix_comment_search_keys ON comment USING gin (search_keys)"
+        " WITH (fastupdate = off)"
+    )
+
+
 def upgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         _drop()
         _create(newest_first=True)
+        return
+    op.execute(NAME_FUNCTION)
+    op.execute(_keys_function("ARRAY[anbot_name_key(author)]"))
+    _add_keys()
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         _drop()
         _create(newest_first=False)
+        return
+    op.execute(_keys_function(f"anbot_tags({TAG}, author)"))
+    _add_keys()
+    op.execute("DROP FUNCTION IF EXISTS anbot_name_key(text)")
