@@ -458,6 +458,8 @@ async def measure_search(
     for q in parsed:
         runs = [await _timed_search(db, q) for _ in range(3)]
         times.append(statistics.median(runs))
+    slowest = sorted(zip(times, texts, strict=True), reverse=True)[:5]
+    print(f"{label}: slowest queries: " + "; ".join(f"{t * 1000:.1f} ms {q}" for t, q in slowest))
     times.sort()
     p50, p99 = times[len(times) // 2], times[int(len(times) * 0.99) - 1]
     like_times = sorted([await _timed_like(db, q) for q in parsed[:like_sample]])
