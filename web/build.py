@@ -1,7 +1,9 @@
 """`anbot web build OUTDIR`: the archive as static files, rebuilding only what changed.
 
-The pages are web.site's, rendered with live=False (no search form, CSP as a meta tag) and
-written as `<path>/index.html` so any static host serves the same URLs as `anbot web`.
+The pages are web.site's, rendered with live=False (CSP as a meta tag, the search form pointing
+at /search/) and written as `<path>/index.html` so any static host serves the same URLs as
+`anbot web`. Search works in the browser from the index web.search_index keeps (`search/k/`,
+`search/d/`, answered by web/static/search.js); only its changed shards are written.
 
 Incremental: OUTDIR/.anbot-web-manifest.json keeps, per written file, the version of its inputs
 and the SHA-256 of its bytes. A summary page's version is its summary row, its public thread's

@@ -258,6 +258,7 @@ def fts5_match(query: SearchQuery) -> str | None:
 # function on both sides); the newest matches come from the same window walk, over the comment
 # ids' blocks (COMMENT_LEVELS).
 _KEYS: Any = sa.literal_column("comment.search_keys")
+_NO_CURSOR = 2**63 - 1  # above every id
 _WORDS_ONLY = {"k_section": None, "k_authors": None, "k_prefix": False, "k_summarizer": None}
 
 
@@ -290,9 +291,12 @@ def _matching(shape: Shape, tsquery: Any, *, newest: bool = True) -> Any:
         .offset(0)
         .lateral("found")  # correlates with the first window's start, as a LATERAL may
     )
+    # The cursor is checked out here, above the fence (PostgreSQL pushes no condition into a
+    # subquery with OFFSET), so the limit counts only rows below it.
+    below = found.c.id < sa.bindparam("below", type_=sa.BigInteger())
     return (
         sa.select(found.c.id)
-        .where(*_where_on(shape, found.c))
+        .where(below, *_where_on(shape, found.c))
         .order_by(found.c.id.desc())
         .limit(sa.bindparam("need", type_=sa.Integer()))
     )
@@ -328,7 +332,8 @@ def _newest_postgres(
     before: int | None,
 ) -> list[int]:
     """The ids of the newest `need` hits below `before`, window by window."""
-    params = {**params, **key_params(query), "before": before, "need": need}
+    below = _NO_CURSOR if before is None else before
+    params = {**params, **key_params(query), "before": before, "need": need, "below": below}
     first = connection.execute(_first(shape, before=before is not None), params).all()
 
     def fetch(base: str, window: str | None) -> Sequence[Any]:
