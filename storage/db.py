@@ -204,8 +204,14 @@ class Database:
         connect_args: dict[str, Any] = {}
         if self.url.get_backend_name() == "postgresql":
             connect_args["timeout"] = 10  # seconds to connect: a dead host fails fast
+            # No JIT: anbot's statements are short, but their cost estimates cross
+            # jit_above_cost on big tables (the public rules' subqueries at 100k+ comments),
+            # and compiling costs 3-10 ms a statement (discussion search p50 27 → 21 ms at
+            # 100k comments with nothing else changed).
+            settings = {"jit": "off"}
             if schema:
-                connect_args["server_settings"] = {"search_path": schema}
+                settings["search_path"] = schema
+            connect_args["server_settings"] = settings
         elif schema:
             raise ValueError("schema= is only meaningful for PostgreSQL")
         self._echo = echo

@@ -1,7 +1,9 @@
 """`anbot web build OUTDIR`: the archive as static files, rebuilding only what changed.
 
-The pages are web.site's, rendered with live=False (no search form, CSP as a meta tag) and
-written as `<path>/index.html` so any static host serves the same URLs as `anbot web`.
+The pages are web.site's, rendered with live=False (CSP as a meta tag, the search form pointing
+at /search/) and written as `<path>/index.html` so any static host serves the same URLs as
+`anbot web`. Search works in the browser from the index web.search_index keeps (`search/k/`,
+`search/d/`, answered by web/static/search.js); only its changed shards are written.
 
 Incremental: OUTDIR/.anbot-web-manifest.json keeps, per written file, the version of its inputs
 and the SHA-256 of its bytes. A summary page's version is its summary row, its public thread's
@@ -27,9 +29,13 @@ from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
+import sqlalchemy as sa
+
 from storage import web_archive as wa
 from storage.db import Database
+from storage.search.discussions import public_comments_on
 from threads.order import ORDERS
+from web.search_index import FORMAT, Doc, IndexState, comment_doc, summary_doc
 from web.site import Page, PageError, Site
 from web.urls import issue_path, summary_path
 
@@ -202,12 +208,102 @@ class Builder:
             ("/sitemap.xml", self.site.sitemap),
         ):
             await self._page(path, "", render)
+        await self._search_index(summaries, threads, versions, hidden)
         missing = self.site.error(404, "There is no page at this address.")
         self._write("404.html", missing.body.encode("utf-8"), "")
         self._write_static()
         self._remove_stale()
         self._save_manifest()
         return self.report
+
+    async def _search_index(
+        self,
+        summaries: list[wa.SummaryHead],
+        threads: dict[int, int],
+        versions: dict[int, wa.ThreadVersion],
+        hidden: str,
+    ) -> None:
+        """The search page and its index (web.search_index): only changed units are read again,
+        only changed shards written; the others are carried over."""
+        index = IndexState(self.out)
+        index.load()
+        if not index.versions or not self.manifest or not (self.out / "search").is_dir():
+            index.start_fresh()
+        titles = {s.id: s.title for s in summaries}
+        units: dict[str, str] = {}
+        for summary in summaries:
+            units[f"s{summary.id}"] = _digest(
+                FORMAT, summary.title, summary.content_hash, str(summary.updated_at),
+                summary.issue_number,
+            )  # fmt: skip
+        thread_summary: dict[int, int] = {}
+        for sid, thread in threads.items():
+            if sid in titles:
+                thread_summary[thread] = sid
+                units[f"t{thread}"] = _digest(
+                    FORMAT, versions.get(thread), hidden, sid, titles[sid]
+                )
+        changed = {u for u, v in units.items() if index.versions.get(u) != v}
+        gone = set(index.versions) - set(units)
+        summary_ids = [int(u[1:]) for u in changed if u.startswith("s")]
+        thread_ids = [int(u[1:]) for u in changed if u.startswith("t")]
+        docs: dict[str, dict[str, Doc]] = {u: {} for u in changed}
+        for row in await self._summary_rows(summary_ids):
+            docs[f"s{row.id}"][f"s{row.id}"] = summary_doc(
+                title=row.title,
+                authors=row.authors,
+                summarizer=row.summarizer,
+                section=row.section,
+                summary=row.summary or "",
+                opinions=row.opinions or [],
+                path=summary_path(row.id, row.title),
+                issue=row.label or "",
+            )
+        rows = await self.site.db.run_sync(public_comments_on, thread_ids)
+        for row in rows:
+            sid = thread_summary[row.thread_id]
+            created = wa.as_utc(row.created_at)
+            docs[f"t{row.thread_id}"][f"c{row.id}"] = comment_doc(
+                author=row.author_name,
+                content=row.content or "",
+                created_at=created.date().isoformat() if created else "",
+                path=summary_path(sid, titles[sid]) + f"#c{row.id}",
+                title=titles[sid],
+            )
+        for unit in sorted(changed):
+            index.update(unit, units[unit], docs[unit])
+        for unit in sorted(gone):
+            index.update(unit, None, {})
+        written = set()
+        for rel, data in index.shards():
+            self._write(rel, data, "")
+            written.add(rel)
+        self._carry_shards(written)
+        index.save()
+        page = self.site.search_page()
+        self._write("search/index.html", page.body.encode("utf-8"), "")
+
+    def _carry_shards(self, written: set[str]) -> None:
+        """Keep the index shards this build did not touch (and their manifest entries)."""
+        for rel, entry in self.manifest.items():
+            shard = rel.startswith("search/") and rel.endswith(".json")
+            if shard and rel not in written and os.path.exists(self.out / rel):
+                self.new_manifest[rel] = entry
+
+    async def _summary_rows(self, ids: list[int]) -> list[Any]:
+        if not ids:
+            return []
+        s = wa.SUMMARIES.c
+        statement = (
+            sa.select(
+                s.id, s.title, s.authors, s.summarizer, s.section, s.summary, s.opinions,
+                wa.ISSUES.c.label,
+            )
+            .outerjoin(wa.ISSUES, wa.ISSUES.c.id == s.issue_id)
+            .where(s.id.in_(ids))
+        )  # fmt: skip
+        async with self.site.db.connect() as conn:
+            return list(await conn.execute(statement))
 
     def _write_static(self) -> None:
         for item in sorted(STATIC.iterdir()):

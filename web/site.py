@@ -83,7 +83,7 @@ class SummaryRow:
 class Site:
     db: Database
     base_url: str = "http://127.0.0.1:8080"
-    live: bool = True  # the search form exists only on the live server
+    live: bool = True  # False: the static build (search runs in the browser, web/static/search.js)
     _issues: set[int] | None = field(default=None, repr=False)
     _pages: OrderedDict[tuple[int, str], tuple[tuple[Any, ...], Page]] = field(
         default_factory=OrderedDict, repr=False
@@ -97,7 +97,14 @@ class Site:
             trim_blocks=True,
             lstrip_blocks=True,
         )
-        env.globals.update(site_name=SITE_NAME, live=self.live, base_url=self.base_url.rstrip("/"))
+        env.globals.update(
+            site_name=SITE_NAME,
+            live=self.live,
+            base_url=self.base_url.rstrip("/"),
+            # The static site's search page is a directory (search/index.html): a static host
+            # answers /search/?q=…, which web/static/search.js reads.
+            search_action="/search" if self.live else "/search/",
+        )
         env.filters["human"] = human
         env.filters["iso"] = iso
         env.filters["snippet"] = snippet_html
@@ -217,6 +224,13 @@ class Site:
             order=order,
             orders=[(o, summary_path(summary_id, summary.title, o)) for o in ORDERS],
             summary_id=summary_id,
+        )
+
+    def search_page(self) -> Page:
+        """The static site's search page (`anbot web build`): web/static/search.js answers
+        /search/?q= from the index web.search_index writes; without JavaScript, a sentence."""
+        return self.render(
+            "search.html", canonical=self.url("/search/"), q="", description="Search", hits=None
         )
 
     async def search(

@@ -6,7 +6,8 @@ thread's id, or words of the summary title), `issue:56`. Matching folds case and
 summary search does (storage.search.text.fold; the filters through storage.search.filters).
 
 Each backend has a full-text index of comments of its own (migration 0010): SQLite FTS5
-`comment_fts` (the porter tokenizer of summary_fts), walked newest first by rowid, the LIMIT
+`comment_fts` (the porter tokenizer of summary_fts, pairs of words in a `keys` column as
+summary_fts's, rowid = -comment.id since migration 0013), walked newest first, the LIMIT
 stopping the walk; PostgreSQL `comment.search_keys`, keyed as summary.search_keys and walked
 newest first window by window by storage.search.postgres (GIN cannot give the newest first).
 Words reach the index as quoted FTS5 strings (storage.search.sqlite.fts5_phrase) or bound
@@ -32,11 +33,11 @@ from sqlalchemy.dialects.postgresql import TSQUERY
 from storage.db import Database
 from storage.search.filters import folded_equals, folded_like
 from storage.search.keys import COMMENT_LEVELS
-from storage.search.postgres import first_window, key_params, walk
+from storage.search.postgres import first_window, key_params, start, walk_from
 from storage.search.postgres import tsquery as pg_tsquery
 from storage.search.query import SearchQuery
 from storage.search.relevance import Matcher, lead, snippet
-from storage.search.sqlite import fts5_phrase
+from storage.search.sqlite import fts5_part, fts5_phrase
 from storage.search.text import fold, folded_words, words
 from storage.web_archive import (
     COMMENTS,
@@ -48,7 +49,13 @@ from storage.web_archive import (
     public_thread,
 )
 
-__all__ = ["DiscussionHit", "DiscussionPage", "search_discussions", "search_discussions_on"]
+__all__ = [
+    "DiscussionHit",
+    "DiscussionPage",
+    "public_comments_on",
+    "search_discussions",
+    "search_discussions_on",
+]
 
 MAX_PAGE = 50
 
@@ -130,7 +137,11 @@ def _filter_values(query: SearchQuery) -> dict[str, Any]:
 @lru_cache(maxsize=64)
 def _where(shape: Shape) -> tuple[Any, ...]:
     """What a hit must be: public (storage.web_archive), live, and what the filters ask."""
-    c = COMMENTS.c
+    return _where_on(shape, COMMENTS.c)
+
+
+def _where_on(shape: Shape, c: Any) -> tuple[Any, ...]:
+    """_where on the columns `c` of comment (the table's, or a subquery's of the same names)."""
     by, issue, thread = shape
     out: list[Any] = [
         c.deleted.is_(False),
@@ -171,24 +182,45 @@ def _where(shape: Shape) -> tuple[Any, ...]:
     return tuple(out)
 
 
+def public_comments_on(connection: sa.Connection, thread_ids: Sequence[int]) -> list[Any]:
+    """Every comment of these threads that discussion search can find (the same rules: the
+    static site's index, web.search_index, holds exactly these): rows (id, thread_id,
+    author_name, content, created_at)."""
+    if not thread_ids:
+        return []
+    c = COMMENTS.c
+    statement = (
+        sa.select(c.id, c.thread_id, c.author_name, c.content, c.created_at)
+        .where(*_where((False, False, None)), c.content.is_not(None))
+        .where(c.thread_id.in_(sa.bindparam("threads", expanding=True)))
+    )
+    return list(connection.execute(statement, {"threads": list(thread_ids)}))
+
+
 @lru_cache(maxsize=64)
 def _plain(shape: Shape, *, fts5: bool, before: bool) -> Any:
     """Ids of hits, newest first, up to :limit below :before; with `fts5`, those matching
     `comment_fts MATCH :fts`."""
     c = COMMENTS.c
     where = list(_where(shape))
-    if before:
-        where.append(c.id < sa.bindparam("before", type_=sa.BigInteger()))
     source: Any = COMMENTS
     newest_first: Any = c.id.desc()
+    cursor = sa.bindparam("before", type_=sa.BigInteger())
     if fts5:
+        # comment_fts holds each comment at rowid -id (migration 0013): FTS5 hands out rowids
+        # ascending, newest comment first, and the LIMIT stops the walk; the cursor is a rowid
+        # range FTS5 starts from. (Ordering by comment.id instead sorted every match first,
+        # seconds for a common word; a descending walk does not skip through a common word's
+        # doclist in an AND.)
         fts = sa.table("comment_fts", sa.column("rowid", sa.BigInteger))
-        source = COMMENTS.join(fts, fts.c.rowid == c.id)
+        source = COMMENTS.join(fts, c.id == -fts.c.rowid)
         fts_name: Any = sa.literal_column("comment_fts")
         where.append(fts_name.op("MATCH")(sa.bindparam("fts", type_=sa.String())))
-        # FTS5 hands out rowids in this order itself and the LIMIT stops the walk; ordering
-        # by comment.id instead sorted every match first (seconds for a common word).
-        newest_first = fts.c.rowid.desc()
+        newest_first = fts.c.rowid.asc()
+        if before:
+            where.append(fts.c.rowid > -cursor)
+    elif before:
+        where.append(c.id < cursor)
     return (
         sa.select(c.id)
         .select_from(source)
@@ -204,45 +236,79 @@ def _keyed(query: SearchQuery) -> bool:
 
 
 def fts5_match(query: SearchQuery) -> str | None:
-    """The FTS5 MATCH text, or None when the index has nothing to look up: every word and phrase
-    quoted, ANDed, exclusions NOTed, all in the content column; `by:` as the author column's
-    term (the name folded without spaces, as migration 0010 indexes it; the SQL filter still
+    """The FTS5 MATCH text, or None when the index has nothing to look up: every word in the
+    content column and every phrase as its pairs in the keys column (storage.search.sqlite
+    .fts5_part, as summary search), ANDed, exclusions NOTed; `by:` as the author column's term
+    (the name folded without spaces, as migration 0010 indexes it; the SQL filter still
     decides exactly)."""
-    parts = [fts5_phrase(t) for t in (*query.terms, *query.phrases) if words(t)]
-    expression = "{content} : (" + " AND ".join(parts) + ")" if parts else ""
-    excluded = [fts5_phrase(t) for t in query.excluded if words(t)]
+    parts = [fts5_part(t, column="content") for t in (*query.terms, *query.phrases) if words(t)]
+    expression = " AND ".join(parts)
+    excluded = [fts5_part(t, column="content") for t in query.excluded if words(t)]
     if parts and excluded:
-        expression = f"{expression} NOT {{content}} : ({' OR '.join(excluded)})"
+        expression = f"({expression}) NOT ({' OR '.join(excluded)})"
     if query.summarizer and words(query.summarizer):
         author = "{author} : " + fts5_phrase(fold(query.summarizer).replace(" ", ""))
-        expression = f"{expression} AND {author}" if expression else author
+        expression = f"({expression}) AND {author}" if expression else author
     return expression or None
 
 
-# PostgreSQL: comment.search_keys (migration 0010) is keyed as summary.search_keys, so the
-# query's tsquery is summary search's (storage.search.postgres.tsquery: words, pair phrases,
-# exclusions, by: as the tagged words of the summarizer filter) and the newest matches come
-# from the same window walk, over the comment ids' blocks (COMMENT_LEVELS).
+# PostgreSQL: comment.search_keys (migrations 0010, 0013) is keyed as summary.search_keys, so the
+# query's words become summary search's tsquery (storage.search.postgres.tsquery: words, pair
+# phrases, exclusions); by: is one lexeme of the whole folded name (anbot_name_key, the same SQL
+# function on both sides); the newest matches come from the same window walk, over the comment
+# ids' blocks (COMMENT_LEVELS).
 _KEYS: Any = sa.literal_column("comment.search_keys")
+_NO_CURSOR = 2**63 - 1  # above every id
+_WORDS_ONLY = {"k_section": None, "k_authors": None, "k_prefix": False, "k_summarizer": None}
 
 
-def _matching(shape: Shape, tsquery: Any) -> Any:
+def _tsquery(shape: Shape) -> Any:
+    words_query = pg_tsquery(_WORDS_ONLY)
+    if not shape[0]:
+        return words_query
+    name = sa.func.anbot_name_key(sa.bindparam("by", type_=sa.String()))
+    return sa.func.anbot_both(words_query, sa.cast(sa.func.quote_literal(name), TSQUERY))
+
+
+def _matching(shape: Shape, tsquery: Any, *, newest: bool = True) -> Any:
+    """Ids of hits of `tsquery`; with `newest`, only the newest :need of them.
+
+    The limit matters for a common word: the first window of 1M comments (37 hours) holds
+    1,200 rows with "the", and checking the public rules of each cost 12-15 ms. So the index's
+    matches are sorted by id first (a fenced subquery: OFFSET 0 keeps PostgreSQL from walking
+    the primary key backwards instead, seconds for a rare word) and the rules are checked only
+    until :need rows pass. A window's newest :need are all the walk can use of it (windows go
+    from the newest ids back)."""
+    c = COMMENTS.c
     keys = _KEYS.op("@@", return_type=sa.Boolean)(tsquery)
-    return sa.select(COMMENTS.c.id).select_from(COMMENTS).where(keys, *_where(shape))
+    if not newest:
+        return sa.select(c.id).select_from(COMMENTS).where(keys, *_where(shape))
+    found = (
+        sa.select(c.id, c.thread_id, c.author_id, c.author_name, c.deleted, c.is_starter)
+        .where(keys)
+        .correlate_except(COMMENTS)  # the first window's start is the enclosing query's
+        .order_by(c.id.desc())
+        .offset(0)
+        .lateral("found")  # correlates with the first window's start, as a LATERAL may
+    )
+    # The cursor is checked out here, above the fence (PostgreSQL pushes no condition into a
+    # subquery with OFFSET), so the limit counts only rows below it.
+    below = found.c.id < sa.bindparam("below", type_=sa.BigInteger())
+    return (
+        sa.select(found.c.id)
+        .where(below, *_where_on(shape, found.c))
+        .order_by(found.c.id.desc())
+        .limit(sa.bindparam("need", type_=sa.Integer()))
+    )
 
 
 @lru_cache(maxsize=64)
 def _first(shape: Shape, *, before: bool) -> Any:
-    """The query's tsquery as text, the newest id (below :before) and the hits of the first
-    window (storage.search.postgres.first_window)."""
-    c = COMMENTS.c
-    top = sa.select(sa.func.max(c.id))
-    if before:
-        top = top.where(c.id < sa.bindparam("before", type_=sa.BigInteger()))
-    start = sa.select(
-        sa.cast(pg_tsquery({}), sa.Text()).label("base"), top.scalar_subquery().label("top")
-    ).subquery("start")
-    return first_window(start, lambda tsquery: _matching(shape, tsquery), COMMENT_LEVELS)
+    """The walk's start (storage.search.postgres.start: the query's tsquery as text, the
+    newest id below :before, the oldest id) and the hits of the first window."""
+    cursor = sa.bindparam("before", type_=sa.BigInteger()) if before else None
+    begin = start(_tsquery(shape), COMMENTS.c.id, before=cursor)
+    return first_window(begin, lambda tsquery: _matching(shape, tsquery), COMMENT_LEVELS)
 
 
 @lru_cache(maxsize=64)
@@ -252,7 +318,9 @@ def _window(shape: Shape, *, window: bool) -> Any:
     if window:
         blocks = sa.cast(sa.bindparam("window", type_=sa.Text()), TSQUERY)
         tsquery = tsquery.op("&&", return_type=TSQUERY)(blocks)
-    return _matching(shape, tsquery)
+    # All of the rest (no window) has rows above the walk's end, dropped by the caller: no
+    # limit there.
+    return _matching(shape, tsquery, newest=window)
 
 
 def _newest_postgres(
@@ -264,31 +332,23 @@ def _newest_postgres(
     before: int | None,
 ) -> list[int]:
     """The ids of the newest `need` hits below `before`, window by window."""
-    params = {**params, **key_params(query), "before": before}
+    below = _NO_CURSOR if before is None else before
+    params = {**params, **key_params(query), "before": before, "need": need, "below": below}
     first = connection.execute(_first(shape, before=before is not None), params).all()
-    base, top = first[0][0], first[0][1]
-    if base is None or top is None:
-        return []
-    params["base"] = base
-    # The cursor is checked here: the blocks of the first window can hold ids above it, and
-    # `id < before` in the statements would let the planner AND a primary key range into the
-    # bitmap (storage.search.postgres.walk).
-    below = top + 1
 
-    def fetch(window: str | None) -> Sequence[Any]:
+    def fetch(base: str, window: str | None) -> Sequence[Any]:
         statement = _window(shape, window=window is not None)
-        rows = connection.execute(statement, {**params, "window": window})
-        return [row for row in rows if row[0] < below]
+        return connection.execute(statement, {**params, "base": base, "window": window}).all()
 
-    found = [row[2:] for row in first if row[2] is not None and row[2] < below]
-    return [row[0] for row in walk(found, top, need, COMMENT_LEVELS, fetch)][:need]
+    rows = walk_from(first, need, COMMENT_LEVELS, fetch, below=before)
+    return [row[0] for row in rows][:need]
 
 
-def _load(connection: sa.Connection, ids: list[int], query: SearchQuery) -> list[DiscussionHit]:
-    if not ids:
-        return []
+@lru_cache(maxsize=1)
+def _hits() -> Any:
+    """The hits' rows by id (:ids, expanding): built once, its compiled form cached."""
     c = COMMENTS.c
-    rows = connection.execute(
+    return (
         sa.select(
             c.id,
             c.thread_id,
@@ -300,9 +360,15 @@ def _load(connection: sa.Connection, ids: list[int], query: SearchQuery) -> list
         )
         .join(PUBS, PUBS.c.thread_id == c.thread_id)
         .join(SUMMARIES, SUMMARIES.c.id == PUBS.c.summary_id)
-        .where(c.id.in_(ids))
+        .where(c.id.in_(sa.bindparam("ids", expanding=True)))
         .order_by(PUBS.c.id)
     )
+
+
+def _load(connection: sa.Connection, ids: list[int], query: SearchQuery) -> list[DiscussionHit]:
+    if not ids:
+        return []
+    rows = connection.execute(_hits(), {"ids": ids})
     found: dict[int, Any] = {row.id: row for row in rows}
     matcher = Matcher.for_query(query) if query.has_text else None
     hits: list[DiscussionHit] = []

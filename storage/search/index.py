@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from storage.search.filters import FOLD
-from storage.search.keys import SQL_FUNCTION, key_text
+from storage.search.keys import PAIRS_FUNCTION, SQL_FUNCTION, key_text, pair_text
 from storage.search.text import fold
 
 if TYPE_CHECKING:  # the async engine machinery is loaded only by who uses it
@@ -24,9 +24,11 @@ _POSTGRES_INDEXES = ("ix_summary_search_keys", "ix_comment_search_keys")  # migr
 
 
 def prepare_sqlite(dbapi_connection: Any) -> None:
-    """Register the SQL functions the summary_fts triggers call (migration 0004): every
-    connection that writes summaries needs them; and the folding the filters compare with."""
+    """Register the SQL functions the summary_fts and comment_fts triggers call (migrations
+    0004, 0013): every connection that writes summaries or comments needs them; and the
+    folding the filters compare with."""
     dbapi_connection.create_function(SQL_FUNCTION, 6, key_text, deterministic=True)
+    dbapi_connection.create_function(PAIRS_FUNCTION, 1, pair_text, deterministic=True)
     dbapi_connection.create_function(FOLD, 1, _fold, deterministic=True)
 
 

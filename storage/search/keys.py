@@ -41,10 +41,13 @@ __all__ = [
     "FILTER_COLUMNS",
     "JOIN",
     "LEVELS",
+    "NAME",
+    "PAIRS_FUNCTION",
     "SQL_FUNCTION",
     "filter_key",
     "fts5_string",
     "key_text",
+    "pair_text",
     "phrase_key",
     "stems",
 ]
@@ -52,6 +55,8 @@ __all__ = [
 # The SQLite function the summary_fts triggers call (storage.db registers it on every
 # connection; migration 0004 creates the triggers).
 SQL_FUNCTION = "anbot_search_keys"
+# The one the comment_fts triggers call (migration 0013): a comment's pairs (pair_text).
+PAIRS_FUNCTION = "anbot_pair_keys"
 JOIN = "\ue000"
 BREAK = "\ue001"  # between two columns' keys: a phrase never runs from one column into the next
 FILTER_COLUMNS = {"section": "\ue002", "authors": "\ue003", "summarizer": "\ue004"}
@@ -63,6 +68,9 @@ LEVELS = range(10, 17)
 # above 22 count milliseconds, so a block of 2**48 ids is 2**26 ms (18.6 hours) of comments and
 # the largest, 2**54, 50 days. (Summary ids are dense, 1, 2, 3…: blocks of 1,024 ids and up.)
 COMMENT_LEVELS = range(48, 55)
+# PostgreSQL, comments (migration 0013): one lexeme NAME + the author's whole folded name, for
+# by: (a tag per word of the name made a shared word like "Member" a GIN entry in most rows).
+NAME = "\ue006"
 # summary_fts's text columns, in order: the arguments of key_text.
 _COLUMNS = ("title", "authors", "summarizer", "section", "summary", "opinions")
 
@@ -91,6 +99,12 @@ def key_text(
     for column, tag in FILTER_COLUMNS.items():
         groups.append(" ".join(tag + word for word in folded_words(texts[column])))
     return f" {BREAK} ".join(group for group in groups if group)
+
+
+def pair_text(text: object) -> str:
+    """The pair tokens of one text (the `keys` column of comment_fts, migration 0013): what
+    phrase_key looks up. Takes whatever a column holds, as key_text does."""
+    return " ".join(_pairs(_as_text(text)))
 
 
 def phrase_key(text: str) -> str | None:

@@ -42,7 +42,16 @@ from storage.search.keys import BLOCK, LEVELS
 from storage.search.query import SearchQuery
 from storage.search.text import words
 
-__all__ = ["LEVELS", "filter_index", "first_window", "has_words", "newest", "walk"]
+__all__ = [
+    "LEVELS",
+    "filter_index",
+    "first_window",
+    "has_words",
+    "newest",
+    "start",
+    "walk",
+    "walk_from",
+]
 
 UNIT = 1 << LEVELS.start  # ids in the smallest block
 LARGEST = 1 << (LEVELS.stop - 1 - LEVELS.start)  # units in the largest block
@@ -101,12 +110,24 @@ def filter_index(query: SearchQuery) -> list[Any]:
     return [_matches(tsquery(key_params(query, filters_only=True)))]
 
 
+def start(tsquery: Any, id_column: Any, *, before: Any = None) -> Any:
+    """The subquery a walk starts from, one row: base (the query's tsquery as text, computed
+    once: the windows pass it back as a constant the planner can read), top (the newest id,
+    below `before` when given) and bottom (the oldest id: no window goes below it, so a walk
+    over snowflake ids does not visit the empty years before the first row)."""
+    top = sa.select(sa.func.max(id_column))
+    if before is not None:
+        top = top.where(id_column < before)
+    return sa.select(
+        sa.cast(tsquery, sa.Text()).label("base"),
+        top.scalar_subquery().label("top"),
+        sa.select(sa.func.min(id_column)).scalar_subquery().label("bottom"),
+    ).subquery("start")
+
+
 # The query's tsquery as text, computed once per search (the windows after the first pass it
 # back as a constant the planner can read), and the newest id.
-_START: Any = sa.select(
-    sa.cast(tsquery({}), sa.Text()).label("base"),
-    sa.select(sa.func.max(col(Summary.id))).scalar_subquery().label("top"),
-).subquery("start")
+_START: Any = start(tsquery({}), col(Summary.id))
 _BASE: Any = sa.cast(sa.bindparam("base", type_=sa.Text()), TSQUERY)
 _WINDOW: Any = sa.cast(sa.bindparam("window", type_=sa.Text()), TSQUERY)
 
@@ -153,30 +174,27 @@ def newest(
     windowed = query.issue is None
     params: dict[str, Any] = {**key_params(query), **filter_params(query)}
     first = connection.execute(_first(shape, window=windowed), params).all()
-    base, top = first[0][0], first[0][1]
-    if base is None or top is None:
-        return []
-    params["base"] = base
     if not windowed:
-        params["issue"] = query.issue
+        if first[0][0] is None:
+            return []
+        params.update(base=first[0][0], issue=query.issue)
         rows = connection.execute(_statement(shape, by_issue=True, window=False), params).all()
         return sorted(rows, key=lambda row: row[0], reverse=True)[offset:need]
 
-    def fetch(window: str | None) -> Sequence[Any]:
+    def fetch(base: str, window: str | None) -> Sequence[Any]:
         statement = _statement(shape, by_issue=False, window=window is not None)
-        return connection.execute(statement, {**params, "window": window}).all()
+        return connection.execute(statement, {**params, "base": base, "window": window}).all()
 
-    found = [row[2:] for row in first if row[2] is not None]
-    return walk(found, top, need, LEVELS, fetch)[offset:need]
+    return walk_from(first, need, LEVELS, fetch)[offset:need]
 
 
 def first_window(
     start: Any, matching: Callable[[Any], Any], levels: range = LEVELS
 ) -> sa.Select[Any]:
-    """`start` (a subquery with columns base: the query's tsquery as text, and top: the newest
-    id) and, in the same round trip, the rows `matching(tsquery)` selects in the two newest
-    blocks of 2**levels.start ids: rows (base, top, *heads); one row of NULL heads when none
-    match. `walk` goes on from there."""
+    """`start` (the subquery of `start()`) and, in the same round trip, the rows
+    `matching(tsquery)` selects in the two newest blocks of 2**levels.start ids: rows
+    (base, top, bottom, *heads); one row of NULL heads when none match. `walk_from` goes on
+    from there."""
     newest = start.c.top.op(">>")(sa.literal_column(str(levels.start), sa.Integer()))
     blocks = [
         sa.literal(f"'{BLOCK}{levels.start}:") + sa.cast(block, sa.Text()) + sa.literal("'")
@@ -184,9 +202,34 @@ def first_window(
     ]
     newest_blocks = sa.cast(blocks[0] + sa.literal(" | ") + blocks[1], TSQUERY)
     heads = matching(_and(sa.cast(start.c.base, TSQUERY), newest_blocks)).lateral("heads")
-    return sa.select(start.c.base, start.c.top, heads).select_from(
+    return sa.select(start.c.base, start.c.top, start.c.bottom, heads).select_from(
         start.outerjoin(heads, sa.true())
     )
+
+
+def walk_from(
+    first: Sequence[Any],
+    need: int,
+    levels: range,
+    fetch: Callable[[str, str | None], Sequence[Any]],
+    *,
+    below: int | None = None,
+) -> list[Any]:
+    """The newest `need` matches (rows, id first), newest first, from the rows of a
+    first_window statement: `fetch(base, window)` returns the matches of the tsquery text
+    `base` among the blocks of the tsquery text `window` (all of them for None). With `below`,
+    only ids under it count (a cursor: the statements do not say `id < below`, which would let
+    the planner AND a primary key range scan of most of the table into the bitmap)."""
+    base, top, bottom = first[0][0], first[0][1], first[0][2]
+    if base is None or top is None:
+        return []
+    limit = top + 1 if below is None else min(top + 1, below)
+    found = [row[3:] for row in first if row[3] is not None and row[3] < limit]
+
+    def window(blocks: str | None) -> Sequence[Any]:
+        return [row for row in fetch(base, blocks) if row[0] < limit]
+
+    return walk(found, top, need, levels, window, bottom=bottom or 0)
 
 
 def walk(
@@ -195,19 +238,23 @@ def walk(
     need: int,
     levels: range,
     fetch: Callable[[str | None], Sequence[Any]],
+    *,
+    bottom: int = 0,
 ) -> list[Any]:
     """The newest `need` matches (rows, id first), newest first: `found` are the matches in
     the two newest blocks of 2**levels.start ids at or below `top` (first_window); then window
     by window back (`fetch(window)`: the matches among the blocks of the tsquery text `window`,
-    or all of them for None) until `need` are found or no id is left."""
+    or all of them for None) until `need` are found or no id is left down to `bottom` (the
+    oldest id)."""
     unit = 1 << levels.start
     found = sorted(found, key=lambda row: row[0], reverse=True)
+    floor = bottom >> levels.start  # the unit holding the oldest id: the walk's last
     # In units, exclusive: the next window ends below the first one.
     end = max((top >> levels.start) - 1, 0)
     units = _next_units(len(found), top + 1 - end * unit, need - len(found), unit)
-    while len(found) < need and end > 0:
+    while len(found) < need and end > floor:
         seen = top + 1 - end * unit
-        if found and _few_below(len(found), seen, end * unit, need - len(found)):
+        if _few_below(len(found), seen, end * unit - bottom, need - len(found)):
             # All of the rest in one statement, no blocks to merge. (The rows above come again
             # and are dropped here: `id < …` in the statement would let the planner AND a
             # primary key range scan of most of the table into the bitmap.)

@@ -38,14 +38,17 @@ def fts5_phrase(text: str) -> str:
     return fts5_string(words(text))
 
 
-def fts5_part(text: str) -> str:
-    """One word of a query, or a phrase as its word pairs in the `keys` column.
+def fts5_part(text: str, *, column: str | None = None) -> str:
+    """One word of a query (in `column` only, when given), or a phrase as its word pairs in the
+    `keys` column (summary_fts, and comment_fts since migration 0013).
 
     A phrase read from its words' positions costs 2-4 ms when the words are common; its pairs
     are rare tokens (storage.search.keys, migration 0004).
     """
     pairs = phrase_key(text)
-    return f"({{keys}} : {pairs})" if pairs else fts5_phrase(text)
+    if pairs:
+        return f"({{keys}} : {pairs})"
+    return f"({{{column}}} : {fts5_phrase(text)})" if column else fts5_phrase(text)
 
 
 def fts5_expression(query: SearchQuery) -> str | None:

@@ -14,6 +14,7 @@ from storage.comments import apply_events
 from storage.comments.events import MessageUpsert
 from tests.web.conftest import Served
 from web.build import MANIFEST, build_site
+from web.search_index import DOC_SHARDS, KEY_SHARDS, STATE_DIR, comment_doc, shard_of
 
 BASE = "https://archive.example.org"
 
@@ -24,7 +25,13 @@ async def test_build_matches_server_and_rebuilds_only_changes(
     out = tmp_path / "site"
     first = await build_site(served.db, out, base_url=BASE)
     hark = next((out / "summaries").glob(f"{served.seeded.hark_summary}-*"))
-    files = {p.relative_to(out).as_posix() for p in out.rglob("*") if p.is_file()}
+    files = {
+        p.relative_to(out).as_posix()
+        for p in out.rglob("*")
+        if p.is_file() and STATE_DIR not in p.parts  # the search index's own bookkeeping
+    }
+    assert {"search/index.html", "static/search.js"} <= files
+    assert {f"search/k/{n}.json" for n in range(KEY_SHARDS)} <= files
     assert {"index.html", "issues/index.html", "issues/56/index.html", "feed.xml"} <= files
     assert {"sitemap.xml", "404.html", "static/site.css", "static/site.js", MANIFEST} <= files
     for sort in ("", "new/", "top/"):
@@ -48,6 +55,18 @@ async def test_build_matches_server_and_rebuilds_only_changes(
         await session.commit()
     third = await build_site(served.db, out, base_url=BASE)
     changed = set(third.written)
+    # The search index: only the shards holding the new comment's keys and its document.
+    shards = {rel for rel in changed if rel.startswith("search/")}
+    new_keys = comment_doc(
+        author="Newcomer", content="one more comment", created_at="", path="", title=""
+    ).keys
+    expected = {f"search/k/{shard_of(k, KEY_SHARDS)}.json" for k in new_keys}
+    expected.add(f"search/d/{shard_of('c990002', DOC_SHARDS)}.json")
+    lexicon = {
+        f"search/k/{shard_of('l:' + w, KEY_SHARDS)}.json" for w in ("one", "more", "comment")
+    }
+    assert expected <= shards <= expected | lexicon, shards
+    changed -= shards
     summary_pages = {f"summaries/{hark.name}/{s}index.html" for s in ("", "new/", "top/")}
     assert summary_pages <= changed
     assert "issues/56/index.html" in changed  # comment count and last activity

@@ -15,6 +15,7 @@ from storage.db import Database
 from storage.search.discussions import search_discussions
 from storage.search.query import QuerySyntaxError, parse_query
 from storage.web_archive import COMMENTS
+from tests.storage.search.test_search_keys import _downgrade
 from tests.web.seed import Seeded, seed_site
 
 
@@ -172,3 +173,48 @@ async def test_the_walk_returns_exactly_the_newest_matches(
                 break
             before = page.next_before
         assert seen == expected, text
+
+
+async def test_migration_0013_both_ways(archive: tuple[Database, Seeded]) -> None:
+    """0013 keys comment_fts by -id with pairs (SQLite) and a commenter's whole name as one
+    lexeme (PostgreSQL); its downgrade gives 0010's index back, filled, and the upgrade again."""
+    db, seeded = archive
+    ids = seeded.comment_ids
+    sqlite = db.dialect == "sqlite"
+
+    async def indexed() -> tuple[set[int], set[int]]:
+        """The phrase's and Rohin's comments as the raw index finds them (0010's layout)."""
+        async with db.connect() as conn:
+            if sqlite:
+                match = "SELECT rowid FROM comment_fts WHERE comment_fts MATCH :q"
+                phrase = await conn.execute(sa.text(match), {"q": '"forking paths"'})
+                rohin = await conn.execute(sa.text(match), {"q": '{author} : "rohinshah"'})
+            else:
+                keys = "SELECT id FROM comment WHERE search_keys @@ CAST(:q AS tsquery)"
+                words = "SELECT id FROM comment WHERE search_keys @@ to_tsquery('anbot_words', :q)"
+                phrase = await conn.execute(sa.text(words), {"q": "forking & paths & garden"})
+                rohin = await conn.execute(sa.text(keys), {"q": "'\ue004rohin' & '\ue004shah'"})
+            return {r[0] for r in phrase}, {r[0] for r in rohin}
+
+    rohin = await ids_for(db, 'by:"Rohin Shah"')
+    assert len(rohin) == 3 and ids["terminology"] in rohin
+    await _downgrade(db, "0012")
+    phrase, by_rohin = await indexed()
+    assert phrase == {ids["terminology"]} and by_rohin == set(rohin)
+    await db.upgrade()
+    assert await ids_for(db, '"garden of forking paths"') == [ids["terminology"]]
+    assert await ids_for(db, 'by:"Rohin Shah"') == rohin
+    assert await ids_for(db, 'replication by:"rohin shah"') == [
+        i for i in await ids_for(db, "replication") if i in rohin
+    ]
+    async with db.connect() as conn:  # the new layout: rowids are -id, the name one lexeme
+        if sqlite:
+            rows = await conn.execute(sa.text("SELECT min(rowid) < 0 FROM comment_fts"))
+        else:
+            rows = await conn.execute(
+                sa.text(
+                    "SELECT count(*) = 3 FROM comment WHERE search_keys @@ CAST(:q AS tsquery)"
+                ),
+                {"q": "'\ue006rohin shah'"},
+            )
+        assert rows.scalar_one()

@@ -11,12 +11,13 @@ import sqlalchemy as sa
 
 import storage.migrations
 from storage.db import Database
-from storage.search.keys import BLOCK, COMMENT_LEVELS, FILTER_COLUMNS, JOIN, LEVELS
+from storage.search.keys import BLOCK, COMMENT_LEVELS, FILTER_COLUMNS, JOIN, LEVELS, NAME
 
 MIGRATION = Path(storage.migrations.__file__).parent / "versions/0006_search_keys_postgres.py"
 
 
 COMMENTS_MIGRATION = MIGRATION.parent / "0010_web_archive.py"
+COMMENTS_0013 = MIGRATION.parent / "0013_comment_index_newest_first.py"
 
 
 def _assignments(migration: Path = MIGRATION) -> dict[str, ast.expr]:
@@ -71,6 +72,16 @@ def test_migration_0010_comment_keys_agree_with_the_keys_module() -> None:
     levels are storage.search.keys' (the walk of storage.search.postgres reads them)."""
     found = _assignments(COMMENTS_MIGRATION)
     assert _sql_char(ast.literal_eval(found["TAG"])) == FILTER_COLUMNS["summarizer"]
+    assert _sql_char(ast.literal_eval(found["BLOCK"])) == BLOCK
+    levels = found["COMMENT_LEVELS"]
+    assert isinstance(levels, ast.Call) and ast.unparse(levels.func) == "range"
+    assert range(*(ast.literal_eval(arg) for arg in levels.args)) == COMMENT_LEVELS
+
+
+def test_migration_0013_name_marker_and_levels_agree_with_the_keys_module() -> None:
+    """0013 keys a commenter's whole name with storage.search.keys.NAME, and keeps the blocks."""
+    found = _assignments(COMMENTS_0013)
+    assert _sql_char(ast.literal_eval(found["NAME"])) == NAME
     assert _sql_char(ast.literal_eval(found["BLOCK"])) == BLOCK
     levels = found["COMMENT_LEVELS"]
     assert isinstance(levels, ast.Call) and ast.unparse(levels.func) == "range"
