@@ -7,9 +7,11 @@ hide a regression.
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import tarfile
+import tempfile
 from pathlib import Path
 
 import feedparser
@@ -27,15 +29,20 @@ def _sdist() -> Path:
     if found:
         return found[0]
     CACHE.mkdir(parents=True, exist_ok=True)
-    cmd = [sys.executable, "-m", "pip", "download", f"feedparser=={version}",
-           "--no-binary", ":all:", "--no-deps", "-d", str(CACHE)]  # fmt: skip
-    done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
+    # Downloaded beside the cache and renamed in: test workers running at once (pytest-xdist)
+    # never see a half-written archive.
+    with tempfile.TemporaryDirectory(dir=CACHE) as scratch:
+        cmd = [sys.executable, "-m", "pip", "download", f"feedparser=={version}",
+               "--no-binary", ":all:", "--no-deps", "-d", scratch]  # fmt: skip
+        done = subprocess.run(cmd, capture_output=True, text=True, timeout=300, check=False)
+        got = sorted(Path(scratch).glob(f"feedparser-{version}.tar.gz"))
+        if done.returncode != 0 or not got:
+            pytest.fail(
+                f"could not download the feedparser {version} sdist for its test corpus "
+                f"(exit {done.returncode}): {done.stderr.strip()[-800:]}"
+            )
+        os.replace(got[0], CACHE / got[0].name)
     found = sorted(CACHE.glob(f"feedparser-{version}.tar.gz"))
-    if done.returncode != 0 or not found:
-        pytest.fail(
-            f"could not download the feedparser {version} sdist for its test corpus "
-            f"(exit {done.returncode}): {done.stderr.strip()[-800:]}"
-        )
     return found[0]
 
 
