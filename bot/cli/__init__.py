@@ -7,6 +7,8 @@ import their libraries when a command runs: `anbot --help` and shell completion 
 
 from __future__ import annotations
 
+import gc
+
 import typer
 
 from bot.cli import data, export, feeds, publications, run, web
@@ -31,4 +33,11 @@ feeds.register(app)
 
 
 def main() -> None:
-    app()
+    try:
+        app()
+    finally:
+        # Everything a command loaded lives until the process ends: moved out of the collector's
+        # reach, the interpreter's exit does not walk it all again (a quarter of the CPU time of a
+        # one-shot `anbot search`, measured). Exit handlers still run and objects are still freed
+        # by their reference counts; only garbage in reference cycles is left to the OS.
+        gc.freeze()
