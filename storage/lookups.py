@@ -1,6 +1,7 @@
-"""Issue and summary look-ups as SQLAlchemy Core statements over storage.tables: one statement
-per question, run as rows on a connection (`anbot issue`, which then loads no ORM or models) or
-as models through storage.issues (`select(Model).from_statement(...)`, for the bot)."""
+"""Issue, summary and thread look-ups as SQLAlchemy Core statements over storage.tables: one
+statement per question, run as rows on a connection (`anbot issue`, `anbot export`, which then
+load no ORM or models) or as models through storage.issues and storage.threads
+(`select(Model).from_statement(...)`, for the bot)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from storage.tables import ISSUE, SUMMARY
+from storage.tables import DISCORD_THREAD, ISSUE, SUMMARY
 
 __all__ = [
     "NUMBER_RANGE",
@@ -16,6 +17,7 @@ __all__ = [
     "latest_issues",
     "number_span",
     "summaries_of",
+    "thread_by_id",
 ]
 
 # (lowest, highest) issue number stored; both NULL when no issue has a number.
@@ -51,6 +53,11 @@ def summaries_of(issue_id: int) -> sa.Select[Any]:
         .where(SUMMARY.c.issue_id == issue_id)
         .order_by(SUMMARY.c.position, SUMMARY.c.id)
     )
+
+
+def thread_by_id(thread_id: int) -> sa.Select[Any]:
+    """The stored Discord thread with this id (none when it was never tracked)."""
+    return sa.select(DISCORD_THREAD).where(DISCORD_THREAD.c.id == thread_id)
 
 
 def number_span(row: Any) -> tuple[int, int] | None:

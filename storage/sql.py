@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlmodel import SQLModel
 
 if TYPE_CHECKING:  # the async machinery and the dialects are imported by who uses them
+    from sqlmodel import SQLModel
     from sqlmodel.ext.asyncio.session import AsyncSession
 
 __all__ = ["dialect_insert", "run", "table_of"]

@@ -113,10 +113,10 @@ def render() -> str:
 
     import storage.models  # noqa: F401  (registers every table on SQLModel.metadata)
 
-    models = {
-        mapper.local_table.name: mapper.class_
-        for mapper in SQLModel._sa_registry.mappers  # type: ignore[attr-defined]
-    }
+    from storage.sql import table_of
+
+    registry = SQLModel._sa_registry  # type: ignore[attr-defined]
+    models = {table_of(mapper.class_).name: mapper.class_ for mapper in registry.mappers}
     chunks = [_HEADER]
     for table in sorted(SQLModel.metadata.tables.values(), key=lambda t: t.name):
         columns = "\n".join(_column(column) for column in table.columns)

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import lookups
 from storage.models import DiscordThread, Publication, ThreadVisit, utcnow
 from storage.sql import dialect_insert, run, table_of
 
@@ -65,7 +66,13 @@ async def set_tracked(session: AsyncSession, *, thread_id: int, tracked: bool) -
 
 
 async def get_thread(session: AsyncSession, thread_id: int) -> DiscordThread | None:
-    return await session.get(DiscordThread, thread_id, populate_existing=True)
+    """storage.lookups.thread_by_id as a model, read afresh even when the session holds it."""
+    query = (
+        sa.select(DiscordThread)
+        .from_statement(lookups.thread_by_id(thread_id))
+        .execution_options(populate_existing=True)
+    )
+    return (await session.scalars(query)).first()
 
 
 async def is_tracked(session: AsyncSession, thread_id: int) -> bool:
