@@ -115,7 +115,7 @@ def render() -> str:
 
     from storage.sql import table_of
 
-    registry = SQLModel._sa_registry  # type: ignore[attr-defined]
+    registry = SQLModel._sa_registry
     models = {table_of(mapper.class_).name: mapper.class_ for mapper in registry.mappers}
     chunks = [_HEADER]
     for table in sorted(SQLModel.metadata.tables.values(), key=lambda t: t.name):
