@@ -112,7 +112,6 @@ def render() -> str:
     from sqlmodel import SQLModel
 
     import storage.models  # noqa: F401  (registers every table on SQLModel.metadata)
-
     from storage.sql import table_of
 
     registry = SQLModel._sa_registry

@@ -215,3 +215,19 @@ def test_a_read_command_loads_no_orm_models_settings_or_alembic(
     out, loaded = _start(args, tmp_path, heavy=READ_HEAVY, ANBOT_DATABASE_URL=url)
     assert expected in out
     assert loaded == []
+
+
+def test_the_start_up_pause_of_the_garbage_collector_ends() -> None:
+    """`anbot` turns the cyclic GC off while a command starts; a long-running command (the bot)
+    gets it back once the pause is over."""
+    import gc
+
+    from bot.cli import pause_gc
+
+    timer = pause_gc(0.01)
+    try:
+        assert not gc.isenabled()
+        timer.join(timeout=30)
+        assert gc.isenabled()
+    finally:
+        gc.enable()
