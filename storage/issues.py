@@ -16,7 +16,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from feeds.types import FeedItem, ParsedIssue
 from storage import lookups
 from storage.models import Issue, Summary, utcnow
-from storage.sql import run
+from storage.sql import load_models, run
 from storage.summaries import apply_fields, fields_from_parsed, unique_keys
 
 ChangeKind = Literal["new", "updated", "unchanged"]
@@ -131,8 +131,8 @@ async def get_issue(session: AsyncSession, issue_id: int) -> Issue | None:
 
 async def get_issue_by_number(session: AsyncSession, number: int) -> Issue | None:
     """The issue with this number; a feed entry wins over a database-only issue."""
-    query = sa.select(Issue).from_statement(lookups.issue_by_number(number))
-    return (await session.scalars(query)).first()
+    found = await load_models(session, Issue, lookups.issue_by_number(number))
+    return found[0] if found else None
 
 
 async def issue_number_range(session: AsyncSession) -> tuple[int, int] | None:
@@ -142,13 +142,11 @@ async def issue_number_range(session: AsyncSession) -> tuple[int, int] | None:
 
 async def latest_issues(session: AsyncSession, limit: int = 10) -> list[Issue]:
     """Newest first: by number, then publication date."""
-    query = sa.select(Issue).from_statement(lookups.latest_issues(limit))
-    return list((await session.scalars(query)).all())
+    return await load_models(session, Issue, lookups.latest_issues(limit))
 
 
 async def summaries_of(session: AsyncSession, issue_id: int) -> list[Summary]:
-    query = sa.select(Summary).from_statement(lookups.summaries_of(issue_id))
-    return list((await session.scalars(query)).all())
+    return await load_models(session, Summary, lookups.summaries_of(issue_id))
 
 
 async def find_summary_by_title(

@@ -15,7 +15,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage import lookups
 from storage.models import DiscordThread, Publication, ThreadVisit, utcnow
-from storage.sql import dialect_insert, run, table_of
+from storage.sql import dialect_insert, load_models, run, table_of
 
 THREADS = table_of(DiscordThread)
 VISITS = table_of(ThreadVisit)
@@ -67,12 +67,9 @@ async def set_tracked(session: AsyncSession, *, thread_id: int, tracked: bool) -
 
 async def get_thread(session: AsyncSession, thread_id: int) -> DiscordThread | None:
     """storage.lookups.thread_by_id as a model, read afresh even when the session holds it."""
-    query = (
-        sa.select(DiscordThread)
-        .from_statement(lookups.thread_by_id(thread_id))
-        .execution_options(populate_existing=True)
-    )
-    return (await session.scalars(query)).first()
+    statement = lookups.thread_by_id(thread_id)
+    found = await load_models(session, DiscordThread, statement, populate_existing=True)
+    return found[0] if found else None
 
 
 async def is_tracked(session: AsyncSession, thread_id: int) -> bool:
