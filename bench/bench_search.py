@@ -35,22 +35,18 @@ from tempfile import TemporaryDirectory
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import col
 
 from bench.common import Result
 from storage.db import Database, DatabaseUnavailable
 from storage.importer import read_database_csv
-from storage.models import Issue, Summary
 from storage.search import search_summaries
 from storage.search.filters import filter_conditions
 from storage.search.query import SearchQuery, parse_query
 from storage.search.text import words
-from storage.sql import table_of
+from storage.tables import ISSUE, SUMMARY
 
 CSV = Path(__file__).resolve().parents[1] / "tests" / "data" / "an-summaries-database.csv"
 PG_URL = "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
-ISSUES = table_of(Issue)
-SUMMARIES = table_of(Summary)
 INSERT_BATCH = 2_000
 BUDGET_P99 = 0.005  # seconds
 PASSES = 3  # timed passes over the queries (after the warm-up pass)
@@ -163,9 +159,9 @@ def _usable(word: str) -> bool:
 
 async def load(db: Database, issues: list[dict[str, Any]], summaries: list[dict[str, Any]]) -> None:
     async with db.bulk_load(), db.connect() as conn:
-        await conn.execute(sa.insert(ISSUES), issues)
+        await conn.execute(sa.insert(ISSUE), issues)
         for i in range(0, len(summaries), INSERT_BATCH):
-            await conn.execute(sa.insert(SUMMARIES), summaries[i : i + INSERT_BATCH])
+            await conn.execute(sa.insert(SUMMARY), summaries[i : i + INSERT_BATCH])
 
 
 async def like_search(db: Database, query: SearchQuery, *, limit: int = 5) -> tuple[int, list[int]]:
@@ -175,22 +171,22 @@ async def like_search(db: Database, query: SearchQuery, *, limit: int = 5) -> tu
         pattern = " ".join(words(text))
         conditions.append(
             sa.or_(
-                col(Summary.title).icontains(pattern, autoescape=True),
-                col(Summary.summary).icontains(pattern, autoescape=True),
+                SUMMARY.c.title.icontains(pattern, autoescape=True),
+                SUMMARY.c.summary.icontains(pattern, autoescape=True),
             )
         )
     conditions.extend(filter_conditions(query))  # the same filters as the real search
     if query.issue is not None:
-        conditions.append(Issue.number == query.issue)
+        conditions.append(ISSUE.c.number == query.issue)
 
     def from_(select: Any) -> Any:
-        return select.join(Issue, Summary.issue_id == Issue.id, isouter=True).where(*conditions)
+        return select.join(ISSUE, SUMMARY.c.issue_id == ISSUE.c.id, isouter=True).where(*conditions)
 
     async with db.session() as session:
         conn = await session.connection()
-        total = (await conn.execute(from_(sa.select(sa.func.count(col(Summary.id)))))).scalar_one()
+        total = (await conn.execute(from_(sa.select(sa.func.count(SUMMARY.c.id))))).scalar_one()
         page = await conn.execute(
-            from_(sa.select(col(Summary.id), col(Summary.title))).order_by(Summary.id).limit(limit)
+            from_(sa.select(SUMMARY.c.id, SUMMARY.c.title)).order_by(SUMMARY.c.id).limit(limit)
         )
         return total, [row.id for row in page]
 

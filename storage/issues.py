@@ -14,7 +14,9 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from feeds.types import FeedItem, ParsedIssue
+from storage import lookups
 from storage.models import Issue, Summary, utcnow
+from storage.sql import load_models, run
 from storage.summaries import apply_fields, fields_from_parsed, unique_keys
 
 ChangeKind = Literal["new", "updated", "unchanged"]
@@ -124,46 +126,27 @@ async def get_issue(session: AsyncSession, issue_id: int) -> Issue | None:
     return await session.get(Issue, issue_id)
 
 
+# The look-ups below are storage.lookups' statements, loaded as models.
+
+
 async def get_issue_by_number(session: AsyncSession, number: int) -> Issue | None:
     """The issue with this number; a feed entry wins over a database-only issue."""
-    query = (
-        select(Issue)
-        .where(Issue.number == number)
-        .order_by(col(Issue.feed_id).is_(None), col(Issue.id))
-    )
-    return (await session.exec(query)).first()
+    found = await load_models(session, Issue, lookups.issue_by_number(number))
+    return found[0] if found else None
 
 
 async def issue_number_range(session: AsyncSession) -> tuple[int, int] | None:
     """(lowest, highest) issue number stored, or None when no issue has a number."""
-    query = select(sa.func.min(Issue.number), sa.func.max(Issue.number))
-    low, high = (await session.exec(query)).one()
-    if low is None or high is None:
-        return None
-    return int(low), int(high)
+    return lookups.number_span((await run(session, lookups.NUMBER_RANGE)).one())
 
 
 async def latest_issues(session: AsyncSession, limit: int = 10) -> list[Issue]:
     """Newest first: by number, then publication date."""
-    query = (
-        select(Issue)
-        .order_by(
-            col(Issue.number).desc().nulls_last(),
-            col(Issue.published_at).desc().nulls_last(),
-            col(Issue.id).desc(),
-        )
-        .limit(limit)
-    )
-    return list((await session.exec(query)).all())
+    return await load_models(session, Issue, lookups.latest_issues(limit))
 
 
 async def summaries_of(session: AsyncSession, issue_id: int) -> list[Summary]:
-    query = (
-        select(Summary)
-        .where(Summary.issue_id == issue_id)
-        .order_by(col(Summary.position), col(Summary.id))
-    )
-    return list((await session.exec(query)).all())
+    return await load_models(session, Summary, lookups.summaries_of(issue_id))
 
 
 async def find_summary_by_title(

@@ -3,15 +3,17 @@ Core statement in a session's transaction."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import sqlalchemy as sa
-from sqlmodel import SQLModel
 
 if TYPE_CHECKING:  # the async machinery and the dialects are imported by who uses them
+    from sqlmodel import SQLModel
     from sqlmodel.ext.asyncio.session import AsyncSession
 
-__all__ = ["dialect_insert", "run", "table_of"]
+__all__ = ["dialect_insert", "load_models", "run", "table_of"]
+
+M = TypeVar("M", bound="SQLModel")
 
 
 def table_of(model: type[SQLModel]) -> sa.Table:
@@ -37,6 +39,18 @@ def dialect_insert(backend: AsyncSession | str, table: sa.Table) -> Any:
 
         return sqlite.insert(table)
     raise RuntimeError(f"unsupported database dialect {name!r}")
+
+
+async def load_models(
+    session: AsyncSession, model: type[M], statement: Any, *, populate_existing: bool = False
+) -> list[M]:
+    """The rows of a Core statement over the model's table, loaded as `model` instances
+    (`populate_existing`: rows the session already holds are read afresh)."""
+    query: Any = sa.select(model).from_statement(statement)  # exec() types only selects
+    if populate_existing:
+        query = query.execution_options(populate_existing=True)
+    result = await session.exec(query)
+    return list(result.scalars())
 
 
 async def run(session: AsyncSession, statement: Any, params: Any = None) -> sa.CursorResult[Any]:

@@ -13,8 +13,9 @@ import sqlalchemy as sa
 from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import lookups
 from storage.models import DiscordThread, Publication, ThreadVisit, utcnow
-from storage.sql import dialect_insert, run, table_of
+from storage.sql import dialect_insert, load_models, run, table_of
 
 THREADS = table_of(DiscordThread)
 VISITS = table_of(ThreadVisit)
@@ -65,7 +66,10 @@ async def set_tracked(session: AsyncSession, *, thread_id: int, tracked: bool) -
 
 
 async def get_thread(session: AsyncSession, thread_id: int) -> DiscordThread | None:
-    return await session.get(DiscordThread, thread_id, populate_existing=True)
+    """storage.lookups.thread_by_id as a model, read afresh even when the session holds it."""
+    statement = lookups.thread_by_id(thread_id)
+    found = await load_models(session, DiscordThread, statement, populate_existing=True)
+    return found[0] if found else None
 
 
 async def is_tracked(session: AsyncSession, thread_id: int) -> bool:

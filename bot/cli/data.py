@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, cast
 
 import typer
 
 from bot.cli._common import CliError, database, fail, one_line, require_file, run
 
 if TYPE_CHECKING:
-    from sqlmodel.ext.asyncio.session import AsyncSession
+    import sqlalchemy as sa
 
     from storage.db import Database
     from storage.ingest import PollReport
-    from storage.models import Issue, Summary
     from storage.search import SearchHit
+    from storage.tables import IssueRow, SummaryRow
 
 OPINION_CHARS = 400
 SNIPPET_CHARS = 300
@@ -116,14 +116,12 @@ def issue_command(
 ) -> None:
     """List the summaries of one issue."""
     from feeds.issue_numbers import parse_issue_number
-    from storage.issues import summaries_of
 
     number = None if which.strip().lower() == "latest" else parse_issue_number(which)
 
     async def work() -> None:
-        async with database() as db, db.session() as session:
-            issue = await _find_issue(session, number)
-            summaries = await summaries_of(session, issue.id or 0)
+        async with database() as db:
+            issue, summaries = await db.run_sync(_issue_listing, number, snapshot=True)
         typer.echo(f"{_issue_title(issue)} · {len(summaries)} summaries")
         if issue.link:
             typer.echo(issue.link)
@@ -188,22 +186,22 @@ def ingest_command(
         )
 
 
-async def _find_issue(session: AsyncSession, number: int | None) -> Issue:
-    """The issue with this number, or the latest one for None."""
-    from storage.issues import get_issue_by_number, issue_number_range, latest_issues
+def _issue_listing(conn: sa.Connection, number: int | None) -> tuple[IssueRow, list[SummaryRow]]:
+    """The issue with this number (the latest one for None) and its summaries, as rows: Core
+    statements on one connection (storage.lookups), so `anbot issue` loads no ORM or models."""
+    from storage import lookups
 
-    if number is None:
-        latest = await latest_issues(session, 1)
-        if not latest:
-            raise CliError("no issues stored yet; run anbot ingest or anbot import-database")
-        return latest[0]
-    issue = await get_issue_by_number(session, number)
+    statement = lookups.latest_issues(1) if number is None else lookups.issue_by_number(number)
+    issue = conn.execute(statement).first()
+    if issue is None and number is None:
+        raise CliError("no issues stored yet; run anbot ingest or anbot import-database")
     if issue is None:
-        span = await issue_number_range(session)
+        span = lookups.number_span(conn.execute(lookups.NUMBER_RANGE).one())
         if span is None:
             raise CliError(f"no issue #{number}; no numbered issues are stored yet")
         raise CliError(f"no issue #{number}; issues {span[0]}–{span[1]} exist")
-    return issue
+    summaries = conn.execute(lookups.summaries_of(issue.id)).all()
+    return cast("IssueRow", issue), cast("list[SummaryRow]", summaries)
 
 
 async def _dry_run(source: str, path: Path | None, number: int | None, title: str | None) -> str:
@@ -255,7 +253,7 @@ async def _poll(db: Database, url: str) -> PollReport:
         )
 
 
-def _byline(summary: Summary) -> str:
+def _byline(summary: SummaryRow) -> str:
     parts = [summary.title]
     if summary.authors:
         parts.append(f"({summary.authors})")
@@ -280,7 +278,7 @@ def _print_hit(number: int, hit: SearchHit) -> None:
     typer.echo("")
 
 
-def _issue_title(issue: Issue) -> str:
+def _issue_title(issue: IssueRow) -> str:
     label = issue.label or (f"#{issue.number}" if issue.number is not None else "")
     if issue.title and issue.title != label:
         return f"{label} — {issue.title}" if label else issue.title

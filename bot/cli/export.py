@@ -17,14 +17,17 @@ import tempfile
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal, cast
 
 import typer
 
 from bot.cli._common import CliError, database, run
 
 if TYPE_CHECKING:
-    from threads.model import ThreadInfo
+    import sqlalchemy as sa
+
+    from storage.tables import DiscordThreadRow
+    from threads.model import CommentRecord, ThreadInfo
 
 FormatName = Literal["markdown", "json", "html", "csv"]
 SortName = Literal["old", "new", "top"]
@@ -104,14 +107,11 @@ async def render_thread(
     before: datetime | None = None,
 ) -> tuple[ThreadInfo, list[str]]:
     """The thread's export, rendered whole (nothing is written before rendering succeeded)."""
-    from storage.comments import records_for_thread
-    from storage.threads import get_thread
     from threads.export import export as render_export
     from threads.model import ThreadInfo
 
-    async with database() as db, db.session() as session:
-        row = await get_thread(session, thread_id)
-        records = await records_for_thread(session, thread_id)
+    async with database() as db:
+        row, records = await db.run_sync(_thread_rows, thread_id)
     if row is None:
         raise ExportError(f"no thread {thread_id} in the database (is it tracked?)")
     url = f"https://discord.com/channels/{row.guild_id}/{row.id}" if row.guild_id else None
@@ -125,6 +125,18 @@ async def render_thread(
     return info, list(
         render_export(fmt, info, records, order=sort, since=since, after=after, before=before)
     )
+
+
+def _thread_rows(
+    conn: sa.Connection, thread_id: int
+) -> tuple[DiscordThreadRow | None, list[CommentRecord]]:
+    """The thread's row and its comments, on one connection in one transaction: Core
+    statements (storage.lookups, storage.comments), so an export loads no ORM or models."""
+    from storage import lookups
+    from storage.comments import thread_records
+
+    row = conn.execute(lookups.thread_by_id(thread_id)).first()
+    return cast("DiscordThreadRow | None", row), thread_records(conn, thread_id)
 
 
 def check_target(out: Path, *, force: bool) -> None:

@@ -11,6 +11,7 @@ from storage.comments.store import (
     recent_comments,
     records_for_thread,
     stored_votes,
+    thread_records,
     thread_stats,
     write_events,
 )
@@ -22,6 +23,7 @@ __all__ = [
     "recent_comments",
     "records_for_thread",
     "stored_votes",
+    "thread_records",
     "thread_stats",
     "write_events",
 ]

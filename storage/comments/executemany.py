@@ -23,8 +23,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from storage.models import Comment
-from storage.sql import table_of
+from storage.tables import COMMENT
 
 __all__ = ["ADD_REVISION", "DROP_VOTES", "UPSERT_COMMENT", "UPSERT_THREAD", "VOTE", "FixedSql"]
 
@@ -80,7 +79,7 @@ def _time(value: datetime | None) -> str | None:
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
 
 
-_COMMENT_COLUMNS = [column.name for column in table_of(Comment).c]
+_COMMENT_COLUMNS = [column.name for column in COMMENT.c]
 
 # Creates missing thread rows (name and tracked as the model's defaults) and moves each
 # catch-up position forward, never back.

@@ -21,18 +21,20 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
-from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.comments import executemany as fixed
 from storage.comments.batch import BatchPlan, Row, plan_batch, touched_ids
 from storage.comments.events import CommentEvent
-from storage.models import Comment, CommentRevision, Vote, utcnow
-from storage.sql import dialect_insert, run, table_of
-from storage.threads import THREADS
+from storage.sql import dialect_insert, run
+from storage.tables import COMMENT, COMMENT_REVISION, DISCORD_THREAD, VOTE
+from storage.types import utcnow
 from threads.model import CommentRecord, Revision
+
+if TYPE_CHECKING:  # the async session (SQLModel, the ORM) is the caller's: not loaded here
+    from sqlmodel.ext.asyncio.session import AsyncSession
 
 __all__ = [
     "StoredState",
@@ -41,13 +43,16 @@ __all__ = [
     "recent_comments",
     "records_for_thread",
     "stored_votes",
+    "thread_records",
     "thread_stats",
     "write_events",
 ]
 
-COMMENTS = table_of(Comment)
-REVISIONS = table_of(CommentRevision)
-VOTES = table_of(Vote)
+# Core tables (storage.tables): `anbot export` reads a thread without loading the ORM.
+COMMENTS = COMMENT
+REVISIONS = COMMENT_REVISION
+VOTES = VOTE
+THREADS = DISCORD_THREAD
 # Bound-parameter lists stay under every backend's limit (SQLite before 3.32 allowed 999).
 _IN_CHUNK = 900
 
@@ -190,28 +195,29 @@ def _statements_for(dialect: str) -> _Statements:
 
 async def records_for_thread(session: AsyncSession, thread_id: int) -> list[CommentRecord]:
     """Every stored comment of a thread (tombstones included) with score and revisions."""
+    return await session.run_sync(lambda sync: thread_records(sync.connection(), thread_id))
+
+
+def thread_records(conn: sa.Connection, thread_id: int) -> list[CommentRecord]:
+    """`records_for_thread` on a synchronous connection (Database.run_sync)."""
     score = (
         sa.select(VOTES.c.comment_id, sa.func.count().label("score"))
         .group_by(VOTES.c.comment_id)
         .subquery()
     )
-    rows = (
-        await run(
-            session,
-            sa.select(COMMENTS, sa.func.coalesce(score.c.score, 0).label("score"))
-            .outerjoin(score, score.c.comment_id == COMMENTS.c.id)
-            .where(COMMENTS.c.thread_id == thread_id)
-            .order_by(COMMENTS.c.id),
-        )
+    rows = conn.execute(
+        sa.select(COMMENTS, sa.func.coalesce(score.c.score, 0).label("score"))
+        .outerjoin(score, score.c.comment_id == COMMENTS.c.id)
+        .where(COMMENTS.c.thread_id == thread_id)
+        .order_by(COMMENTS.c.id)
     ).all()
     ids = [row.id for row in rows]
     revisions: dict[int, list[Revision]] = {}
     if ids:
-        revs = await run(
-            session,
+        revs = conn.execute(
             sa.select(REVISIONS.c.comment_id, REVISIONS.c.content, REVISIONS.c.replaced_at)
             .where(REVISIONS.c.comment_id.in_(ids))
-            .order_by(REVISIONS.c.comment_id, REVISIONS.c.replaced_at),
+            .order_by(REVISIONS.c.comment_id, REVISIONS.c.replaced_at)
         )
         for rev in revs:
             revisions.setdefault(rev.comment_id, []).append(

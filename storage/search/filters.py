@@ -17,11 +17,10 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
-from sqlmodel import col
 
-from storage.models import Summary
 from storage.search.query import SearchQuery
 from storage.search.text import words
+from storage.tables import SUMMARY
 
 __all__ = [
     "FilterShape",
@@ -66,12 +65,12 @@ def _filters(shape: FilterShape, values: dict[str, str]) -> tuple[Any, ...]:
     section, author, summarizer = shape
     out: list[Any] = []
     if section:
-        out.append(_contains(col(Summary.section), "f_section", values))
+        out.append(_contains(SUMMARY.c.section, "f_section", values))
     if author:
-        out.append(_contains(col(Summary.authors), "f_author", values))
+        out.append(_contains(SUMMARY.c.authors, "f_author", values))
     if summarizer:
         wanted = _fold(bound("f_summarizer", values))
-        out.append(_FoldColumn(col(Summary.summarizer)) == wanted)
+        out.append(_FoldColumn(SUMMARY.c.summarizer) == wanted)
     return tuple(out)
 
 

@@ -27,9 +27,7 @@ from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY
-from sqlmodel import col
 
-from storage.models import Issue, Summary
 from storage.search.filters import (
     FilterShape,
     as_prefix,
@@ -41,6 +39,7 @@ from storage.search.filters import (
 from storage.search.keys import BLOCK, LEVELS
 from storage.search.query import SearchQuery
 from storage.search.text import words
+from storage.tables import ISSUE, SUMMARY
 
 __all__ = [
     "LEVELS",
@@ -65,7 +64,7 @@ SLACK = 1.1  # a sized window aims at this many times the rows still missing
 
 _CONFIG: Any = sa.literal_column("'anbot_words'::regconfig")
 _KEYS: Any = sa.literal_column("summary.search_keys")
-_HEADS = (col(Summary.id), col(Summary.title), col(Summary.authors), col(Summary.summarizer))
+_HEADS = (SUMMARY.c.id, SUMMARY.c.title, SUMMARY.c.authors, SUMMARY.c.summarizer)
 _TEXTS = ARRAY(sa.Text())
 
 
@@ -127,7 +126,7 @@ def start(tsquery: Any, id_column: Any, *, before: Any = None) -> Any:
 
 # The query's tsquery as text, computed once per search (the windows after the first pass it
 # back as a constant the planner can read), and the newest id.
-_START: Any = start(tsquery({}), col(Summary.id))
+_START: Any = start(tsquery({}), SUMMARY.c.id)
 _BASE: Any = sa.cast(sa.bindparam("base", type_=sa.Text()), TSQUERY)
 _WINDOW: Any = sa.cast(sa.bindparam("window", type_=sa.Text()), TSQUERY)
 
@@ -153,8 +152,8 @@ def _statement(shape: FilterShape, *, by_issue: bool, window: bool) -> Any:
     tsquery = _and(_BASE, _WINDOW) if window else _BASE
     select = sa.select(*_HEADS).where(_matches(tsquery), *filter_template(shape))
     if by_issue:
-        issues = sa.select(col(Issue.id)).where(col(Issue.number) == sa.bindparam("issue"))
-        select = select.where(col(Summary.issue_id).in_(issues))
+        issues = sa.select(ISSUE.c.id).where(ISSUE.c.number == sa.bindparam("issue"))
+        select = select.where(SUMMARY.c.issue_id.in_(issues))
     return select
 
 

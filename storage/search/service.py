@@ -20,16 +20,15 @@ word.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 import sqlalchemy as sa
-from sqlmodel import Session, col
 
-from storage.models import Issue, Summary
 from storage.search import sqlite
 from storage.search.filters import filter_conditions
 from storage.search.query import SearchQuery
 from storage.search.relevance import Matcher, lead, order, snippet
+from storage.tables import ISSUE, SUMMARY, SummaryRow
 
 if TYPE_CHECKING:  # storage.db calls storage.search.index: no import at run time, no circle
     from storage.db import Database
@@ -41,7 +40,7 @@ CANDIDATES = 200
 
 @dataclass(slots=True)
 class SearchHit:
-    summary: Summary
+    summary: SummaryRow  # the row as read (a summary's columns by name), not a model
     issue_label: str | None
     rank: float  # higher is better (storage.search.relevance.order); 0.0 for a text-only match
     snippet: str  # a short excerpt, matches in **bold** when there were words to match
@@ -98,13 +97,22 @@ def search_on(
     )
 
 
-# Built once: constructing a select costs about half a millisecond.
+# Built once: constructing a select costs about half a millisecond. Core rows, not models:
+# a one-shot search then loads neither the ORM nor SQLModel (storage.tables).
 _IDS: Any = sa.bindparam("ids", expanding=True)
-_PAGE: Any = (
-    sa.select(Summary, col(Issue.label), col(Issue.number))
-    .join(Issue, col(Summary.issue_id) == Issue.id, isouter=True)
-    .where(col(Summary.id).in_(_IDS))
-)
+_ISSUE_HEADS = (ISSUE.c.label.label("issue_label"), ISSUE.c.number.label("issue_number"))
+_JOINED: Any = SUMMARY.join(ISSUE, SUMMARY.c.issue_id == ISSUE.c.id, isouter=True)
+_PAGE: Any = sa.select(SUMMARY, *_ISSUE_HEADS).select_from(_JOINED).where(SUMMARY.c.id.in_(_IDS))
+
+
+def _hit(row: sa.Row[Any], *, rank: float, snippet: str) -> SearchHit:
+    return SearchHit(
+        summary=cast(SummaryRow, row),
+        issue_label=row.issue_label,
+        issue_number=row.issue_number,
+        rank=rank,
+        snippet=snippet,
+    )
 
 
 def _load(
@@ -112,23 +120,12 @@ def _load(
 ) -> list[SearchHit]:
     if not ids:
         return []
-    with Session(bind=connection) as session:
-        rows = {row[0].id: row for row in session.exec(_PAGE, params={"ids": ids})}
-    hits: list[SearchHit] = []
-    for id_ in ids:
-        if id_ not in rows:  # deleted between the index walk and now
-            continue
-        summary, label, number = rows[id_]
-        hits.append(
-            SearchHit(
-                summary=summary,
-                issue_label=label,
-                issue_number=number,
-                rank=scores.get(id_, 0.0),
-                snippet=snippet(summary.summary, matcher),
-            )
-        )
-    return hits
+    rows = {row.id: row for row in connection.execute(_PAGE, {"ids": ids})}
+    return [
+        _hit(row, rank=scores.get(id_, 0.0), snippet=snippet(row.summary, matcher))
+        for id_ in ids
+        if (row := rows.get(id_)) is not None  # None: deleted between the index walk and now
+    ]
 
 
 def _filter_only(
@@ -146,34 +143,24 @@ def _filter_only(
     """
     where = [*backend.filter_index(query), *filter_conditions(query)]
     if query.issue is not None:
-        where.append(col(Issue.number) == query.issue)
+        where.append(ISSUE.c.number == query.issue)
 
     def from_(select: Any) -> Any:
-        return select.join(Issue, col(Summary.issue_id) == Issue.id, isouter=True).where(*where)
+        return select.select_from(_JOINED).where(*where)
 
-    counted = from_(sa.select(sa.func.count(col(Summary.id))))
+    counted = from_(sa.select(sa.func.count(SUMMARY.c.id)))
     total = connection.execute(counted).scalar_one()
     if offset >= total:
         return SearchPage(total=total, hits=[], ranked=False)
     newest_issue_first = [
-        col(Issue.number).desc().nulls_last(),
-        col(Summary.issue_id).desc(),
-        col(Summary.position),
-        col(Summary.id),
+        ISSUE.c.number.desc().nulls_last(),
+        SUMMARY.c.issue_id.desc(),
+        SUMMARY.c.position,
+        SUMMARY.c.id,
     ]
-    page = from_(sa.select(Summary, col(Issue.label), col(Issue.number)))
-    with Session(bind=connection) as session:
-        rows = session.exec(page.order_by(*newest_issue_first).limit(limit).offset(offset)).all()
-    hits = [
-        SearchHit(
-            summary=summary,
-            issue_label=label,
-            issue_number=number,
-            rank=0.0,
-            snippet=lead(summary.summary),
-        )
-        for summary, label, number in rows
-    ]
+    page = from_(sa.select(SUMMARY, *_ISSUE_HEADS))
+    rows = connection.execute(page.order_by(*newest_issue_first).limit(limit).offset(offset))
+    hits = [_hit(row, rank=0.0, snippet=lead(row.summary)) for row in rows]
     return SearchPage(total=total, hits=hits, ranked=False)
 
 

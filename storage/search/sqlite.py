@@ -13,9 +13,7 @@ from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import col
 
-from storage.models import Issue, Summary
 from storage.search.filters import (
     FilterShape,
     bound,
@@ -26,11 +24,10 @@ from storage.search.filters import (
 from storage.search.keys import filter_key, fts5_string, phrase_key
 from storage.search.query import SearchQuery
 from storage.search.text import words
-from storage.sql import table_of
+from storage.tables import ISSUE, SUMMARY
 
 _FTS = sa.table("summary_fts", sa.column("rowid", sa.Integer))
 _FTS_NAME: Any = sa.literal_column("summary_fts")
-_SUMMARY = table_of(Summary)
 
 
 def fts5_phrase(text: str) -> str:
@@ -84,7 +81,7 @@ def filter_index(query: SearchQuery) -> list[Any]:
     if expression is None:
         return []
     matched = sa.select(_FTS.c.rowid).select_from(_FTS).where(_match(expression))
-    return [col(Summary.id).in_(matched)]
+    return [SUMMARY.c.id.in_(matched)]
 
 
 def match_expression(query: SearchQuery) -> str | None:
@@ -133,8 +130,8 @@ def _newest(shape: FilterShape, *, by_issue: bool) -> Any:
     range. One issue's summaries sit next to each other.
     """
     rowid = _FTS.c.rowid
-    heads = (col(Summary.title), col(Summary.authors), col(Summary.summarizer))
-    source = _FTS.join(_SUMMARY, col(Summary.id) == rowid)
+    heads = (SUMMARY.c.title, SUMMARY.c.authors, SUMMARY.c.summarizer)
+    source = _FTS.join(SUMMARY, SUMMARY.c.id == rowid)
     select = sa.select(rowid, *heads).select_from(source).where(_match(), *filter_template(shape))
     if by_issue:
         ids = _issue_ids()
@@ -150,8 +147,8 @@ def _newest(shape: FilterShape, *, by_issue: bool) -> Any:
 
 
 def _issue_ids() -> Any:
-    issues = sa.select(col(Issue.id)).where(col(Issue.number) == sa.bindparam("issue"))
-    return sa.select(col(Summary.id)).where(col(Summary.issue_id).in_(issues)).subquery()
+    issues = sa.select(ISSUE.c.id).where(ISSUE.c.number == sa.bindparam("issue"))
+    return sa.select(SUMMARY.c.id).where(SUMMARY.c.issue_id.in_(issues)).subquery()
 
 
 def _match(expression: str | None = None) -> Any:

@@ -13,8 +13,7 @@ import re
 import threading
 import unicodedata
 from functools import lru_cache
-
-import snowballstemmer
+from typing import Any
 
 __all__ = ["TOKEN", "fold", "folded_words", "stem", "stems", "words"]
 
@@ -23,7 +22,8 @@ TOKEN = re.compile(r"[^\W_]+")
 # does not count them as word characters, so "naïve" would split into "nai" and "ve".
 _MARKS = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
 _lock = threading.Lock()
-_stemmer = snowballstemmer.stemmer("porter")
+_stemmer: Any = None  # made by the first stem(): snowballstemmer imports every language (20-40
+# ms of a process start), which `anbot issue` or `anbot export` would pay for nothing
 
 
 def fold(text: str) -> str:
@@ -53,7 +53,12 @@ def stem(word: str) -> str:
     """
     if not 3 <= len(word) <= 64:
         return word
+    global _stemmer
     with _lock:  # a snowball stemmer keeps state while it works: one thread at a time
+        if _stemmer is None:
+            import snowballstemmer
+
+            _stemmer = snowballstemmer.stemmer("porter")
         return str(_stemmer.stemWord(word))
 
 

@@ -179,3 +179,44 @@ def test_ingest_reports_unplaced_paragraphs(runner: CliRunner, tmp_path: Path) -
     assert "1 paragraph not placed in any summary" in ingested.output
     dry = runner.invoke(app, ["ingest", "--dry-run", str(issue), "--number", "301"])
     assert "1 paragraph not placed in any summary:\n  - This section collects" in dry.output
+
+
+@pytest.mark.postgres
+def test_read_commands_on_postgres(pg_cli_url: str, data_dir: Path) -> None:
+    """search, issue and export read Core rows on PostgreSQL as on SQLite."""
+    import asyncio
+    from datetime import UTC, datetime
+
+    from storage.comments import apply_events
+    from storage.comments.events import MessageUpsert
+    from storage.db import Database
+    from storage.threads import upsert_thread
+
+    env = {"ANBOT_DATABASE_URL": pg_cli_url}
+    seed = str(data_dir / "seed-issue-with-comments.txt")
+    stored = CliRunner().invoke(app, ["ingest", seed, "--number", "56"], env=env)
+    assert stored.exit_code == 0, stored.output
+
+    async def thread() -> None:
+        async with Database(pg_cli_url) as db, db.session() as session:
+            await upsert_thread(session, thread_id=77, guild_id=1, channel_id=2, name="pg thread")
+            at = datetime(2024, 5, 1, tzinfo=UTC)
+            await apply_events(session, [MessageUpsert(77_001, 77, 5, "ann", "a reply", at)])
+            await session.commit()
+
+    asyncio.run(thread())
+    found = CliRunner().invoke(app, ["search", "HARKing"], env=env)
+    assert found.exit_code == 0 and "HARK Side of Deep Learning" in found.output, found.output
+    assert "AN #56" in found.output
+    filtered = CliRunner().invoke(app, ["search", "issue:56", "--limit", "1"], env=env)
+    assert filtered.exit_code == 0 and "12 summaries match; showing 1–1" in filtered.output
+    issue = CliRunner().invoke(app, ["issue", "56"], env=env)
+    assert issue.exit_code == 0 and "AN #56 · 12 summaries" in issue.output, issue.output
+    latest = CliRunner().invoke(app, ["issue", "latest"], env=env)
+    assert latest.exit_code == 0 and latest.output.startswith("AN #56")
+    assert one_line_error(CliRunner().invoke(app, ["issue", "57"], env=env)) == (
+        "error: no issue #57; issues 56–56 exist"
+    )
+    exported = CliRunner().invoke(app, ["export", "77"], env=env)
+    assert exported.exit_code == 0 and "a reply" in exported.output, exported.output
+    assert "pg thread" in exported.output

@@ -158,3 +158,83 @@ def test_importing_the_models_builds_no_validator(tmp_path: Path) -> None:
     assert int(count) == len(SQLModel.metadata.tables)
     assert built == ""  # none built by the import...
     assert title == "t"  # ...and a model still serializes (built when first used)
+
+
+# What a one-shot read must not load: the ORM and the models (storage.tables and Core rows
+# serve it), settings (ANBOT_DATABASE_URL is read directly), Alembic (the schema is current),
+# Discord, and the async engine (plain sqlite3 through Database.run_sync).
+READ_HEAVY = (
+    "discord",
+    "sqlalchemy.orm",
+    "sqlmodel",
+    "storage.models",
+    "pydantic_settings",
+    "alembic",
+    "aiosqlite",
+    "sqlalchemy.ext.asyncio",
+)
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["search", "HARKing"], "HARK Side of Deep Learning"),
+        (["search", "issue:56"], "summaries match"),  # filters only: the other statement
+        (["issue", "56"], "AN #56"),
+        (["issue", "latest"], "AN #56"),
+        (["export", "77"], "a **bold** reply"),
+        (["export", "77", "--format", "json"], '"a **bold** reply"'),
+    ],
+)
+def test_a_read_command_loads_no_orm_models_settings_or_alembic(
+    args: list[str], expected: str, tmp_path: Path
+) -> None:
+    from datetime import UTC, datetime
+
+    from storage.comments import apply_events
+    from storage.comments.events import MessageUpsert
+    from storage.ingest import ingest_file
+    from storage.threads import upsert_thread
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'cli.db'}"
+    seed = Path(__file__).parents[2] / "data" / "seed-issue-with-comments.txt"
+
+    async def fill() -> None:
+        async with Database(url) as db:
+            await db.upgrade()
+            await ingest_file(db, seed, number=56)
+            async with db.session() as session:
+                await upsert_thread(session, thread_id=77, guild_id=1, channel_id=2, name="t")
+                at = datetime(2024, 5, 1, tzinfo=UTC)
+                await apply_events(
+                    session, [MessageUpsert(77_001, 77, 5, "ann", "a **bold** reply", at)]
+                )
+                await session.commit()
+
+    asyncio.run(fill())
+    # Only a search stems words: the stemmer (every language of snowballstemmer) is not loaded
+    # for the others.
+    heavy = READ_HEAVY if args[0] == "search" else (*READ_HEAVY, "snowballstemmer")
+    out, loaded = _start(args, tmp_path, heavy=heavy, ANBOT_DATABASE_URL=url)
+    assert expected in out
+    assert loaded == []
+
+
+def test_the_start_up_pause_of_the_garbage_collector_ends() -> None:
+    """`anbot` turns the cyclic GC off while a command starts; a long-running command (the bot)
+    gets it back once the pause is over."""
+    import gc
+
+    from bot.cli import pause_gc
+
+    timer = pause_gc(3600)  # long: the test, not the clock, decides when the pause ends
+    try:
+        assert not gc.isenabled()
+        assert timer.is_alive() and timer.daemon  # a pending timer never keeps a process alive
+        timer.cancel()
+        timer.join(timeout=30)
+        timer.function()  # what the timer runs when the pause is over
+        assert gc.isenabled()
+    finally:
+        timer.cancel()
+        gc.enable()
