@@ -4,9 +4,10 @@
 feed: every failure (fetch, parse, or the database refusing the poll) lands in the report and
 is counted on the Feed row, whose row is committed before the fetch so that even a first poll's
 failure is recorded. One entry the database refuses is skipped with its reason (kept on the row
-and retried next poll); the others are stored. Entries are stored in short transactions (on
-SQLite a batch lasts at most 0.1 s), so a 10k-entry feed never holds SQLite's write lock for more
-than a fraction of a second and the mirror's writes get in between.
+and retried next poll); the others are stored. Entries are stored set-based in short
+transactions (on SQLite each holds the write lock for about 0.25 s at most, sized by the last
+one's time), so a 10k-entry feed never holds SQLite's write lock for more than a fraction of a
+second and the mirror's writes get in between.
 """
 
 from __future__ import annotations
@@ -40,10 +41,10 @@ from storage.models import Feed, utcnow
 
 log = logging.getLogger(__name__)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-# A storing transaction commits once it has run this long. SQLite: its one write lock must be
-# free again quickly (the mirror writes in between); PostgreSQL locks rows, so longer batches
-# only save commits.
-BATCH_SECONDS = {"sqlite": 0.1, "postgresql": 0.5}
+# A storing transaction holds its locks at most about this long (store_entries sizes batches by
+# it). SQLite: its one write lock must be free again quickly (the mirror writes in between);
+# PostgreSQL locks rows, so longer batches only save commits.
+BATCH_SECONDS = {"sqlite": 0.25, "postgresql": 0.5}
 FIRST_BATCH = 20  # entries in a feed's first storing transaction; later ones sized by its time
 MAX_BATCH = 1000
 PERMANENT_BACKOFF_FACTOR = 8  # a 404 or an HTML page waits this much longer than a timeout
@@ -279,8 +280,9 @@ async def store_entries(
 
     A batch is stored set-based (storage.issues.upsert_issues: a few statements for all its
     entries), sized from the last one's time so that each holds its locks (SQLite: the
-    database's one write lock) for about half of BATCH_SECONDS. Only when the database refuses
-    an entry is the batch rolled back and run again entry by entry, each in a savepoint."""
+    database's one write lock) for at most about BATCH_SECONDS (next_batch_size). Only when
+    the database refuses an entry is the batch rolled back and run again entry by entry, each
+    in a savepoint."""
     limit = BATCH_SECONDS.get(db.dialect, 0.1)
     start, size = 0, FIRST_BATCH
     careful_at = -1
@@ -312,8 +314,19 @@ async def store_entries(
         if start >= len(entries):
             return
         if start - done != careful_at:
-            took = max(time.monotonic() - began, 1e-3)
-            size = max(1, min(int(size * limit / 2 / took), size * 2, MAX_BATCH))
+            size = next_batch_size(size, time.monotonic() - began, limit)
+
+
+def next_batch_size(size: int, took: float, limit: float) -> int:
+    """Entries in the next transaction after one of `size` held its locks `took` seconds:
+    twice as many while under half of `limit`, fewer in proportion when over it. (Scaling
+    to the time alone would shrink batches to one entry on a loaded machine, where a
+    transaction's fixed cost, its round trips, is itself near half of `limit`.)"""
+    if took <= limit / 2:
+        return min(size * 2, MAX_BATCH)
+    if took > limit:
+        return max(1, int(size * limit / 2 / took))
+    return size
 
 
 class _Refused(Exception):

@@ -8,7 +8,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 import sqlalchemy as sa
 from sqlmodel import col, select
@@ -16,7 +16,9 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from feeds.types import FeedItem, ParsedIssue
 from storage.models import Issue, Summary, utcnow
+from storage.sql import run, table_of
 from storage.summaries import apply_fields, fields_from_parsed, unique_keys
+from storage.text import clean
 
 ChangeKind = Literal["new", "updated", "unchanged"]
 T = TypeVar("T")
@@ -99,9 +101,11 @@ async def _upsert_distinct(
     summary_ids = [i.id for i in found.values()]
     summary_ids += [i.id for same in adoptable.values() for i in same]
     existing = await _summaries_by_issue(session, [i for i in summary_ids if i is not None])
-    changes: list[IssueChange] = []
-    saved: list[tuple[int, ParsedIssue]] = []  # index in changes, what to save
-    for (item, parsed, publish), digest in zip(entries, digests, strict=True):
+    changes: list[IssueChange | None] = []
+    saved: list[tuple[int, ParsedIssue]] = []  # index in changes, what to save through the ORM
+    fresh: list[tuple[int, Entry, str]] = []  # index, entry, digest: new rows, nothing to adopt
+    for entry, digest in zip(entries, digests, strict=True):
+        item, parsed, publish = entry
         issue = found.get(item.entry_id)
         if issue is not None and issue.content_hash == digest:
             changes.append(IssueChange(issue, "unchanged", existing.get(issue.id or 0, [])))
@@ -109,39 +113,104 @@ async def _upsert_distinct(
         kind: ChangeKind = "updated" if issue is not None else "new"
         if issue is None:
             same_number = adoptable.get(parsed.number) if parsed.number is not None else None
-            issue = same_number.pop(0) if same_number else Issue(publish=publish)
+            if not same_number:
+                fresh.append((len(changes), entry, digest))
+                changes.append(None)
+                continue
+            issue = same_number.pop(0)
             issue.publish = publish
-        _apply_entry(issue, feed_id=feed_id, item=item, parsed=parsed, digest=digest)
+        for name, value in _entry_values(feed_id, item, parsed, digest, issue).items():
+            setattr(issue, name, value)
         session.add(issue)
         saved.append((len(changes), parsed))
         changes.append(IssueChange(issue, kind, []))
-    if not saved:
-        return changes
-    await session.flush()  # the issues: one INSERT ... RETURNING for all the new ones
-    for index, parsed in saved:
-        change = changes[index]
-        issue_id = change.issue.id
-        assert issue_id is not None
-        rows = {s.dedupe_key: s for s in existing.get(issue_id, [])}
-        change.summaries, change.changed = _plan_summaries(session, issue_id, parsed, rows)
-    await session.flush()  # the summaries, likewise
+    if saved:
+        await session.flush()
+        for index, parsed in saved:
+            change = changes[index]
+            assert change is not None and change.issue.id is not None
+            rows = {s.dedupe_key: s for s in existing.get(change.issue.id, [])}
+            change.summaries, change.changed = _plan_summaries(
+                session, change.issue.id, parsed, rows
+            )
+        await session.flush()
+    if fresh:
+        inserted = await _insert_fresh(session, feed_id, fresh)
+        for (index, _, _), change in zip(fresh, inserted, strict=True):
+            changes[index] = change
+    return [c for c in changes if c is not None]
+
+
+def _entry_values(
+    feed_id: int, item: FeedItem, parsed: ParsedIssue, digest: str, old: Issue | None
+) -> dict[str, Any]:
+    """The columns a feed entry sets on its issue (`old`: the row it updates, if any)."""
+    return {
+        "feed_id": feed_id,
+        "entry_id": item.entry_id,
+        "number": parsed.number if parsed.number is not None else old and old.number,
+        "label": parsed.label or (old and old.label),
+        "title": item.title or parsed.title,
+        "link": item.link or parsed.link,
+        "published_at": item.published or (old and old.published_at),
+        "updated_at": item.updated or utcnow(),
+        "content_hash": digest,
+        "layout": parsed.layout,
+        "intro": parsed.notes,
+    }
+
+
+# Summary columns fields_from_parsed sets only when the feed knows them.
+_SUMMARY_OPTIONAL = {"hat_tip": None, "venue": None, "year": None}
+
+
+async def _insert_fresh(
+    session: AsyncSession, feed_id: int, fresh: Sequence[tuple[int, Entry, str]]
+) -> list[IssueChange]:
+    """New issues and their summaries in two multi-row INSERTs (the ORM inserts rows one by one
+    on SQLite: it cannot match the ids RETURNING gives to its objects), then read back."""
+    now = utcnow()
+    issue_rows = [
+        {
+            **_entry_values(feed_id, item, parsed, digest, None),
+            "publish": publish,
+            "created_at": now,
+        }
+        for _, (item, parsed, publish), digest in fresh
+    ]
+    table = table_of(Issue)
+    inserted = await run(
+        session, sa.insert(table).returning(table.c.id, table.c.entry_id), clean(issue_rows)
+    )
+    ids: dict[str, int] = {row.entry_id: row.id for row in inserted.all()}
+    summary_rows = []
+    for _, (item, parsed, _), _ in fresh:
+        keys = unique_keys([p.title for p in parsed.summaries])
+        for position, (key, summary) in enumerate(zip(keys, parsed.summaries, strict=True)):
+            summary_rows.append(
+                {
+                    **_SUMMARY_OPTIONAL,
+                    **fields_from_parsed(summary),
+                    "issue_id": ids[item.entry_id],
+                    "position": position,
+                    "dedupe_key": key,
+                    "source": "feed",
+                    "updated_at": now,
+                }
+            )
+    if summary_rows:
+        await run(session, sa.insert(table_of(Summary)), clean(summary_rows))
+    issues: dict[int | None, Issue] = {}
+    for chunk in _chunks(list(ids.values())):
+        query = select(Issue).where(col(Issue.id).in_(chunk))
+        issues.update((i.id, i) for i in (await session.exec(query)).all())
+    summaries = await _summaries_by_issue(session, list(ids.values()))
+    changes = []
+    for _, (item, _, _), _ in fresh:
+        issue = issues[ids[item.entry_id]]
+        rows = summaries.get(issue.id or 0, [])
+        changes.append(IssueChange(issue, "new", rows, list(rows)))
     return changes
-
-
-def _apply_entry(
-    issue: Issue, *, feed_id: int, item: FeedItem, parsed: ParsedIssue, digest: str
-) -> None:
-    issue.feed_id = feed_id
-    issue.entry_id = item.entry_id
-    issue.number = parsed.number if parsed.number is not None else issue.number
-    issue.label = parsed.label or issue.label
-    issue.title = item.title or parsed.title
-    issue.link = item.link or parsed.link
-    issue.published_at = item.published or issue.published_at
-    issue.updated_at = item.updated or utcnow()
-    issue.content_hash = digest
-    issue.layout = parsed.layout
-    issue.intro = parsed.notes
 
 
 # Ids per IN (...) list: under SQLite's and asyncpg's limits on parameters per statement.
