@@ -36,13 +36,17 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "an-summaries-database.csv"
 EVENTS = 5_000
-# The issue asks for a 100 MB import and a 10k-entry ingest. Measured on the shared 2-core
-# machine (load ~10): 12 MB (7,824 rows) and 10k entries took 6.5 min beside each other on
-# SQLite, the ingest alone ~25 entries/s on either backend: far over the suite's budget. By
-# default both long writers run for about as long as the 5,000-event burst (which is what the
-# test is about: the writer meeting their locks); the issue's sizes are
+# The issue asks for a 100 MB import and a 10k-entry ingest. `anbot ingest` of a 10k-entry feed
+# now takes ~55 s on SQLite and ~70 s on PostgreSQL on the shared 2-core machine at load ~10
+# (it took ~400 s: one transaction per few entries, a query per row; storage.ingest and
+# migration 0014), most of it the CPU-bound split of the entries (feedparser, the issue
+# parser), not the database. Beside a 2 MB import and the burst, at load ~10: 10k entries took
+# 75 s (SQLite) and 157 s (PostgreSQL), 3,000 entries 47 s and 62 s; a 100 MB import is ~50
+# times the 2 MB one. The test's budget is ~90 s for both backends, so by default 2,000 entries
+# and 2 MB: both long writers still run longer than the 5,000-event burst (which is what the
+# test is about: the writer meeting their locks). The issue's sizes:
 # ANBOT_TEST_INGEST_ENTRIES=10000 ANBOT_TEST_IMPORT_BYTES=100000000, run by hand.
-ENTRIES = int(os.environ.get("ANBOT_TEST_INGEST_ENTRIES", 600))
+ENTRIES = int(os.environ.get("ANBOT_TEST_INGEST_ENTRIES", 2_000))
 CSV_BYTES = int(os.environ.get("ANBOT_TEST_IMPORT_BYTES", 2_000_000))
 T0 = datetime(2024, 5, 1, tzinfo=UTC)
 
