@@ -74,6 +74,9 @@ async def upsert_issues(
     costs a few hundred round trips, not tens of thousands. An entry id given twice is saved
     twice in order, the second seeing the first (as a feed listing one entry twice would).
     """
+    # Cleaned as they enter storage (storage.text): what is looked up, hashed and stored is
+    # the same text on both backends (PostgreSQL refuses a NUL even in a WHERE).
+    entries = [(clean(item), parsed, publish) for item, parsed, publish in entries]
     changes: list[IssueChange] = []
     start = 0
     while start < len(entries):
