@@ -4,9 +4,10 @@
 feed: every failure (fetch, parse, or the database refusing the poll) lands in the report and
 is counted on the Feed row, whose row is committed before the fetch so that even a first poll's
 failure is recorded. One entry the database refuses is skipped with its reason (kept on the row
-and retried next poll); the others are stored. Entries are stored in short transactions (on
-SQLite a batch lasts at most 0.1 s), so a 10k-entry feed never holds SQLite's write lock for more
-than a fraction of a second and the mirror's writes get in between.
+and retried next poll); the others are stored. Entries are stored set-based in short
+transactions (on SQLite each holds the write lock for about 0.25 s at most, sized by the last
+one's time), so a 10k-entry feed never holds SQLite's write lock for more than a fraction of a
+second and the mirror's writes get in between.
 """
 
 from __future__ import annotations
@@ -35,15 +36,17 @@ from storage.feeds import (
     record_poll_failure,
     record_poll_success,
 )
-from storage.issues import IssueChange, upsert_issue
+from storage.issues import Entry, IssueChange, upsert_issue, upsert_issues
 from storage.models import Feed, utcnow
 
 log = logging.getLogger(__name__)
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-# A storing transaction commits once it has run this long. SQLite: its one write lock must be
-# free again quickly (the mirror writes in between); PostgreSQL locks rows, so longer batches
-# only save commits.
-BATCH_SECONDS = {"sqlite": 0.1, "postgresql": 0.5}
+# A storing transaction holds its locks at most about this long (store_entries sizes batches by
+# it). SQLite: its one write lock must be free again quickly (the mirror writes in between);
+# PostgreSQL locks rows, so longer batches only save commits.
+BATCH_SECONDS = {"sqlite": 0.25, "postgresql": 0.5}
+FIRST_BATCH = 20  # entries in a feed's first storing transaction; later ones sized by its time
+MAX_BATCH = 1000
 PERMANENT_BACKOFF_FACTOR = 8  # a 404 or an HTML page waits this much longer than a timeout
 T = TypeVar("T")
 
@@ -247,7 +250,7 @@ async def _store_items(
     ordered = _chronological(items)
     # On the first poll only the newest `backfill` entries are published; the rest are history.
     publish_from = max(len(ordered) - backfill, 0) if not feed.first_poll_done else 0
-    pairs: list[tuple[FeedItem, ParsedIssue | None, bool]] = []
+    pairs: list[Entry] = []
     seen: set[str] = set()
     for index, item in enumerate(ordered):
         if item.entry_id in seen:  # the same entry twice in one document
@@ -261,43 +264,69 @@ async def _store_items(
             parsed = None
         if parsed is not None:
             pairs.append((item, parsed, index >= publish_from))
-    await store_entries(db, feed.url, [(i, p, pub) for i, p, pub in pairs if p], report, finish)
+    await store_entries(db, feed.url, pairs, report, finish)
 
 
 async def store_entries(
     db: Database,
     url: str,
-    entries: Sequence[tuple[FeedItem, ParsedIssue, bool]],
+    entries: Sequence[Entry],
     report: PollReport,
     finish: Finish,
 ) -> None:
-    """Upsert (item, parsed, publish) entries of the feed at `url` in short transactions, each
-    entry in a savepoint so that one the database refuses is skipped (with its reason) and the
-    rest stored; `finish` runs in the last one (a small feed is one transaction in all).
+    """Upsert (item, parsed, publish) entries of the feed at `url` in short transactions;
+    one the database refuses is skipped (with its reason) and the rest stored; `finish` runs in
+    the last transaction (a small feed is one transaction in all).
 
-    A batch first runs without savepoints (two round trips an entry fewer); only when the
-    database refuses one of its entries is it rolled back and run again entry by entry."""
-    start = 0
+    A batch is stored set-based (storage.issues.upsert_issues: a few statements for all its
+    entries), sized from the last one's time so that each holds its locks (SQLite: the
+    database's one write lock) for at most about BATCH_SECONDS (next_batch_size). Only when
+    the database refuses an entry is the batch rolled back and run again entry by entry, each
+    in a savepoint."""
+    limit = BATCH_SECONDS.get(db.dialect, 0.1)
+    start, size = 0, FIRST_BATCH
     careful_at = -1
     while True:
 
         async def batch(
-            session: AsyncSession, first: int = start, careful: bool = start == careful_at
-        ) -> int:
+            session: AsyncSession,
+            first: int = start,
+            count: int = size,
+            careful: bool = start == careful_at,
+        ) -> tuple[int, float]:
             feed = await get_or_create_feed(session, url=url)
-            done = await _store_batch(session, feed, entries, first, report, careful=careful)
+            await lock_feed(session, feed)
+            began = time.monotonic()
+            done = await _store_batch(
+                session, feed, entries[first : first + count], report, careful, limit
+            )
             if first + done >= len(entries):
                 await session.refresh(feed)
                 await finish(session, feed)
-            return done
+            return done, began
 
         try:
-            start += await _transaction(db, url, batch)
+            done, began = await _transaction(db, url, batch)
         except _Refused:
             careful_at = start
             continue
+        start += done
         if start >= len(entries):
             return
+        if start - done != careful_at:
+            size = next_batch_size(size, time.monotonic() - began, limit)
+
+
+def next_batch_size(size: int, took: float, limit: float) -> int:
+    """Entries in the next transaction after one of `size` held its locks `took` seconds:
+    twice as many while under half of `limit`, fewer in proportion when over it. (Scaling
+    to the time alone would shrink batches to one entry on a loaded machine, where a
+    transaction's fixed cost, its round trips, is itself near half of `limit`.)"""
+    if took <= limit / 2:
+        return min(size * 2, MAX_BATCH)
+    if took > limit:
+        return max(1, int(size * limit / 2 / took))
+    return size
 
 
 class _Refused(Exception):
@@ -307,41 +336,45 @@ class _Refused(Exception):
 async def _store_batch(
     session: AsyncSession,
     feed: Feed,
-    entries: Sequence[tuple[FeedItem, ParsedIssue, bool]],
-    start: int,
+    entries: Sequence[Entry],
     report: PollReport,
-    *,
     careful: bool,
+    limit: float,
 ) -> int:
-    """Store entries from `start` on for at most BATCH_SECONDS; returns how many it handled.
-    `careful`: each entry in a savepoint, one the database refuses skipped with its reason.
+    """Store `entries` (a batch); returns how many it handled.
+
+    `careful`: each entry in a savepoint, one the database refuses skipped with its reason, for
+    at most `limit` seconds (the rest go to the next batch).
 
     Counting goes to a scratch report merged only on success, so a retried batch (the
     transaction met a lock) does not count its entries twice."""
     assert feed.id is not None
-    await lock_feed(session, feed)
     scratch = PollReport()
+    if not careful:
+        try:
+            changes = await upsert_issues(session, feed_id=feed.id, entries=entries)
+        except sa.exc.OperationalError:
+            raise  # a lock or a lost connection: the whole batch is tried again
+        except (sa.exc.DBAPIError, ValueError, OverflowError) as exc:
+            raise _Refused from exc
+        for (_, parsed, _), change in zip(entries, changes, strict=True):
+            scratch.unplaced += len(parsed.unplaced)
+            _count(scratch, change)
+        report.merge(scratch)
+        return len(entries)
     began = time.monotonic()
-    limit = BATCH_SECONDS.get(session.bind.dialect.name if session.bind else "", 0.1)
-    index = start
-    while index < len(entries) and (index == start or time.monotonic() - began < limit):
+    index = 0
+    while index < len(entries) and (index == 0 or time.monotonic() - began < limit):
         item, parsed, publish = entries[index]
         index += 1
         try:
-            if careful:
-                async with session.begin_nested():
-                    change = await upsert_issue(
-                        session, feed_id=feed.id, item=item, parsed=parsed, publish=publish
-                    )
-            else:
+            async with session.begin_nested():
                 change = await upsert_issue(
                     session, feed_id=feed.id, item=item, parsed=parsed, publish=publish
                 )
         except sa.exc.OperationalError:
-            raise  # a lock or a lost connection: the whole batch is tried again
+            raise
         except (sa.exc.DBAPIError, ValueError, OverflowError) as exc:
-            if not careful:
-                raise _Refused from exc
             reason = " ".join(str(getattr(exc, "orig", None) or exc).split())
             log.warning("skipping entry %s of %s: %s", item.entry_id, feed.url, reason)
             scratch.skip(item.entry_id, reason)
@@ -349,7 +382,7 @@ async def _store_batch(
         scratch.unplaced += len(parsed.unplaced)
         _count(scratch, change)
     report.merge(scratch)
-    return index - start
+    return index
 
 
 def _count(report: PollReport, change: IssueChange) -> None:

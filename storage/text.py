@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+from datetime import date, datetime
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -38,7 +39,16 @@ def clean(value: T) -> T:
     return cleaned
 
 
+# Values with no text in them, returned as they are without further tests (most of a row).
+_PLAIN = frozenset({int, float, bool, type(None), datetime, date, bytes})
+
+
 def _clean(value: Any) -> Any:
+    kind = type(value)
+    if kind is str:
+        return _REFUSED.sub(_replacement, value) if _REFUSED.search(value) else value
+    if kind in _PLAIN:
+        return value
     if isinstance(value, str):
         return clean_text(value)
     if isinstance(value, list):

@@ -353,8 +353,31 @@ async def list_text(
             f"**{f.title or f.url}** <{f.url}> → {channels}\n"
             f"  state: {state_text(f)}; last success: {_ago(last_ok, now)}; "
             f"last new item: {_ago(f.last_new_item_at, now)}; next poll: {next_poll}"
+            + skipped_text(f)
         )
     return "\n".join(lines)
+
+
+SKIPPED_SHOWN = 3  # entries named in the list; the rest counted
+
+
+def skipped_text(feed: Feed) -> str:
+    """The entries the last poll skipped (the database refused them), with the reason: a line
+    of the feed list, or nothing. They are tried again on the next poll."""
+    skipped = feed.skipped_entries or []
+    if not skipped:
+        return ""
+    shown = "; ".join(
+        f"{_clip(e.get('entry', ''), 80)}: {_clip(e.get('reason', ''), 120)}"
+        for e in skipped[:SKIPPED_SHOWN]
+    )
+    more = f" (and {len(skipped) - SKIPPED_SHOWN} more)" if len(skipped) > SKIPPED_SHOWN else ""
+    return f"\n  skipped by the last poll, tried again next time: {shown}{more}"
+
+
+def _clip(text: str, limit: int) -> str:
+    text = " ".join(str(text).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def notice_text(feed: Feed, state: str) -> str:

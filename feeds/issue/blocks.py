@@ -227,8 +227,7 @@ def _walk(node: Tag) -> Iterator[Tag]:
         if not isinstance(child, Tag):
             if isinstance(child, NavigableString) and node.name == "body" and child.strip():
                 # bare text at the top of a page is a paragraph of its own
-                wrapper = BeautifulSoup("<p></p>", "lxml").p
-                assert wrapper is not None
+                wrapper = Tag(name="p")  # not a whole new document: a soup is 0.3 ms
                 wrapper.string = str(child)
                 yield wrapper
             continue

@@ -94,6 +94,10 @@ class Journal:
             handle.flush()
             os.fsync(handle.fileno())
 
+    def end(self) -> int:
+        """The position after the last event appended (what `advance` takes)."""
+        return len(self._memory) if self.path is None else self._size
+
     def empty(self) -> bool:
         if self.path is None:
             return self._offset >= len(self._memory)

@@ -10,9 +10,12 @@ Nothing is dropped for a transient failure (storage.db.is_transient: another pro
 SQLite's write lock longer than busy_timeout, a lost PostgreSQL connection): the batch goes to
 the journal (storage.comments.journal: a local file, appended and fsync'd) and the writer waits,
 retrying with a growing pause, then writes the journal in order once the database accepts
-writes. Events arriving meanwhile are spilled to the journal too whenever `memory_limit` of them
-are queued, so memory stays bounded however long the wait. A journal left by a process that died
-is written on start. A batch that fails for a reason in the data itself is written event by
+writes. A batch that is slow to commit (waiting on a lock, which on PostgreSQL raises nothing
+however long it lasts) goes to the journal after JOURNAL_AFTER while it waits, and the events
+queued behind it with it; events are spilled to the journal whenever `memory_limit` of them are
+queued, so memory stays bounded however long the wait. An event leaves the journal only once its
+batch is committed: a journal left by a process that died (SIGKILL mid-wait) is written on
+start. A batch that fails for a reason in the data itself is written event by
 event, so that only the one bad event is logged and dropped, never the others.
 
 On an SQLite file a batch runs as one unit in a worker thread on plain sqlite3
@@ -42,6 +45,9 @@ from storage.db import Database, is_transient
 
 Outcome = Literal["ok", "transient", "permanent"]
 RETRY_PAUSE_MAX = 1.0  # seconds between two tries while the database refuses writes
+# A batch not committed after this long is waiting (on a lock): it and the events queued behind
+# it go to the journal, so that a process killed meanwhile loses none of them.
+JOURNAL_AFTER = 0.5
 
 __all__ = [
     "CommentWriter",
@@ -208,7 +214,12 @@ class CommentWriter:
             await self._to_journal(events)
             await self._drain()
             return
-        outcome = await self._try(events)
+        outcome, journaled = await self._try_waiting(events, in_journal=False)
+        if journaled is not None:  # the batch waited, from the journal: it goes on from there
+            if outcome == "ok":
+                self.journal.advance(journaled)
+            await self._drain()
+            return
         if outcome == "permanent":
             events = await self._isolate(events)
         if events and outcome != "ok":
@@ -261,15 +272,34 @@ class CommentWriter:
                 events.append(item)
         await self._to_journal(events)
 
-    async def _try_spilling(self, events: Sequence[CommentEvent]) -> Outcome:
-        """_try, meanwhile spilling the queue whenever `memory_limit` events wait in it (a try
-        on a locked SQLite file lasts busy_timeout)."""
+    async def _try_waiting(
+        self, events: Sequence[CommentEvent], *, in_journal: bool
+    ) -> tuple[Outcome, int | None]:
+        """_try, and while it waits (a lock: a try on a locked SQLite file lasts busy_timeout,
+        one on a PostgreSQL table another transaction locked lasts as long as that lock) make
+        sure that a SIGKILL loses nothing: after JOURNAL_AFTER seconds, or as soon as
+        `memory_limit` events are queued, the batch (unless `in_journal`, read from there) and
+        then everything queued behind it go to the journal, every 0.2 s while the wait lasts.
+
+        Returns the outcome and, when the batch went to the journal here, the journal position
+        after it (the caller advances past it once it is committed)."""
+        loop = asyncio.get_running_loop()
+        began = loop.time()
+        journaled: int | None = None
         attempt = asyncio.ensure_future(self._try(events))
         while not attempt.done():
             await asyncio.wait({attempt}, timeout=0.2)
-            if self._queue.qsize() >= self.memory_limit:
+            if attempt.done():
+                break
+            slow = loop.time() - began >= JOURNAL_AFTER
+            if not slow and self._queue.qsize() < self.memory_limit:
+                continue
+            if not in_journal and journaled is None:
+                await self._to_journal(events)  # first: the queued events come after it
+                journaled = self.journal.end()
+            if not self._queue.empty():
                 await self._spill()
-        return attempt.result()
+        return attempt.result(), journaled
 
     async def _drain(self) -> None:
         """Write the journal to the database in order, waiting as long as the database refuses
@@ -280,7 +310,7 @@ class CommentWriter:
             if not chunk:
                 break
             events = [event for event, _ in chunk]
-            outcome = await self._try_spilling(events)
+            outcome, _ = await self._try_waiting(events, in_journal=True)
             if outcome == "ok":
                 self.journal.advance(chunk[-1][1])
                 pause = 0.05

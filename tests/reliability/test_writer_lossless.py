@@ -21,6 +21,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
+import sqlalchemy as sa
 from sqlmodel import func, select
 
 from storage.comments.events import MessageUpsert
@@ -35,13 +36,17 @@ pytestmark = pytest.mark.slow
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data" / "an-summaries-database.csv"
 EVENTS = 5_000
-# The issue asks for a 100 MB import and a 10k-entry ingest. Measured on the shared 2-core
-# machine (load ~10): 12 MB (7,824 rows) and 10k entries took 6.5 min beside each other on
-# SQLite, the ingest alone ~25 entries/s on either backend: far over the suite's budget. By
-# default both long writers run for about as long as the 5,000-event burst (which is what the
-# test is about: the writer meeting their locks); the issue's sizes are
+# The issue asks for a 100 MB import and a 10k-entry ingest. `anbot ingest` of a 10k-entry feed
+# now takes ~55 s on SQLite and ~70 s on PostgreSQL on the shared 2-core machine at load ~10
+# (it took ~400 s: one transaction per few entries, a query per row; storage.ingest and
+# migration 0014), most of it the CPU-bound split of the entries (feedparser, the issue
+# parser), not the database. Beside a 2 MB import and the burst, at load ~10: 10k entries took
+# 75 s (SQLite) and 157 s (PostgreSQL), 3,000 entries 47 s and 62 s; a 100 MB import is ~50
+# times the 2 MB one. The test's budget is ~90 s for both backends, so by default 2,000 entries
+# and 2 MB: both long writers still run longer than the 5,000-event burst (which is what the
+# test is about: the writer meeting their locks). The issue's sizes:
 # ANBOT_TEST_INGEST_ENTRIES=10000 ANBOT_TEST_IMPORT_BYTES=100000000, run by hand.
-ENTRIES = int(os.environ.get("ANBOT_TEST_INGEST_ENTRIES", 600))
+ENTRIES = int(os.environ.get("ANBOT_TEST_INGEST_ENTRIES", 2_000))
 CSV_BYTES = int(os.environ.get("ANBOT_TEST_IMPORT_BYTES", 2_000_000))
 T0 = datetime(2024, 5, 1, tzinfo=UTC)
 
@@ -214,3 +219,78 @@ async def test_journal_survives_sigkill_and_is_replayed(
     with sqlite3.connect(db_file) as conn:
         contents = {r[0] for r in conn.execute("SELECT content FROM comment")}
     assert contents == {f"comment {mid}" for mid in range(1, count + 1)}
+
+
+_PG_JOURNALING = """
+import asyncio, sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from storage.comments.writer import CommentWriter
+from storage.comments.events import MessageUpsert
+from storage.db import Database
+
+url, schema, journal, count = sys.argv[1], sys.argv[2], Path(sys.argv[3]), int(sys.argv[4])
+T0 = datetime(2024, 5, 1, tzinfo=UTC)
+
+async def main() -> None:
+    db = Database(url, schema=schema)
+    writer = CommentWriter(db, flush_ms=10, batch=200, journal=journal)
+    writer.start()
+    for mid in range(1, count + 1):
+        writer.submit(MessageUpsert(message_id=mid, thread_id=1 + mid % 3, author_id=7,
+            author_name="seven", content=f"comment {mid}",
+            created_at=T0 + timedelta(seconds=mid)))
+        if mid % 100 == 0:
+            await asyncio.sleep(0.01)  # the first batch is in flight before the rest arrive
+    while writer.stats.journaled < count:
+        await asyncio.sleep(0.05)
+    print("journaled", writer.stats.journaled, writer.stats.events, flush=True)
+    await asyncio.sleep(3600)  # killed here, its batch still waiting for the lock
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.timeout(240)
+async def test_postgres_batch_waiting_on_a_lock_survives_sigkill(
+    pg_db: Database, tmp_path: Path
+) -> None:
+    """PostgreSQL raises nothing while a statement waits for a lock: the writer's batch (taken
+    from the queue, its INSERT blocked by another transaction's LOCK TABLE) and the events
+    queued behind it go to the journal while they wait; SIGKILL then; a new writer on the same
+    journal stores every event exactly once."""
+    journal = tmp_path / "comments.journal"
+    count = 1_000
+    url = pg_db.url.render_as_string(hide_password=False)
+    async with pg_db.engine.connect() as holder:
+        await holder.execute(sa.text("LOCK TABLE comment IN ACCESS EXCLUSIVE MODE"))
+        writer_proc = await asyncio.create_subprocess_exec(
+            sys.executable, "-c", _PG_JOURNALING, url, pg_db.schema or "", str(journal),
+            str(count), stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
+            cwd=str(ROOT),
+        )  # fmt: skip
+        assert writer_proc.stdout is not None and writer_proc.stderr is not None
+        try:
+            line = await asyncio.wait_for(writer_proc.stdout.readline(), 120)
+        except TimeoutError:
+            line = b""
+        if not line:
+            writer_proc.send_signal(signal.SIGKILL)
+            err = (await writer_proc.stderr.read()).decode()[-2000:]
+            pytest.fail(f"the waiting events never reached the journal: {err}")
+        assert line.split() == [b"journaled", str(count).encode(), b"0"], line
+        writer_proc.send_signal(signal.SIGKILL)
+        await writer_proc.wait()
+        await holder.rollback()  # the lock goes; the killed process's INSERT never commits
+    assert journal.stat().st_size > 0
+    assert await stored(pg_db) == 0
+
+    writer = CommentWriter(pg_db, flush_ms=10, batch=200, journal=journal)
+    writer.start()
+    await writer.flush()
+    await writer.close()
+    async with pg_db.session() as session:
+        rows = (await session.exec(select(Comment.id, Comment.content))).all()
+    assert sorted(mid for mid, _ in rows) == list(range(1, count + 1))  # each once
+    assert {content for _, content in rows} == {f"comment {mid}" for mid in range(1, count + 1)}
+    assert journal.stat().st_size == 0

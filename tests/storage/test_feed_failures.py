@@ -108,6 +108,32 @@ async def test_nul_in_one_entry_is_cleaned_and_every_entry_stored(
     assert again.error is None and again.new == [] and again.updated == []
 
 
+async def test_nul_in_an_entry_id_is_cleaned_alike_on_both_backends(
+    db: Database, routes: Routes, fetcher: FeedFetcher
+) -> None:
+    """feedparser keeps `&#0;` in a guid: the id is cleaned before it is looked up, hashed and
+    stored, so the entry is stored on both backends (PostgreSQL refused even the look-up) and
+    the next poll finds it unchanged (on SQLite the stored id had lost its NUL, the look-up had
+    not: a second insert, refused, the entry skipped at every poll)."""
+    routes.bodies["nul-id.rss"] = (
+        200,
+        rss(("a", "First entry", "fine"), ("b&#0;x", "Second entry", "fine too")),
+        "application/rss+xml",
+    )
+    first = await poll_feed(db, fetcher, routes.url("nul-id.rss"), backfill=0, max_failures=3)
+    assert first.error is None and first.item_errors == [] and len(first.new) == 2
+    ids = sorted((i.entry_id or "").rsplit("/", 1)[-1] for i in await _issues(db))
+    assert ids == ["a", "bx"]  # (the guids are resolved against the feed's address)
+    routes.bodies["nul-id.rss"] = (  # a new entry, so that the feed is read again
+        200,
+        rss(("a", "First entry", "fine"), ("b&#0;x", "Second entry", "fine too"), ("c", "C", "")),
+        "application/rss+xml",
+    )
+    again = await poll_feed(db, fetcher, routes.url("nul-id.rss"), backfill=0, max_failures=3)
+    assert again.error is None and again.item_errors == []
+    assert len(again.new) == 1 and again.updated == [] and again.unchanged == 2
+
+
 async def test_an_entry_the_database_refuses_is_skipped_with_its_reason(
     db: Database, routes: Routes, fetcher: FeedFetcher
 ) -> None:

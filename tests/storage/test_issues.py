@@ -132,3 +132,65 @@ async def test_feed_failures_disable_after_n(db: Database) -> None:
         assert await record_poll_failure(
             session, gone, error="HTTP 410", max_failures=2, permanent=True
         )
+
+
+async def test_upsert_issues_set_based_agrees_with_one_by_one(db: Database) -> None:
+    """One call with new, updated, unchanged entries, one adopting a database-only issue, and an
+    entry id given twice: the same outcome as saving them one at a time."""
+    from sqlmodel import func, select
+
+    from storage.issues import upsert_issues
+    from storage.models import Issue, Summary
+
+    updated_item, updated = _issue(2, "before")
+    same_item, same = _issue(3, "kept")
+    async with db.session() as session:
+        feed = await get_or_create_feed(session, url="https://x.org/feed")
+        fid = feed.id or 0
+        for item, parsed in ((updated_item, updated), (same_item, same)):
+            await upsert_issue(session, feed_id=fid, item=item, parsed=parsed, publish=True)
+        old = Issue(number=77, label="AN #77", layout="database", title="AN #77")
+        session.add(old)
+        await session.flush()
+        adopted_item, adopted = _issue(77, "from the feed")
+        known = Summary(
+            issue_id=old.id, dedupe_key="paper 0 from the feed", title="Paper 0: from the feed"
+        )
+        session.add(known)
+        await session.commit()
+    new_item, new = _issue(1, "new")
+    again_item, again = _issue(1, "new, edited")
+    again.summaries[0] = dataclasses.replace(again.summaries[0], title=new.summaries[0].title)
+    edited_item, edited = _issue(2, "after")
+    edited.summaries[0] = dataclasses.replace(edited.summaries[0], title=updated.summaries[0].title)
+    entries = [
+        (new_item, new, True),
+        (edited_item, edited, False),
+        (same_item, same, False),
+        (adopted_item, adopted, False),
+        (again_item, again, False),
+    ]
+    async with db.session() as session:
+        changes = await upsert_issues(session, feed_id=fid, entries=entries)
+        await session.commit()
+    assert [c.kind for c in changes] == ["new", "updated", "unchanged", "new", "updated"]
+    assert changes[0].issue.publish and changes[0].issue.id == changes[4].issue.id
+    assert [s.summary for s in changes[4].summaries] == ["new, edited"]
+    assert changes[3].issue.id == old.id and changes[3].issue.feed_id == fid
+    assert [s.id for s in changes[3].summaries] == [known.id]  # matched, not added again
+    assert [s.summary for s in changes[1].summaries] == ["after"]
+    assert all(s.id is not None for c in changes for s in c.summaries)
+    async with db.session() as session:
+        issues = (await session.exec(select(func.count()).select_from(Issue))).one()
+        summaries = (await session.exec(select(func.count()).select_from(Summary))).one()
+    assert (issues, summaries) == (4, 4)
+
+
+def test_batches_grow_while_short_and_shrink_when_long() -> None:
+    from storage.ingest import MAX_BATCH, next_batch_size
+
+    assert next_batch_size(20, 0.01, 0.25) == 40  # a loaded machine's fixed cost: still grows
+    assert next_batch_size(40, 0.2, 0.25) == 40
+    assert next_batch_size(400, 1.0, 0.25) == 50
+    assert next_batch_size(1, 5.0, 0.25) == 1
+    assert next_batch_size(MAX_BATCH, 0.0, 0.25) == MAX_BATCH
