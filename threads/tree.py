@@ -8,7 +8,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
-from itertools import islice
+from itertools import islice, repeat
 from operator import attrgetter, le
 
 from threads.model import CommentNode, CommentRecord
@@ -177,7 +177,7 @@ def _walk(
         yield node, parent
         if node.replies:
             replies = sort_siblings(node.replies, order) if resort else node.replies
-            stack.extend((child, node) for child in reversed(replies))
+            stack.extend(zip(reversed(replies), repeat(node)))  # no Python frame per child
 
 
 def walk(roots: Iterable[CommentNode], order: Order = "old") -> Iterator[CommentNode]:
