@@ -10,8 +10,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 import sqlalchemy as sa
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from feeds.types import FeedItem, ParsedIssue
 from storage.models import Issue, Summary, utcnow
@@ -124,28 +125,49 @@ async def get_issue(session: AsyncSession, issue_id: int) -> Issue | None:
     return await session.get(Issue, issue_id)
 
 
-async def get_issue_by_number(session: AsyncSession, number: int) -> Issue | None:
-    """The issue with this number; a feed entry wins over a database-only issue."""
-    query = (
+# Each read below is one query built once, run by an async function on an AsyncSession and by
+# its `_on` twin on a synchronous Session (inside a Database.run_sync unit: on SQLite one
+# worker-thread hop for a whole command's reads instead of several per statement).
+
+
+def _issue_by_number(number: int) -> SelectOfScalar[Issue]:
+    return (
         select(Issue)
         .where(Issue.number == number)
         .order_by(col(Issue.feed_id).is_(None), col(Issue.id))
     )
-    return (await session.exec(query)).first()
 
 
-async def issue_number_range(session: AsyncSession) -> tuple[int, int] | None:
-    """(lowest, highest) issue number stored, or None when no issue has a number."""
-    query = select(sa.func.min(Issue.number), sa.func.max(Issue.number))
-    low, high = (await session.exec(query)).one()
+async def get_issue_by_number(session: AsyncSession, number: int) -> Issue | None:
+    """The issue with this number; a feed entry wins over a database-only issue."""
+    return (await session.exec(_issue_by_number(number))).first()
+
+
+def get_issue_by_number_on(session: Session, number: int) -> Issue | None:
+    return session.exec(_issue_by_number(number)).first()
+
+
+_NUMBER_RANGE = select(sa.func.min(Issue.number), sa.func.max(Issue.number))
+
+
+def _number_range(row: tuple[int | None, int | None]) -> tuple[int, int] | None:
+    low, high = row
     if low is None or high is None:
         return None
     return int(low), int(high)
 
 
-async def latest_issues(session: AsyncSession, limit: int = 10) -> list[Issue]:
-    """Newest first: by number, then publication date."""
-    query = (
+async def issue_number_range(session: AsyncSession) -> tuple[int, int] | None:
+    """(lowest, highest) issue number stored, or None when no issue has a number."""
+    return _number_range((await session.exec(_NUMBER_RANGE)).one())
+
+
+def issue_number_range_on(session: Session) -> tuple[int, int] | None:
+    return _number_range(session.exec(_NUMBER_RANGE).one())
+
+
+def _latest(limit: int) -> SelectOfScalar[Issue]:
+    return (
         select(Issue)
         .order_by(
             col(Issue.number).desc().nulls_last(),
@@ -154,31 +176,62 @@ async def latest_issues(session: AsyncSession, limit: int = 10) -> list[Issue]:
         )
         .limit(limit)
     )
-    return list((await session.exec(query)).all())
 
 
-async def summaries_of(session: AsyncSession, issue_id: int) -> list[Summary]:
-    query = (
+async def latest_issues(session: AsyncSession, limit: int = 10) -> list[Issue]:
+    """Newest first: by number, then publication date."""
+    return list((await session.exec(_latest(limit))).all())
+
+
+def latest_issues_on(session: Session, limit: int = 10) -> list[Issue]:
+    return list(session.exec(_latest(limit)).all())
+
+
+def _summaries_of(issue_id: int) -> SelectOfScalar[Summary]:
+    return (
         select(Summary)
         .where(Summary.issue_id == issue_id)
         .order_by(col(Summary.position), col(Summary.id))
     )
-    return list((await session.exec(query)).all())
+
+
+async def summaries_of(session: AsyncSession, issue_id: int) -> list[Summary]:
+    return list((await session.exec(_summaries_of(issue_id))).all())
+
+
+def summaries_of_on(session: Session, issue_id: int) -> list[Summary]:
+    return list(session.exec(_summaries_of(issue_id)).all())
+
+
+def summary_counts_on(session: Session, issue_ids: list[int]) -> dict[int, int]:
+    """issue id → how many summaries it holds (issues without any are left out)."""
+    query = (
+        select(col(Summary.issue_id), sa.func.count())
+        .where(col(Summary.issue_id).in_(issue_ids))
+        .group_by(col(Summary.issue_id))
+    )
+    return {int(issue_id): int(count) for issue_id, count in session.exec(query) if issue_id}
+
+
+def _by_title(title_prefix: str, limit: int) -> SelectOfScalar[Summary]:
+    text = " ".join(title_prefix.split())
+    if not text:
+        return select(Summary).order_by(col(Summary.id).desc()).limit(limit)
+    starts = col(Summary.title).istartswith(text, autoescape=True)
+    return (
+        select(Summary)
+        .where(col(Summary.title).icontains(text, autoescape=True))
+        .order_by(sa.case((starts, 0), else_=1), col(Summary.title), col(Summary.id))
+        .limit(limit)
+    )
 
 
 async def find_summary_by_title(
     session: AsyncSession, title_prefix: str, limit: int = 25
 ) -> list[Summary]:
     """Summaries whose title starts with (then contains) the text: for autocomplete."""
-    text = " ".join(title_prefix.split())
-    if not text:
-        query = select(Summary).order_by(col(Summary.id).desc()).limit(limit)
-        return list((await session.exec(query)).all())
-    starts = col(Summary.title).istartswith(text, autoescape=True)
-    query = (
-        select(Summary)
-        .where(col(Summary.title).icontains(text, autoescape=True))
-        .order_by(sa.case((starts, 0), else_=1), col(Summary.title), col(Summary.id))
-        .limit(limit)
-    )
-    return list((await session.exec(query)).all())
+    return list((await session.exec(_by_title(title_prefix, limit))).all())
+
+
+def find_summary_by_title_on(session: Session, title_prefix: str, limit: int = 25) -> list[Summary]:
+    return list(session.exec(_by_title(title_prefix, limit)).all())

@@ -109,21 +109,11 @@ class CrossRefTarget:
     link: str | None
 
 
-async def cross_ref_targets(
-    session: AsyncSession, titles: Sequence[str]
-) -> dict[str, CrossRefTarget]:
-    """Referenced title (casefolded) → the summary it names, by the title's dedupe key.
-
-    A title naming several summaries (the feed and the database both hold it) takes the one
-    with a posted thread, else the newest with a paper link.
-    """
-    keys = {dedupe_key(title): title.casefold() for title in titles if title.strip()}
-    if not keys:
-        return {}
+def _cross_ref_stmt(keys: Sequence[str]) -> sa.Select[Any]:
     threads = table_of(DiscordThread)
     pubs = table_of(Publication)
     summaries = table_of(Summary)
-    stmt = (
+    return (
         sa.select(summaries.c.dedupe_key, summaries.c.link, pubs.c.thread_id, threads.c.guild_id)
         .select_from(summaries)
         .outerjoin(
@@ -133,8 +123,10 @@ async def cross_ref_targets(
         .where(summaries.c.dedupe_key.in_(list(keys)))
         .order_by(summaries.c.id.desc(), pubs.c.id)
     )
+
+
+def _targets(keys: dict[str, str], rows: Sequence[Any]) -> dict[str, CrossRefTarget]:
     found: dict[str, CrossRefTarget] = {}
-    rows = (await session.exec(stmt)).all()  # type: ignore[call-overload]
     for key, link, thread_id, guild_id in rows:
         title = keys[key]
         best = found.get(title)
@@ -143,3 +135,32 @@ async def cross_ref_targets(
                 thread_id, guild_id, link or (best.link if best is not None else None)
             )
     return found
+
+
+def _title_keys(titles: Sequence[str]) -> dict[str, str]:
+    return {dedupe_key(title): title.casefold() for title in titles if title.strip()}
+
+
+async def cross_ref_targets(
+    session: AsyncSession, titles: Sequence[str]
+) -> dict[str, CrossRefTarget]:
+    """Referenced title (casefolded) → the summary it names, by the title's dedupe key.
+
+    A title naming several summaries (the feed and the database both hold it) takes the one
+    with a posted thread, else the newest with a paper link.
+    """
+    keys = _title_keys(titles)
+    if not keys:
+        return {}
+    rows = (await session.exec(_cross_ref_stmt(list(keys)))).all()  # type: ignore[call-overload]
+    return _targets(keys, rows)
+
+
+def cross_ref_targets_on(
+    connection: sa.Connection, titles: Sequence[str]
+) -> dict[str, CrossRefTarget]:
+    """cross_ref_targets on a synchronous connection (inside a Database.run_sync unit)."""
+    keys = _title_keys(titles)
+    if not keys:
+        return {}
+    return _targets(keys, connection.execute(_cross_ref_stmt(list(keys))).all())
