@@ -46,6 +46,14 @@ def best_of(function: Callable[[], object], repeat: int = 3) -> float:
     return best
 
 
+def timed(function: Callable[[], object]) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of this process) of one run, after a full collection."""
+    gc.collect()
+    wall, cpu = time.perf_counter(), time.process_time()
+    function()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
 def peak_memory(function: Callable[[], T]) -> tuple[T, int]:
     """(result, peak bytes allocated by Python while it ran), measured with tracemalloc."""
     gc.collect()

@@ -11,13 +11,14 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, TypeVar
 
 import sqlalchemy as sa
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
+from sqlmodel.sql.expression import SelectOfScalar
 
 from feeds.types import FeedItem, ParsedIssue
 from storage import lookups
 from storage.models import Issue, Summary, utcnow
-from storage.sql import load_models, run, table_of
+from storage.sql import load_models, load_models_on, run, table_of
 from storage.summaries import apply_fields, fields_from_parsed, unique_keys
 from storage.text import clean
 
@@ -292,7 +293,10 @@ async def get_issue(session: AsyncSession, issue_id: int) -> Issue | None:
     return await session.get(Issue, issue_id)
 
 
-# The look-ups below are storage.lookups' statements, loaded as models.
+# The look-ups below are storage.lookups' statements (each written once), loaded as models: by
+# an async function on an AsyncSession, and by its `_on` twin on a synchronous Session inside a
+# Database.run_sync unit (on SQLite one worker-thread hop for a whole command's reads instead of
+# several per statement).
 
 
 async def get_issue_by_number(session: AsyncSession, number: int) -> Issue | None:
@@ -301,9 +305,18 @@ async def get_issue_by_number(session: AsyncSession, number: int) -> Issue | Non
     return found[0] if found else None
 
 
+def get_issue_by_number_on(session: Session, number: int) -> Issue | None:
+    found = load_models_on(session, Issue, lookups.issue_by_number(number))
+    return found[0] if found else None
+
+
 async def issue_number_range(session: AsyncSession) -> tuple[int, int] | None:
     """(lowest, highest) issue number stored, or None when no issue has a number."""
     return lookups.number_span((await run(session, lookups.NUMBER_RANGE)).one())
+
+
+def issue_number_range_on(session: Session) -> tuple[int, int] | None:
+    return lookups.number_span(session.connection().execute(lookups.NUMBER_RANGE).one())
 
 
 async def latest_issues(session: AsyncSession, limit: int = 10) -> list[Issue]:
@@ -311,23 +324,47 @@ async def latest_issues(session: AsyncSession, limit: int = 10) -> list[Issue]:
     return await load_models(session, Issue, lookups.latest_issues(limit))
 
 
+def latest_issues_on(session: Session, limit: int = 10) -> list[Issue]:
+    return load_models_on(session, Issue, lookups.latest_issues(limit))
+
+
 async def summaries_of(session: AsyncSession, issue_id: int) -> list[Summary]:
     return await load_models(session, Summary, lookups.summaries_of(issue_id))
+
+
+def summaries_of_on(session: Session, issue_id: int) -> list[Summary]:
+    return load_models_on(session, Summary, lookups.summaries_of(issue_id))
+
+
+def summary_counts_on(session: Session, issue_ids: list[int]) -> dict[int, int]:
+    """issue id → how many summaries it holds (issues without any are left out)."""
+    query = (
+        select(col(Summary.issue_id), sa.func.count())
+        .where(col(Summary.issue_id).in_(issue_ids))
+        .group_by(col(Summary.issue_id))
+    )
+    return {int(issue_id): int(count) for issue_id, count in session.exec(query) if issue_id}
+
+
+def _by_title(title_prefix: str, limit: int) -> SelectOfScalar[Summary]:
+    text = " ".join(title_prefix.split())
+    if not text:
+        return select(Summary).order_by(col(Summary.id).desc()).limit(limit)
+    starts = col(Summary.title).istartswith(text, autoescape=True)
+    return (
+        select(Summary)
+        .where(col(Summary.title).icontains(text, autoescape=True))
+        .order_by(sa.case((starts, 0), else_=1), col(Summary.title), col(Summary.id))
+        .limit(limit)
+    )
 
 
 async def find_summary_by_title(
     session: AsyncSession, title_prefix: str, limit: int = 25
 ) -> list[Summary]:
     """Summaries whose title starts with (then contains) the text: for autocomplete."""
-    text = " ".join(title_prefix.split())
-    if not text:
-        query = select(Summary).order_by(col(Summary.id).desc()).limit(limit)
-        return list((await session.exec(query)).all())
-    starts = col(Summary.title).istartswith(text, autoescape=True)
-    query = (
-        select(Summary)
-        .where(col(Summary.title).icontains(text, autoescape=True))
-        .order_by(sa.case((starts, 0), else_=1), col(Summary.title), col(Summary.id))
-        .limit(limit)
-    )
-    return list((await session.exec(query)).all())
+    return list((await session.exec(_by_title(title_prefix, limit))).all())
+
+
+def find_summary_by_title_on(session: Session, title_prefix: str, limit: int = 25) -> list[Summary]:
+    return list(session.exec(_by_title(title_prefix, limit)).all())

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import sqlalchemy as sa
 
 if TYPE_CHECKING:  # the async machinery and the dialects are imported by who uses them
-    from sqlmodel import SQLModel
+    from sqlmodel import Session, SQLModel
     from sqlmodel.ext.asyncio.session import AsyncSession
 
 __all__ = ["dialect_insert", "load_models", "run", "table_of"]
@@ -51,6 +51,16 @@ async def load_models(
         query = query.execution_options(populate_existing=True)
     result = await session.exec(query)
     return list(result.scalars())
+
+
+def load_models_on(
+    session: Session, model: type[M], statement: Any, *, populate_existing: bool = False
+) -> list[M]:
+    """load_models on a synchronous Session (inside a Database.run_sync unit)."""
+    query: Any = sa.select(model).from_statement(statement)
+    if populate_existing:
+        query = query.execution_options(populate_existing=True)
+    return list(session.exec(query).scalars())
 
 
 async def run(session: AsyncSession, statement: Any, params: Any = None) -> sa.CursorResult[Any]:

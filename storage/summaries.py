@@ -111,8 +111,12 @@ class CrossRefTarget:
     message_id: int | None = None
 
 
-async def _discussions(
-    session: AsyncSession, summary_ids: Sequence[int]
+# Each look-up below is written once, on a synchronous connection (its `_on` form, run inside a
+# Database.run_sync unit by the commands), and awaited on an AsyncSession through run_sync.
+
+
+def _discussions_on(
+    connection: sa.Connection, summary_ids: Sequence[int]
 ) -> dict[int, tuple[int, int | None, int | None]]:
     """summary id → (thread, guild, message) where it is discussed: its own posted forum post
     (the publisher's or /an discuss's, the first), else its posted message in its issue's
@@ -140,8 +144,7 @@ async def _discussions(
     )
     found: dict[int, tuple[int, int | None, int | None]] = {}
     best_own: set[int] = set()
-    rows = (await session.exec(stmt)).all()  # type: ignore[call-overload]
-    for summary_id, is_own, thread_id, message_id, guild_id in rows:
+    for summary_id, is_own, thread_id, message_id, guild_id in connection.execute(stmt):
         if summary_id in best_own or (summary_id in found and not is_own):
             continue
         found[summary_id] = (thread_id, guild_id, None if is_own else message_id)
@@ -156,13 +159,13 @@ def _target(link: str | None, where: tuple[int, int | None, int | None] | None) 
     return CrossRefTarget(where[0], where[1], link, where[2])
 
 
-async def cross_ref_targets(
-    session: AsyncSession, titles: Sequence[str]
+def cross_ref_targets_on(
+    connection: sa.Connection, titles: Sequence[str]
 ) -> dict[str, CrossRefTarget]:
     """Referenced title (casefolded) → the summary it names, by the title's dedupe key.
 
     A title naming several summaries (the feed and the database both hold it) takes the one
-    that is discussed (storage: `_discussions`), else the newest with a paper link.
+    that is discussed (`_discussions_on`), else the newest with a paper link.
     """
     keys = {dedupe_key(title): title.casefold() for title in titles if title.strip()}
     if not keys:
@@ -173,8 +176,8 @@ async def cross_ref_targets(
         .where(summaries.c.dedupe_key.in_(list(keys)))
         .order_by(summaries.c.id.desc())
     )
-    rows = (await session.exec(stmt)).all()  # type: ignore[call-overload]
-    where = await _discussions(session, [row[0] for row in rows])
+    rows = connection.execute(stmt).all()
+    where = _discussions_on(connection, [row[0] for row in rows])
     found: dict[str, CrossRefTarget] = {}
     for summary_id, key, link in rows:
         title = keys[key]
@@ -186,8 +189,15 @@ async def cross_ref_targets(
     return found
 
 
-async def label_targets(
-    session: AsyncSession, labels: Sequence[str]
+async def cross_ref_targets(
+    session: AsyncSession, titles: Sequence[str]
+) -> dict[str, CrossRefTarget]:
+    """cross_ref_targets_on in the session's transaction."""
+    return await session.run_sync(lambda s: cross_ref_targets_on(s.connection(), titles))
+
+
+def label_targets_on(
+    connection: sa.Connection, labels: Sequence[str]
 ) -> dict[str, list[tuple[str, str | None, CrossRefTarget]]]:
     """Issue label ("AN #45") → that issue's summaries as (title, paper link, where discussed),
     in the issue's order: what an issue mention may name (feeds.crossref.named_summary)."""
@@ -203,9 +213,16 @@ async def label_targets(
         .where(issues.c.label.in_(list(dict.fromkeys(labels))))
         .order_by(summaries.c.position, summaries.c.id)
     )
-    rows = (await session.exec(stmt)).all()  # type: ignore[call-overload]
-    where = await _discussions(session, [row[1] for row in rows])
+    rows = connection.execute(stmt).all()
+    where = _discussions_on(connection, [row[1] for row in rows])
     found: dict[str, list[tuple[str, str | None, CrossRefTarget]]] = {}
     for label, summary_id, title, link in rows:
         found.setdefault(label, []).append((title, link, _target(link, where.get(summary_id))))
     return found
+
+
+async def label_targets(
+    session: AsyncSession, labels: Sequence[str]
+) -> dict[str, list[tuple[str, str | None, CrossRefTarget]]]:
+    """label_targets_on in the session's transaction."""
+    return await session.run_sync(lambda s: label_targets_on(s.connection(), labels))

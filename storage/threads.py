@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import sqlalchemy as sa
 from sqlmodel import select
@@ -115,51 +116,69 @@ async def record_visit(
     await run(session, stmt)
 
 
+def _threads_for_summaries_stmt(summary_ids: Sequence[int]) -> sa.Select[Any]:
+    pubs = PUBLICATIONS
+    return (
+        sa.select(pubs.c.summary_id, pubs.c.thread_id)
+        .where(pubs.c.summary_id.in_(list(summary_ids)), pubs.c.thread_id.is_not(None))
+        .order_by(pubs.c.id.desc())
+    )
+
+
 async def threads_for_summaries(
     session: AsyncSession, summary_ids: Sequence[int]
 ) -> dict[int, int]:
     """summary id → thread id of its posted forum post (the first, if posted in several)."""
     if not summary_ids:
         return {}
-    pubs = PUBLICATIONS
-    rows = await run(
-        session,
-        sa.select(pubs.c.summary_id, pubs.c.thread_id)
-        .where(pubs.c.summary_id.in_(list(summary_ids)), pubs.c.thread_id.is_not(None))
-        .order_by(pubs.c.id.desc()),
-    )
+    rows = await run(session, _threads_for_summaries_stmt(summary_ids))
     return {row.summary_id: row.thread_id for row in rows}
 
 
-async def threads_for_issues(session: AsyncSession, issue_ids: Sequence[int]) -> dict[int, int]:
-    """issue id → thread id of its thread-per-issue post (summary_id NULL)."""
-    if not issue_ids:
+def threads_for_summaries_on(
+    connection: sa.Connection, summary_ids: Sequence[int]
+) -> dict[int, int]:
+    """threads_for_summaries on a synchronous connection (inside a Database.run_sync unit)."""
+    if not summary_ids:
         return {}
+    rows = connection.execute(_threads_for_summaries_stmt(summary_ids))
+    return {row.summary_id: row.thread_id for row in rows}
+
+
+def _threads_for_issues_stmt(issue_ids: Sequence[int]) -> sa.Select[Any]:
     pubs = PUBLICATIONS
-    rows = await run(
-        session,
+    return (
         sa.select(pubs.c.issue_id, pubs.c.thread_id)
         .where(
             pubs.c.issue_id.in_(list(issue_ids)),
             pubs.c.summary_id.is_(None),
             pubs.c.thread_id.is_not(None),
         )
-        .order_by(pubs.c.id.desc()),
+        .order_by(pubs.c.id.desc())
     )
+
+
+async def threads_for_issues(session: AsyncSession, issue_ids: Sequence[int]) -> dict[int, int]:
+    """issue id → thread id of its thread-per-issue post (summary_id NULL)."""
+    if not issue_ids:
+        return {}
+    rows = await run(session, _threads_for_issues_stmt(issue_ids))
     return {row.issue_id: row.thread_id for row in rows}
 
 
-async def discussion_sizes(
-    session: AsyncSession, thread_ids: Sequence[int]
-) -> dict[int, tuple[int, datetime | None]]:
-    """thread id → (comments, when the newest was written): replies only, deleted ones not
-    counted; threads without any reply are left out."""
+def threads_for_issues_on(connection: sa.Connection, issue_ids: Sequence[int]) -> dict[int, int]:
+    """threads_for_issues on a synchronous connection (inside a Database.run_sync unit)."""
+    if not issue_ids:
+        return {}
+    rows = connection.execute(_threads_for_issues_stmt(issue_ids))
+    return {row.issue_id: row.thread_id for row in rows}
+
+
+def _discussion_sizes_stmt(thread_ids: Sequence[int]) -> sa.Select[Any]:
     from storage.models import Comment
 
-    if not thread_ids:
-        return {}
     comments = table_of(Comment)
-    stmt = (
+    return (
         sa.select(
             comments.c.thread_id.label("thread"),
             sa.func.count().label("n"),
@@ -169,11 +188,32 @@ async def discussion_sizes(
         .where(comments.c.is_starter.is_(False), comments.c.deleted.is_(False))
         .group_by(comments.c.thread_id)
     )
-    rows = (await run(session, stmt)).all()
+
+
+def _sizes(rows: Sequence[sa.Row[Any]]) -> dict[int, tuple[int, datetime | None]]:
     return {
         int(row._mapping["thread"]): (int(row._mapping["n"]), _aware(row._mapping["last"]))
         for row in rows
     }
+
+
+async def discussion_sizes(
+    session: AsyncSession, thread_ids: Sequence[int]
+) -> dict[int, tuple[int, datetime | None]]:
+    """thread id → (comments, when the newest was written): replies only, deleted ones not
+    counted; threads without any reply are left out."""
+    if not thread_ids:
+        return {}
+    return _sizes((await run(session, _discussion_sizes_stmt(thread_ids))).all())
+
+
+def discussion_sizes_on(
+    connection: sa.Connection, thread_ids: Sequence[int]
+) -> dict[int, tuple[int, datetime | None]]:
+    """discussion_sizes on a synchronous connection (inside a Database.run_sync unit)."""
+    if not thread_ids:
+        return {}
+    return _sizes(connection.execute(_discussion_sizes_stmt(thread_ids)).all())
 
 
 def _aware(value: datetime | None) -> datetime | None:

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, Literal
 import discord
 from discord import app_commands
 from discord.ext import commands
+from sqlmodel import Session
 
 from bot.archive.search import answer_discussions
 from bot.commands import lookup
@@ -32,23 +33,25 @@ from feeds.crossref import titles_in
 from feeds.issue_numbers import IssueNumberError, IssueNumberOutOfRange, parse_issue_number
 from storage.comments import records_for_thread, thread_stats
 from storage.issues import (
-    get_issue,
-    get_issue_by_number,
-    issue_number_range,
-    latest_issues,
-    summaries_of,
+    find_summary_by_title_on,
+    get_issue_by_number_on,
+    issue_number_range_on,
+    latest_issues_on,
+    summaries_of_on,
+    summary_counts_on,
 )
 from storage.models import Issue, Summary
-from storage.search import SearchPage, search_summaries
+from storage.search import SearchPage
 from storage.search.query import SearchQuery, parse_query
-from storage.summaries import cross_ref_targets
+from storage.search.service import search_on
+from storage.summaries import CrossRefTarget, cross_ref_targets_on
 from storage.threads import (
-    discussion_sizes,
+    discussion_sizes_on,
     get_thread,
     last_visit,
     record_visit,
-    threads_for_issues,
-    threads_for_summaries,
+    threads_for_issues_on,
+    threads_for_summaries_on,
 )
 from threads.export import FORMAT_INFO, export, in_window
 from threads.model import ThreadInfo
@@ -63,6 +66,18 @@ ExportFormat = Literal["markdown", "json", "html", "csv"]
 ExportSort = Literal["old", "new", "top"]
 Interaction = discord.Interaction[Any]
 AUTOCOMPLETE_LIMIT = 25
+# What a search page links to: summary → thread, cross reference → target, thread → size.
+# What a summary's card shows: the summary, its issue, its thread, cross references, sizes.
+_CardRows = tuple[
+    Summary,
+    Issue | None,
+    int | None,
+    dict[str, CrossRefTarget],
+    dict[int, tuple[int, datetime | None]],
+]
+_PageContext = tuple[
+    dict[int, int], dict[str, CrossRefTarget], dict[int, tuple[int, datetime | None]]
+]
 MAX_DB_INT = 2**63 - 1  # the largest id or number a BIGINT column (and SQLite) can hold
 
 
@@ -124,9 +139,11 @@ class AnCommands(commands.Cog):
         # Each page's hits as (number, summary id), for the page's "Discuss n" buttons.
         shown: dict[int, list[tuple[int, int]]] = {}
 
-        async def render(page: int, ready: SearchPage | None = None) -> discord.Embed:
-            result = ready or await search_summaries(
-                self.bot.db, parsed, limit=lookup.SEARCH_PAGE, offset=page * lookup.SEARCH_PAGE
+        def page_rows(connection: Any, page: int) -> tuple[SearchPage, _PageContext]:
+            # The page and what it links to, read as one unit: on SQLite one worker-thread hop
+            # instead of several per statement (under load, each hop waits to be scheduled).
+            result = search_on(
+                connection, parsed, limit=lookup.SEARCH_PAGE, offset=page * lookup.SEARCH_PAGE
             )
             ids = [h.summary.id for h in result.hits if h.summary.id is not None]
             start = page * lookup.SEARCH_PAGE + 1
@@ -136,10 +153,13 @@ class AnCommands(commands.Cog):
                 if h.summary.id is not None
             ]
             titles = titles_in(*(h.snippet for h in result.hits))
-            async with self.bot.db.session() as session:
-                threads = await threads_for_summaries(session, ids)
-                targets = await cross_ref_targets(session, titles) if titles else {}
-                sizes = await discussion_sizes(session, list(threads.values()))
+            threads = threads_for_summaries_on(connection, ids)
+            targets = cross_ref_targets_on(connection, titles) if titles else {}
+            sizes = discussion_sizes_on(connection, list(threads.values()))
+            return result, (threads, targets, sizes)
+
+        def draw(page: int, result: SearchPage, context: _PageContext) -> discord.Embed:
+            threads, targets, sizes = context
             return lookup.search_page(
                 query,
                 result.hits,
@@ -151,13 +171,17 @@ class AnCommands(commands.Cog):
                 sizes=sizes,
             )
 
+        async def render(page: int) -> discord.Embed:
+            result, context = await self.bot.db.run_sync(page_rows, page, snapshot=False)
+            return draw(page, result, context)
+
         async def first_page() -> tuple[SearchPage, discord.Embed]:
-            first = await search_summaries(self.bot.db, parsed, limit=lookup.SEARCH_PAGE)
+            first, context = await self.bot.db.run_sync(page_rows, 0, snapshot=False)
             if first.total == 0:
                 raise UserFacingError(
                     f"No summaries match `{query[:200]}`. Try fewer words or drop a filter."
                 )
-            return first, await render(0, first)
+            return first, draw(0, first, context)
 
         def discuss_buttons(page: int) -> list[discord.ui.Item[Any]]:
             # Any member may open (or be linked to) a hit's discussion: bot/discuss, as the
@@ -209,20 +233,27 @@ class AnCommands(commands.Cog):
     ) -> None:
         guild_id = interaction.guild_id
 
-        async def card() -> tuple[discord.Embed, list[discord.Embed], int | None]:
-            async with self.bot.db.session() as session:
-                found = await self._summary_for(session, title)
+        def rows(connection: Any) -> _CardRows:
+            # Every read of the card as one unit (one worker-thread hop on SQLite).
+            with Session(bind=connection) as session:
+                found = self._summary_for(session, title)
                 if found is None:
                     raise UserFacingError(
                         f"No summary titled `{title[:150]}`; pick one from the suggestions."
                     )
-                issue = await get_issue(session, found.issue_id) if found.issue_id else None
-                by_summary = await threads_for_summaries(session, [found.id or 0])
-                by_issue = await threads_for_issues(session, [found.issue_id or 0])
-                titles = render.referenced_titles(found)
-                targets = await cross_ref_targets(session, titles) if titles else {}
-                thread_id = by_summary.get(found.id or 0) or by_issue.get(found.issue_id or 0)
-                sizes = await discussion_sizes(session, [thread_id] if thread_id else [])
+                issue = session.get(Issue, found.issue_id) if found.issue_id else None
+            by_summary = threads_for_summaries_on(connection, [found.id or 0])
+            by_issue = threads_for_issues_on(connection, [found.issue_id or 0])
+            titles = render.referenced_titles(found)
+            targets = cross_ref_targets_on(connection, titles) if titles else {}
+            thread_id = by_summary.get(found.id or 0) or by_issue.get(found.issue_id or 0)
+            sizes = discussion_sizes_on(connection, [thread_id] if thread_id else [])
+            return found, issue, thread_id, targets, sizes
+
+        async def card() -> tuple[discord.Embed, list[discord.Embed], int | None]:
+            found, issue, thread_id, targets, sizes = await self.bot.db.run_sync(
+                rows, snapshot=False
+            )
             refs = cross_ref_urls(targets, guild_id=guild_id)
             embed, full = lookup.summary_card(issue, found, thread_id, refs=refs, sizes=sizes)
             return embed, full, found.id
@@ -244,14 +275,12 @@ class AnCommands(commands.Cog):
             more.message = await interaction.original_response()
 
     @staticmethod
-    async def _summary_for(session: Any, value: str) -> Summary | None:
-        from storage.issues import find_summary_by_title
-
+    def _summary_for(session: Session, value: str) -> Summary | None:
         if value.startswith("id:") and value[3:].isdecimal():
             summary_id = int(value[3:])
             # Autocomplete sends ids that exist; a typed-in one beyond BIGINT matches nothing.
-            return await session.get(Summary, summary_id) if summary_id <= MAX_DB_INT else None
-        candidates = await find_summary_by_title(session, value, limit=AUTOCOMPLETE_LIMIT)
+            return session.get(Summary, summary_id) if summary_id <= MAX_DB_INT else None
+        candidates = find_summary_by_title_on(session, value, limit=AUTOCOMPLETE_LIMIT)
         exact = [s for s in candidates if s.title.strip().lower() == value.strip().lower()]
         if exact:
             return exact[0]
@@ -303,24 +332,28 @@ class AnCommands(commands.Cog):
     async def _issue_rows(
         self, wanted: int | None, shown: str
     ) -> tuple[Issue, list[Summary], dict[int, int], int | None]:
-        async with self.bot.db.session() as session:
-            if wanted is None:
-                newest = await latest_issues(session, limit=1)
-                found = newest[0] if newest else None
-                if found is None:
-                    raise UserFacingError("No issues are stored yet.")
-            else:
-                found = await get_issue_by_number(session, wanted) if wanted else None
-                if found is None:
-                    known = await issue_number_range(session)
-                    if known is None:
-                        raise UserFacingError(f"No AN #{shown} — no issues are stored yet.")
-                    low, high = known
-                    raise UserFacingError(f"No AN #{shown} — issues #{low}–#{high} are known.")
-            summaries = await summaries_of(session, found.id or 0)
-            threads = await threads_for_summaries(session, [s.id for s in summaries if s.id])
-            issue_thread = (await threads_for_issues(session, [found.id or 0])).get(found.id or 0)
-        return found, summaries, threads, issue_thread
+        def rows(connection: Any) -> tuple[Issue, list[Summary], dict[int, int], int | None]:
+            # Every read of the answer as one unit (one worker-thread hop on SQLite).
+            with Session(bind=connection) as session:
+                if wanted is None:
+                    newest = latest_issues_on(session, limit=1)
+                    found = newest[0] if newest else None
+                    if found is None:
+                        raise UserFacingError("No issues are stored yet.")
+                else:
+                    found = get_issue_by_number_on(session, wanted) if wanted else None
+                    if found is None:
+                        known = issue_number_range_on(session)
+                        if known is None:
+                            raise UserFacingError(f"No AN #{shown} — no issues are stored yet.")
+                        low, high = known
+                        raise UserFacingError(f"No AN #{shown} — issues #{low}–#{high} are known.")
+                summaries = summaries_of_on(session, found.id or 0)
+            threads = threads_for_summaries_on(connection, [s.id for s in summaries if s.id])
+            issue_thread = threads_for_issues_on(connection, [found.id or 0]).get(found.id or 0)
+            return found, summaries, threads, issue_thread
+
+        return await self.bot.db.run_sync(rows, snapshot=False)
 
     @an.command(name="latest", description="The newest issues")
     @app_commands.describe(count="How many issues (1–10)")
@@ -330,18 +363,20 @@ class AnCommands(commands.Cog):
         if not 1 <= count <= 10:  # Discord enforces the range; other clients may not
             raise UserFacingError("`count` must be a number from 1 to 10.")
 
-        async def rows() -> list[tuple[Issue, int, int | None]]:
-            async with self.bot.db.session() as session:
-                issues = await latest_issues(session, limit=count)
+        def rows(connection: Any) -> list[tuple[Issue, int, int | None]]:
+            # Every read of the answer as one unit (one worker-thread hop on SQLite).
+            with Session(bind=connection) as session:
+                issues = latest_issues_on(session, limit=count)
                 if not issues:
                     raise UserFacingError("No issues are stored yet.")
-                threads = await threads_for_issues(session, [i.id for i in issues if i.id])
-                return [
-                    (i, len(await summaries_of(session, i.id or 0)), threads.get(i.id or 0))
-                    for i in issues
-                ]
+                counts = summary_counts_on(session, [i.id for i in issues if i.id])
+            threads = threads_for_issues_on(connection, [i.id for i in issues if i.id])
+            return [(i, counts.get(i.id or 0, 0), threads.get(i.id or 0)) for i in issues]
 
-        await send(interaction, embed=lookup.latest_embed(await in_time(interaction, rows())))
+        async def read() -> list[tuple[Issue, int, int | None]]:
+            return await self.bot.db.run_sync(rows, snapshot=False)
+
+        await send(interaction, embed=lookup.latest_embed(await in_time(interaction, read())))
 
     # --- thread ---------------------------------------------------------------------------
 

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import dataclasses
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
 
 from feeds.types import FeedItem, Opinion, ParsedIssue, ParsedSummary
 from storage.db import Database
@@ -14,11 +18,26 @@ from storage.feeds import (
 )
 from storage.issues import (
     find_summary_by_title,
+    find_summary_by_title_on,
     get_issue_by_number,
+    get_issue_by_number_on,
     issue_number_range,
+    issue_number_range_on,
     latest_issues,
+    latest_issues_on,
     summaries_of,
+    summaries_of_on,
+    summary_counts_on,
     upsert_issue,
+)
+from storage.summaries import cross_ref_targets, cross_ref_targets_on
+from storage.threads import (
+    discussion_sizes,
+    discussion_sizes_on,
+    threads_for_issues,
+    threads_for_issues_on,
+    threads_for_summaries,
+    threads_for_summaries_on,
 )
 
 
@@ -194,3 +213,54 @@ def test_batches_grow_while_short_and_shrink_when_long() -> None:
     assert next_batch_size(400, 1.0, 0.25) == 50
     assert next_batch_size(1, 5.0, 0.25) == 1
     assert next_batch_size(MAX_BATCH, 0.0, 0.25) == MAX_BATCH
+
+
+async def test_one_unit_reads_answer_what_the_session_reads_answer(db: Database) -> None:
+    """The `_on` twins (a command's reads as one Database.run_sync unit) run the very
+    queries of their async twins: same rows, same order, same empty answers."""
+    async with db.session() as session:
+        feed = await get_or_create_feed(session, url="https://x.org/feed")
+        for number in (3, 7, 5):
+            item, parsed = _issue(number, f"text {number}", "Same title twice")
+            await upsert_issue(
+                session, feed_id=feed.id or 0, item=item, parsed=parsed, publish=True
+            )
+        await session.commit()
+        seven = await get_issue_by_number(session, 7)
+        assert seven is not None and seven.id is not None
+        summaries = await summaries_of(session, seven.id)
+        ids = [s.id or 0 for s in summaries]
+        titles = [s.title for s in summaries] + ["no such title"]
+        via_session = (
+            await issue_number_range(session),
+            [i.id for i in await latest_issues(session, 2)],
+            seven.id,
+            (await get_issue_by_number(session, 99)),
+            [s.id for s in summaries],
+            [s.id for s in await find_summary_by_title(session, "text", limit=5)],
+            await threads_for_summaries(session, ids),
+            await threads_for_issues(session, [seven.id]),
+            await cross_ref_targets(session, titles),
+            await discussion_sizes(session, [1, 2]),
+        )
+
+    def unit(connection: sa.Connection) -> tuple[Any, ...]:
+        with Session(bind=connection) as sync:
+            found = get_issue_by_number_on(sync, 7)
+            return (
+                issue_number_range_on(sync),
+                [i.id for i in latest_issues_on(sync, 2)],
+                found.id if found else None,
+                get_issue_by_number_on(sync, 99),
+                [s.id for s in summaries_of_on(sync, seven.id or 0)],
+                [s.id for s in find_summary_by_title_on(sync, "text", limit=5)],
+                threads_for_summaries_on(connection, ids),
+                threads_for_issues_on(connection, [seven.id or 0]),
+                cross_ref_targets_on(connection, titles),
+                discussion_sizes_on(connection, [1, 2]),
+            ), summary_counts_on(sync, [seven.id or 0, 999])
+
+    in_one_unit, counts = await db.run_sync(unit, snapshot=False)
+    assert in_one_unit == via_session
+    assert via_session[8]  # the titles were found: the comparison compared something
+    assert counts == {seven.id: len(summaries)}
