@@ -94,15 +94,17 @@ def search_discussions_on(
     shape = _shape(query)
     params = _filter_values(query)
     if connection.dialect.name == "postgresql" and _keyed(query):
-        ids = _newest_postgres(connection, query, shape, params, limit + 1, before)
+        # The walk's statements return the hits' rows (HEADS) themselves: no second round trip.
+        rows = _newest_postgres(connection, query, shape, params, limit + 1, before)
     else:
         match = fts5_match(query) if connection.dialect.name == "sqlite" else None
         params.update(fts=match, limit=limit + 1, before=before)
         statement = _plain(shape, fts5=match is not None, before=before is not None)
         ids = [row.id for row in connection.execute(statement, params)]
-    more = len(ids) > limit
-    ids = ids[:limit]
-    return DiscussionPage(_load(connection, ids, query), ids[-1] if more and ids else None)
+        rows = _load(connection, ids)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return DiscussionPage(_hits(rows, query), rows[-1][0] if more and rows else None)
 
 
 # Which filters a query has: by:, issue:, and in: as a thread/summary id or as title words.
@@ -270,36 +272,69 @@ def _tsquery(shape: Shape) -> Any:
     return sa.func.anbot_both(words_query, sa.cast(sa.func.quote_literal(name), TSQUERY))
 
 
-def _matching(shape: Shape, tsquery: Any, *, newest: bool = True) -> Any:
-    """Ids of hits of `tsquery`; with `newest`, only the newest :need of them.
+def _heads(picked: Any) -> Any:
+    """HEADS of the rows of `picked` (a subquery of comment's columns id, thread_id,
+    author_name, content, created_at): what a hit shows, its summary looked up per row."""
+    pub = (
+        sa.select(PUBS.c.summary_id)
+        .where(PUBS.c.thread_id == picked.c.thread_id, PUBS.c.summary_id.is_not(None))
+        .order_by(PUBS.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    title = sa.select(SUMMARIES.c.title).where(SUMMARIES.c.id == pub).scalar_subquery()
+    return sa.select(
+        picked.c.id,
+        picked.c.thread_id,
+        picked.c.author_name,
+        picked.c.content,
+        picked.c.created_at,
+        pub.label("summary_id"),
+        title.label("title"),
+    )
+
+
+def _matching(shape: Shape, tsquery: Any) -> Any:
+    """The newest :need hits of `tsquery` below :below, as HEADS rows.
 
     The limit matters for a common word: the first window of 1M comments (37 hours) holds
     1,200 rows with "the", and checking the public rules of each cost 12-15 ms. So the index's
     matches are sorted by id first (a fenced subquery: OFFSET 0 keeps PostgreSQL from walking
     the primary key backwards instead, seconds for a rare word) and the rules are checked only
     until :need rows pass. A window's newest :need are all the walk can use of it (windows go
-    from the newest ids back)."""
+    from the newest ids back); the summary of a hit is looked up only for those."""
     c = COMMENTS.c
     keys = _KEYS.op("@@", return_type=sa.Boolean)(tsquery)
-    if not newest:
-        return sa.select(c.id).select_from(COMMENTS).where(keys, *_where(shape))
     found = (
-        sa.select(c.id, c.thread_id, c.author_id, c.author_name, c.deleted, c.is_starter)
+        sa.select(
+            c.id,
+            c.thread_id,
+            c.author_id,
+            c.author_name,
+            c.deleted,
+            c.is_starter,
+            c.content,
+            c.created_at,
+        )
         .where(keys)
         .correlate_except(COMMENTS)  # the first window's start is the enclosing query's
         .order_by(c.id.desc())
         .offset(0)
-        .lateral("found")  # correlates with the first window's start, as a LATERAL may
+        .subquery("found")
     )
-    # The cursor is checked out here, above the fence (PostgreSQL pushes no condition into a
-    # subquery with OFFSET), so the limit counts only rows below it.
+    # The cursor (or the walk's end) is checked out here, above the fence (PostgreSQL pushes no
+    # condition into a subquery with OFFSET), so the limit counts only rows below it.
     below = found.c.id < sa.bindparam("below", type_=sa.BigInteger())
-    return (
-        sa.select(found.c.id)
+    picked = (
+        sa.select(
+            found.c.id, found.c.thread_id, found.c.author_name, found.c.content, found.c.created_at
+        )
         .where(below, *_where_on(shape, found.c))
         .order_by(found.c.id.desc())
         .limit(sa.bindparam("need", type_=sa.Integer()))
+        .subquery("picked")
     )
+    return _heads(picked)
 
 
 @lru_cache(maxsize=64)
@@ -313,14 +348,13 @@ def _first(shape: Shape, *, before: bool) -> Any:
 
 @lru_cache(maxsize=64)
 def _window(shape: Shape, *, window: bool) -> Any:
-    """Hits of the tsquery text :base (and of the blocks :window)."""
+    """Hits of the tsquery text :base (and of the blocks :window), the newest :need below
+    :below."""
     tsquery: Any = sa.cast(sa.bindparam("base", type_=sa.Text()), TSQUERY)
     if window:
         blocks = sa.cast(sa.bindparam("window", type_=sa.Text()), TSQUERY)
         tsquery = tsquery.op("&&", return_type=TSQUERY)(blocks)
-    # All of the rest (no window) has rows above the walk's end, dropped by the caller: no
-    # limit there.
-    return _matching(shape, tsquery, newest=window)
+    return _matching(shape, tsquery)
 
 
 def _newest_postgres(
@@ -330,62 +364,58 @@ def _newest_postgres(
     params: dict[str, Any],
     need: int,
     before: int | None,
-) -> list[int]:
-    """The ids of the newest `need` hits below `before`, window by window."""
-    below = _NO_CURSOR if before is None else before
-    params = {**params, **key_params(query), "before": before, "need": need, "below": below}
+) -> list[Any]:
+    """The HEADS rows of the newest `need` hits below `before`, window by window."""
+    cursor = _NO_CURSOR if before is None else before
+    params = {**params, **key_params(query), "before": before, "need": need, "below": cursor}
     first = connection.execute(_first(shape, before=before is not None), params).all()
 
-    def fetch(base: str, window: str | None) -> Sequence[Any]:
+    def fetch(base: str, window: str | None, below: int) -> Sequence[Any]:
         statement = _window(shape, window=window is not None)
-        return connection.execute(statement, {**params, "base": base, "window": window}).all()
+        values = {**params, "base": base, "window": window, "below": min(below, cursor)}
+        return connection.execute(statement, values).all()
 
-    rows = walk_from(first, need, COMMENT_LEVELS, fetch, below=before)
-    return [row[0] for row in rows][:need]
+    return walk_from(first, need, COMMENT_LEVELS, fetch, below=before)[:need]
 
 
 @lru_cache(maxsize=1)
-def _hits() -> Any:
-    """The hits' rows by id (:ids, expanding): built once, its compiled form cached."""
+def _by_id() -> Any:
+    """HEADS rows by id (:ids, expanding): built once, its compiled form cached."""
     c = COMMENTS.c
-    return (
-        sa.select(
-            c.id,
-            c.thread_id,
-            c.author_name,
-            c.content,
-            c.created_at,
-            PUBS.c.summary_id,
-            SUMMARIES.c.title,
-        )
-        .join(PUBS, PUBS.c.thread_id == c.thread_id)
-        .join(SUMMARIES, SUMMARIES.c.id == PUBS.c.summary_id)
+    picked = (
+        sa.select(c.id, c.thread_id, c.author_name, c.content, c.created_at)
         .where(c.id.in_(sa.bindparam("ids", expanding=True)))
-        .order_by(PUBS.c.id)
+        .subquery("picked")
     )
+    return _heads(picked)
 
 
-def _load(connection: sa.Connection, ids: list[int], query: SearchQuery) -> list[DiscussionHit]:
+def _load(connection: sa.Connection, ids: list[int]) -> list[Any]:
+    """HEADS rows of `ids`, in their order (a row deleted meanwhile is left out)."""
     if not ids:
         return []
-    rows = connection.execute(_hits(), {"ids": ids})
-    found: dict[int, Any] = {row.id: row for row in rows}
+    found = {row[0]: row for row in connection.execute(_by_id(), {"ids": ids})}
+    return [found[i] for i in ids if i in found]
+
+
+def _hits(rows: Sequence[Any], query: SearchQuery) -> list[DiscussionHit]:
+    """The hits of HEADS rows (id, thread_id, author_name, content, created_at, summary_id,
+    title), in their order."""
     matcher = Matcher.for_query(query) if query.has_text else None
     hits: list[DiscussionHit] = []
-    for id_ in ids:
-        row = found.get(id_)
-        if row is None:
+    for id_, thread_id, author_name, content, created_at, summary_id, title in rows:
+        if summary_id is None or title is None:  # its summary went away meanwhile
             continue
-        text = row.content or ""
-        created = as_utc(row.created_at)
+        text = content or ""
+        created = as_utc(created_at)
         assert created is not None
         hits.append(
             DiscussionHit(
-                comment_id=row.id,
-                thread_id=row.thread_id,
-                summary_id=row.summary_id,
-                summary_title=row.title,
-                author_name=row.author_name or "someone",
+                comment_id=id_,
+                thread_id=thread_id,
+                summary_id=summary_id,
+                summary_title=title,
+                author_name=author_name or "someone",
                 created_at=created,
                 snippet=snippet(text, matcher) if matcher else lead(text),
             )
