@@ -282,7 +282,14 @@ def _heads(picked: Any) -> Any:
         .limit(1)
         .scalar_subquery()
     )
-    title = sa.select(SUMMARIES.c.title).where(SUMMARIES.c.id == pub).scalar_subquery()
+    title = (
+        sa.select(SUMMARIES.c.title)
+        .join(PUBS, PUBS.c.summary_id == SUMMARIES.c.id)
+        .where(PUBS.c.thread_id == picked.c.thread_id)
+        .order_by(PUBS.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
     return sa.select(
         picked.c.id,
         picked.c.thread_id,
