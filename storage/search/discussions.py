@@ -32,8 +32,8 @@ from sqlalchemy.dialects.postgresql import TSQUERY
 
 from storage.db import Database
 from storage.search.filters import folded_equals, folded_like
-from storage.search.keys import COMMENT_LEVELS
-from storage.search.postgres import first_window, key_params, start, walk_from
+from storage.search.keys import BLOCK, COMMENT_LEVELS
+from storage.search.postgres import key_params, start
 from storage.search.postgres import tsquery as pg_tsquery
 from storage.search.query import SearchQuery
 from storage.search.relevance import Matcher, lead, snippet
@@ -301,15 +301,15 @@ def _heads(picked: Any) -> Any:
     )
 
 
-def _matching(shape: Shape, tsquery: Any) -> Any:
-    """The newest :need hits of `tsquery` below :below, as HEADS rows.
+def _matching(shape: Shape, tsquery: Any, below: Any, walk: Any) -> Any:
+    """The newest :need hits of `tsquery` below id `below`, as HEADS rows; `walk` is the
+    statement's start (the CTE the tsquery reads).
 
     The limit matters for a common word: the first window of 1M comments (37 hours) holds
     1,200 rows with "the", and checking the public rules of each cost 12-15 ms. So the index's
     matches are sorted by id first (a fenced subquery: OFFSET 0 keeps PostgreSQL from walking
     the primary key backwards instead, seconds for a rare word) and the rules are checked only
-    until :need rows pass. A window's newest :need are all the walk can use of it (windows go
-    from the newest ids back); the summary of a hit is looked up only for those."""
+    until :need rows pass; the summary of a hit is looked up only for those."""
     c = COMMENTS.c
     keys = _KEYS.op("@@", return_type=sa.Boolean)(tsquery)
     found = (
@@ -323,20 +323,19 @@ def _matching(shape: Shape, tsquery: Any) -> Any:
             c.content,
             c.created_at,
         )
+        .select_from(COMMENTS.join(walk, sa.true()))
         .where(keys)
-        .correlate_except(COMMENTS)  # the first window's start is the enclosing query's
         .order_by(c.id.desc())
         .offset(0)
         .subquery("found")
     )
-    # The cursor (or the walk's end) is checked out here, above the fence (PostgreSQL pushes no
-    # condition into a subquery with OFFSET), so the limit counts only rows below it.
-    below = found.c.id < sa.bindparam("below", type_=sa.BigInteger())
+    # `below` is checked out here, above the fence (PostgreSQL pushes no condition into a
+    # subquery with OFFSET), so the limit counts only rows below it.
     picked = (
         sa.select(
             found.c.id, found.c.thread_id, found.c.author_name, found.c.content, found.c.created_at
         )
-        .where(below, *_where_on(shape, found.c))
+        .where(found.c.id < below, *_where_on(shape, found.c))
         .order_by(found.c.id.desc())
         .limit(sa.bindparam("need", type_=sa.Integer()))
         .subquery("picked")
@@ -344,24 +343,56 @@ def _matching(shape: Shape, tsquery: Any) -> Any:
     return _heads(picked)
 
 
+# The walk, in one statement: the newest 2 units of ids (2**48 ids, 18.6 hours of snowflakes;
+# ~1,400 comments at 1M over three years), then only when those held fewer than :need hits the
+# next SECOND_UNITS units, then only when still short all the rest below them at once. (Each
+# part after the first is gated by a one-time filter on the counts before it: PostgreSQL does
+# not run a part whose gate is false.) A word in ~1/700 comments or more fills the page in the
+# first two parts; a rarer one has at most a few thousand matches in all.
+SECOND_UNITS = 14
+
+
+def _units(unit: Any, offsets: range) -> Any:
+    """The tsquery text of the smallest blocks `unit - k` for k in `offsets` (ORed)."""
+    level = COMMENT_LEVELS.start
+    text: Any = None
+    for k in offsets:
+        lexeme = sa.literal(f"'{BLOCK}{level}:") + sa.cast(unit - k, sa.Text()) + sa.literal("'")
+        text = lexeme if text is None else text + sa.literal(" | ") + lexeme
+    return sa.cast(text, TSQUERY)
+
+
 @lru_cache(maxsize=64)
-def _first(shape: Shape, *, before: bool) -> Any:
-    """The walk's start (storage.search.postgres.start: the query's tsquery as text, the
-    newest id below :before, the oldest id) and the hits of the first window."""
+def _walk(shape: Shape, *, before: bool) -> Any:
+    """The newest :need hits below :below (the cursor; :before, the same or NULL, for the
+    start), as HEADS rows in no order: see SECOND_UNITS."""
     cursor = sa.bindparam("before", type_=sa.BigInteger()) if before else None
-    begin = start(_tsquery(shape), COMMENTS.c.id, before=cursor)
-    return first_window(begin, lambda tsquery: _matching(shape, tsquery), COMMENT_LEVELS)
+    walk = sa.select(start(_tsquery(shape), COMMENTS.c.id, before=cursor)).cte("walk")
+    level = COMMENT_LEVELS.start
+    unit = walk.c.top.op(">>")(sa.literal_column(str(level), sa.Integer()))
+    base = sa.cast(walk.c.base, TSQUERY)
+    below = sa.bindparam("below", type_=sa.BigInteger())
+    need = sa.bindparam("need", type_=sa.Integer())
 
+    def both(a: Any, b: Any) -> Any:
+        return a.op("&&", return_type=TSQUERY)(b)
 
-@lru_cache(maxsize=64)
-def _window(shape: Shape, *, window: bool) -> Any:
-    """Hits of the tsquery text :base (and of the blocks :window), the newest :need below
-    :below."""
-    tsquery: Any = sa.cast(sa.bindparam("base", type_=sa.Text()), TSQUERY)
-    if window:
-        blocks = sa.cast(sa.bindparam("window", type_=sa.Text()), TSQUERY)
-        tsquery = tsquery.op("&&", return_type=TSQUERY)(blocks)
-    return _matching(shape, tsquery)
+    def count(part: Any) -> Any:
+        return sa.select(sa.func.count()).select_from(part).scalar_subquery()
+
+    newest = _matching(shape, both(base, _units(unit, range(2))), below, walk).cte("newest")
+    second = (
+        _matching(shape, both(base, _units(unit, range(2, 2 + SECOND_UNITS))), below, walk)
+        .where(count(newest) < need)
+        .cte("second")
+    )
+    floor = (unit - (1 + SECOND_UNITS)).op("<<")(sa.literal_column(str(level), sa.Integer()))
+    rest = (
+        _matching(shape, base, sa.func.least(below, floor), walk)
+        .where(count(newest) + count(second) < need)
+        .cte("rest")
+    )
+    return sa.union_all(*(sa.select(part) for part in (newest, second, rest)))
 
 
 def _newest_postgres(
@@ -372,17 +403,11 @@ def _newest_postgres(
     need: int,
     before: int | None,
 ) -> list[Any]:
-    """The HEADS rows of the newest `need` hits below `before`, window by window."""
-    cursor = _NO_CURSOR if before is None else before
-    params = {**params, **key_params(query), "before": before, "need": need, "below": cursor}
-    first = connection.execute(_first(shape, before=before is not None), params).all()
-
-    def fetch(base: str, window: str | None, below: int) -> Sequence[Any]:
-        statement = _window(shape, window=window is not None)
-        values = {**params, "base": base, "window": window, "below": min(below, cursor)}
-        return connection.execute(statement, values).all()
-
-    return walk_from(first, need, COMMENT_LEVELS, fetch, below=before)[:need]
+    """The HEADS rows of the newest `need` hits below `before`, newest first: one statement."""
+    below = _NO_CURSOR if before is None else before
+    params = {**params, **key_params(query), "before": before, "need": need, "below": below}
+    rows = connection.execute(_walk(shape, before=before is not None), params).all()
+    return sorted(rows, key=lambda row: row[0], reverse=True)[:need]
 
 
 @lru_cache(maxsize=1)
