@@ -343,21 +343,25 @@ def _matching(shape: Shape, tsquery: Any, below: Any, walk: Any) -> Any:
     return _heads(picked)
 
 
-# The walk, in one statement: the newest 2 units of ids (2**48 ids, 18.6 hours of snowflakes;
-# ~1,400 comments at 1M over three years), then only when those held fewer than :need hits the
-# next SECOND_UNITS units, then only when still short all the rest below them at once. (Each
-# part after the first is gated by a one-time filter on the counts before it: PostgreSQL does
-# not run a part whose gate is false.) A word in ~1/700 comments or more fills the page in the
-# first two parts; a rarer one has at most a few thousand matches in all.
+# The walk, in one statement, newest ids first, each part only when the parts before it held
+# fewer than :need hits (a one-time filter on their counts: PostgreSQL does not run a part whose
+# gate is false): the newest 2 units (blocks of 2**48 ids, 18.6 hours of snowflakes: ~1,400
+# comments at 1M over three years), the next SECOND_UNITS units, THIRD_BLOCKS blocks of 8 units
+# below them, then all the rest below those at once. Every part reads the heap rows of its
+# matches only; the parts grow about eightfold, so a part holding needlessly many rows comes
+# after one that held too few, and what is left for the last part is rare (a few hundred
+# matches at 1M comments).
 SECOND_UNITS = 14
+THIRD_BLOCKS = 16
+THIRD_LEVEL = 3  # the third part's blocks hold 2**3 units
 
 
-def _units(unit: Any, offsets: range) -> Any:
-    """The tsquery text of the smallest blocks `unit - k` for k in `offsets` (ORed)."""
-    level = COMMENT_LEVELS.start
+def _blocks(newest: Any, level: int, count: int) -> Any:
+    """The tsquery of the blocks of 2**level ids numbered `newest`, `newest - 1`, … (`count`
+    of them, ORed)."""
     text: Any = None
-    for k in offsets:
-        lexeme = sa.literal(f"'{BLOCK}{level}:") + sa.cast(unit - k, sa.Text()) + sa.literal("'")
+    for k in range(count):
+        lexeme = sa.literal(f"'{BLOCK}{level}:") + sa.cast(newest - k, sa.Text()) + sa.literal("'")
         text = lexeme if text is None else text + sa.literal(" | ") + lexeme
     return sa.cast(text, TSQUERY)
 
@@ -365,34 +369,47 @@ def _units(unit: Any, offsets: range) -> Any:
 @lru_cache(maxsize=64)
 def _walk(shape: Shape, *, before: bool) -> Any:
     """The newest :need hits below :below (the cursor; :before, the same or NULL, for the
-    start), as HEADS rows in no order: see SECOND_UNITS."""
+    start), as HEADS rows in no order (see SECOND_UNITS)."""
     cursor = sa.bindparam("before", type_=sa.BigInteger()) if before else None
     walk = sa.select(start(_tsquery(shape), COMMENTS.c.id, before=cursor)).cte("walk")
     level = COMMENT_LEVELS.start
-    unit = walk.c.top.op(">>")(sa.literal_column(str(level), sa.Integer()))
+    third = level + THIRD_LEVEL
+
+    def shift(value: Any, op: str, bits: int) -> Any:
+        return value.op(op)(sa.literal_column(str(bits), sa.Integer()))
+
+    unit = shift(walk.c.top, ">>", level)
     base = sa.cast(walk.c.base, TSQUERY)
     below = sa.bindparam("below", type_=sa.BigInteger())
     need = sa.bindparam("need", type_=sa.Integer())
 
-    def both(a: Any, b: Any) -> Any:
-        return a.op("&&", return_type=TSQUERY)(b)
+    def both(window: Any) -> Any:
+        return base.op("&&", return_type=TSQUERY)(window)
 
-    def count(part: Any) -> Any:
-        return sa.select(sa.func.count()).select_from(part).scalar_subquery()
+    def total(parts: list[Any]) -> Any:
+        counts = [sa.select(sa.func.count()).select_from(p).scalar_subquery() for p in parts]
+        out: Any = counts[0]
+        for count in counts[1:]:
+            out = out + count
+        return out
 
-    newest = _matching(shape, both(base, _units(unit, range(2))), below, walk).cte("newest")
-    second = (
-        _matching(shape, both(base, _units(unit, range(2, 2 + SECOND_UNITS))), below, walk)
-        .where(count(newest) < need)
-        .cte("second")
-    )
-    floor = (unit - (1 + SECOND_UNITS)).op("<<")(sa.literal_column(str(level), sa.Integer()))
-    rest = (
-        _matching(shape, base, sa.func.least(below, floor), walk)
-        .where(count(newest) + count(second) < need)
-        .cte("rest")
-    )
-    return sa.union_all(*(sa.select(part) for part in (newest, second, rest)))
+    # Where each part's ids end (exclusive): the rows above belong to the parts before.
+    second_end = shift(unit - 1, "<<", level)
+    third_end = shift(unit - (1 + SECOND_UNITS), "<<", level)
+    third_top = shift(unit - (2 + SECOND_UNITS), ">>", THIRD_LEVEL)  # its newest block
+    rest_end = shift(third_top - (THIRD_BLOCKS - 1), "<<", third)
+    parts: list[Any] = []
+    for name, window, end in (
+        ("newest", _blocks(unit, level, 2), below),
+        ("second", _blocks(unit - 2, level, SECOND_UNITS), sa.func.least(below, second_end)),
+        ("third", _blocks(third_top, third, THIRD_BLOCKS), sa.func.least(below, third_end)),
+        ("rest", None, sa.func.least(below, rest_end)),
+    ):
+        part = _matching(shape, base if window is None else both(window), end, walk)
+        if parts:
+            part = part.where(total(parts) < need)
+        parts.append(part.cte(name))
+    return sa.union_all(*(sa.select(part) for part in parts))
 
 
 def _newest_postgres(
