@@ -353,14 +353,12 @@ def _matching(shape: Shape, tsquery: Any, below: Any, walk: Any) -> Any:
 # The walk, in one statement, newest ids first, each part only when the parts before it held
 # fewer than :need hits (a one-time filter on their counts: PostgreSQL does not run a part whose
 # gate is false): the newest 2 units (blocks of 2**48 ids, 18.6 hours of snowflakes: ~1,400
-# comments at 1M over three years), the next SECOND_UNITS units, THIRD_BLOCKS blocks of 8 units
-# below them, then all the rest below those at once. Every part reads the heap rows of its
-# matches only; the parts grow about eightfold, so a part holding needlessly many rows comes
-# after one that held too few, and what is left for the last part is rare (a few hundred
-# matches at 1M comments).
+# comments at 1M over three years), the next SECOND_UNITS units, then all the rest below them
+# at once. A part reads the heap rows of its matches only (~3 µs each), but GIN reads every
+# entry of a window's blocks (~0.1 µs each): a word that left the second part short has at most
+# ~2,000 matches at 1M comments, fewer heap rows than a third window of 128 units costs in
+# index entries (measured: 11 ms for such a window, 2-5 ms for the rest).
 SECOND_UNITS = 14
-THIRD_BLOCKS = 16
-THIRD_LEVEL = 3  # the third part's blocks hold 2**3 units
 
 
 def _blocks(newest: Any, level: int, count: int) -> Any:
@@ -380,7 +378,6 @@ def _walk(shape: Shape, *, before: bool) -> Any:
     cursor = sa.bindparam("before", type_=sa.BigInteger()) if before else None
     walk = sa.select(start(_tsquery(shape), COMMENTS.c.id, before=cursor)).cte("walk")
     level = COMMENT_LEVELS.start
-    third = level + THIRD_LEVEL
 
     def shift(value: Any, op: str, bits: int) -> Any:
         return value.op(op)(sa.literal_column(str(bits), sa.Integer()))
@@ -402,14 +399,11 @@ def _walk(shape: Shape, *, before: bool) -> Any:
 
     # Where each part's ids end (exclusive): the rows above belong to the parts before.
     second_end = shift(unit - 1, "<<", level)
-    third_end = shift(unit - (1 + SECOND_UNITS), "<<", level)
-    third_top = shift(unit - (2 + SECOND_UNITS), ">>", THIRD_LEVEL)  # its newest block
-    rest_end = shift(third_top - (THIRD_BLOCKS - 1), "<<", third)
+    rest_end = shift(unit - (1 + SECOND_UNITS), "<<", level)
     parts: list[Any] = []
     for name, window, end in (
         ("newest", _blocks(unit, level, 2), below),
         ("second", _blocks(unit - 2, level, SECOND_UNITS), sa.func.least(below, second_end)),
-        ("third", _blocks(third_top, third, THIRD_BLOCKS), sa.func.least(below, third_end)),
         ("rest", None, sa.func.least(below, rest_end)),
     ):
         part = _matching(shape, base if window is None else both(window), end, walk)
