@@ -9,7 +9,7 @@ Each backend has a full-text index of comments of its own (migration 0010): SQLi
 `comment_fts` (the porter tokenizer of summary_fts, pairs of words in a `keys` column as
 summary_fts's, rowid = -comment.id since migration 0013), walked newest first, the LIMIT
 stopping the walk; PostgreSQL `comment.search_keys`, keyed as summary.search_keys and walked
-newest first window by window by storage.search.postgres (GIN cannot give the newest first).
+newest first over its blocks of ids in one statement (_walk; GIN cannot give the newest first).
 Words reach the index as quoted FTS5 strings (storage.search.sqlite.fts5_phrase) or bound
 values turned into a tsquery by anbot_search_query, never as syntax.
 
