@@ -217,6 +217,7 @@ class Database:
         self._echo = echo
         self._connect_args = connect_args
         self._engine: AsyncEngine | None = None
+        self._generic_engine: AsyncEngine | None = None
         self._engine_lock = threading.Lock()
         self._thread_engine: sa.Engine | None = None
         self._thread_engine_lock = threading.Lock()
@@ -241,11 +242,28 @@ class Database:
                 self._engine = self._make_engine()
             return self._engine
 
-    def _make_engine(self) -> AsyncEngine:
+    @property
+    def generic_engine(self) -> AsyncEngine:
+        """On PostgreSQL, a second engine whose connections plan prepared statements once
+        (plan_cache_mode = force_generic_plan; see run_sync's `generic_plans`); elsewhere the
+        engine."""
+        if self.dialect != "postgresql":
+            return self.engine
+        with self._engine_lock:
+            if self._generic_engine is None:
+                settings = {**self._connect_args["server_settings"]}
+                settings["plan_cache_mode"] = "force_generic_plan"
+                self._generic_engine = self._make_engine(
+                    {**self._connect_args, "server_settings": settings}
+                )
+            return self._generic_engine
+
+    def _make_engine(self, connect_args: dict[str, Any] | None = None) -> AsyncEngine:
         from sqlalchemy.ext.asyncio import create_async_engine
 
+        args = self._connect_args if connect_args is None else connect_args
         try:
-            engine = create_async_engine(self.url, echo=self._echo, connect_args=self._connect_args)
+            engine = create_async_engine(self.url, echo=self._echo, connect_args=args)
         except (sa.exc.ArgumentError, sa.exc.InvalidRequestError, ImportError) as exc:
             # An unknown dialect, a driver that is not installed or not async.
             raise DatabaseUnavailable(
@@ -279,14 +297,16 @@ class Database:
             yield session
 
     @asynccontextmanager
-    async def connect(self, *, autocommit: bool = False) -> AsyncIterator[AsyncConnection]:
+    async def connect(
+        self, *, autocommit: bool = False, generic_plans: bool = False
+    ) -> AsyncIterator[AsyncConnection]:
         """A transaction on a raw connection; failing to connect raises DatabaseUnavailable.
 
         `autocommit`: no transaction, each statement on its own (on PostgreSQL this saves the
         BEGIN and ROLLBACK round trips of a read that needs no single view of the data).
         """
         try:
-            conn = await self.engine.connect()
+            conn = await (self.generic_engine if generic_plans else self.engine).connect()
             if autocommit:
                 conn = await conn.execution_options(isolation_level="AUTOCOMMIT")
         except (sa.exc.DBAPIError, OSError, TimeoutError) as exc:
@@ -303,6 +323,7 @@ class Database:
         *args: Any,
         write: bool = False,
         snapshot: bool = True,
+        generic_plans: bool = False,
         **kwargs: Any,
     ) -> T:
         """`fn(connection, *args, **kwargs)` on a synchronous Connection, as one unit of work.
@@ -316,10 +337,15 @@ class Database:
         transaction is rolled back, so a read can never leave anything behind.
         `snapshot=False` (a read whose statements need not see one state of the data): on
         PostgreSQL no transaction at all, two round trips fewer (0.25 ms of a 4 ms search).
+        `generic_plans=True` (PostgreSQL): on a connection that plans each prepared statement
+        once, for statements whose plan does not depend on their values and that cost more to
+        plan than to run (discussion search's one statement: 9 ms to plan, 1-3 ms to run; with
+        the default, PostgreSQL kept planning it anew for each search).
         """
         engine = self._sqlite_thread_engine()
         if engine is None:
-            async with self.connect(autocommit=not (snapshot or write)) as conn:
+            autocommit = not (snapshot or write)
+            async with self.connect(autocommit=autocommit, generic_plans=generic_plans) as conn:
                 result = await conn.run_sync(fn, *args, **kwargs)
                 if not write:
                     await conn.rollback()
@@ -506,6 +532,8 @@ class Database:
     async def dispose(self) -> None:
         if self._engine is not None:
             await self._engine.dispose()
+        if self._generic_engine is not None:
+            await self._generic_engine.dispose()
         if self._thread_engine is not None:
             self._thread_engine.dispose()
 

@@ -312,11 +312,11 @@ class ThreadVersion:
 
 
 async def thread_versions(session: AsyncSession) -> dict[int, ThreadVersion]:
-    """Public thread id → its version, in two grouped scans."""
+    """Public thread id → its version, in two grouped scans. The public rule is checked once
+    per thread on the groups, not on every comment (it is a thread's property; per row it was
+    three quarters of the scan)."""
     c = COMMENTS.c
-    public = public_thread(c.thread_id)
-    rows = await run(
-        session,
+    grouped = (
         sa.select(
             c.thread_id,
             sa.func.count().label("n"),
@@ -324,18 +324,19 @@ async def thread_versions(session: AsyncSession) -> dict[int, ThreadVersion]:
             sa.func.max(c.edited_at).label("edited"),
             sa.func.max(c.deleted_at).label("deleted"),
         )
-        .where(public)
-        .group_by(c.thread_id),
+        .group_by(c.thread_id)
+        .subquery()
+    )
+    rows = await run(session, sa.select(grouped).where(public_thread(grouped.c.thread_id)))
+    voted = (
+        sa.select(c.thread_id, sa.func.count().label("n"))
+        .select_from(VOTES.join(COMMENTS, VOTES.c.comment_id == c.id))
+        .group_by(c.thread_id)
+        .subquery()
     )
     votes = {
         row.thread_id: int(row.n)
-        for row in await run(
-            session,
-            sa.select(c.thread_id, sa.func.count().label("n"))
-            .select_from(VOTES.join(COMMENTS, VOTES.c.comment_id == c.id))
-            .where(public)
-            .group_by(c.thread_id),
-        )
+        for row in await run(session, sa.select(voted).where(public_thread(voted.c.thread_id)))
     }
     return {
         row.thread_id: ThreadVersion(
@@ -374,7 +375,7 @@ async def recent_discussions(session: AsyncSession, limit: int = 20) -> list[Rec
     c = COMMENTS.c
     latest = (
         sa.select(c.thread_id, sa.func.max(c.created_at).label("last_at"))
-        .where(c.deleted.is_(False), c.is_starter.is_(False), public_thread(c.thread_id))
+        .where(c.deleted.is_(False), c.is_starter.is_(False))
         .group_by(c.thread_id)
         .subquery()
     )
@@ -383,6 +384,7 @@ async def recent_discussions(session: AsyncSession, limit: int = 20) -> list[Rec
         sa.select(PUBS.c.summary_id, SUMMARIES.c.title, latest.c.last_at)
         .join(latest, latest.c.thread_id == PUBS.c.thread_id)
         .join(SUMMARIES, SUMMARIES.c.id == PUBS.c.summary_id)
+        .where(public_thread(latest.c.thread_id))  # per thread, not per comment
         .order_by(latest.c.last_at.desc())
         .limit(limit),
     )

@@ -9,7 +9,7 @@ Each backend has a full-text index of comments of its own (migration 0010): SQLi
 `comment_fts` (the porter tokenizer of summary_fts, pairs of words in a `keys` column as
 summary_fts's, rowid = -comment.id since migration 0013), walked newest first, the LIMIT
 stopping the walk; PostgreSQL `comment.search_keys`, keyed as summary.search_keys and walked
-newest first window by window by storage.search.postgres (GIN cannot give the newest first).
+newest first over its blocks of ids in one statement (_walk; GIN cannot give the newest first).
 Words reach the index as quoted FTS5 strings (storage.search.sqlite.fts5_phrase) or bound
 values turned into a tsquery by anbot_search_query, never as syntax.
 
@@ -32,8 +32,8 @@ from sqlalchemy.dialects.postgresql import TSQUERY
 
 from storage.db import Database
 from storage.search.filters import folded_equals, folded_like
-from storage.search.keys import COMMENT_LEVELS
-from storage.search.postgres import first_window, key_params, start, walk_from
+from storage.search.keys import BLOCK, COMMENT_LEVELS
+from storage.search.postgres import key_params, start
 from storage.search.postgres import tsquery as pg_tsquery
 from storage.search.query import SearchQuery
 from storage.search.relevance import Matcher, lead, snippet
@@ -81,8 +81,15 @@ async def search_discussions(
     db: Database, query: SearchQuery, *, limit: int = 20, before: int | None = None
 ) -> DiscussionPage:
     """Public comments matching `query`, newest first, older than the `before` cursor."""
+    # Generic plans: the search is one statement whose plan its values do not change (see
+    # _walk), and planning it cost three times running it.
     return await db.run_sync(
-        search_discussions_on, query, limit=limit, before=before, snapshot=False
+        search_discussions_on,
+        query,
+        limit=limit,
+        before=before,
+        snapshot=False,
+        generic_plans=True,
     )
 
 
@@ -94,15 +101,17 @@ def search_discussions_on(
     shape = _shape(query)
     params = _filter_values(query)
     if connection.dialect.name == "postgresql" and _keyed(query):
-        ids = _newest_postgres(connection, query, shape, params, limit + 1, before)
+        # The walk's statements return the hits' rows (HEADS) themselves: no second round trip.
+        rows = _newest_postgres(connection, query, shape, params, limit + 1, before)
     else:
         match = fts5_match(query) if connection.dialect.name == "sqlite" else None
         params.update(fts=match, limit=limit + 1, before=before)
         statement = _plain(shape, fts5=match is not None, before=before is not None)
         ids = [row.id for row in connection.execute(statement, params)]
-    more = len(ids) > limit
-    ids = ids[:limit]
-    return DiscussionPage(_load(connection, ids, query), ids[-1] if more and ids else None)
+        rows = _load(connection, ids)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return DiscussionPage(_hits(rows, query), rows[-1][0] if more and rows else None)
 
 
 # Which filters a query has: by:, issue:, and in: as a thread/summary id or as title words.
@@ -270,57 +279,138 @@ def _tsquery(shape: Shape) -> Any:
     return sa.func.anbot_both(words_query, sa.cast(sa.func.quote_literal(name), TSQUERY))
 
 
-def _matching(shape: Shape, tsquery: Any, *, newest: bool = True) -> Any:
-    """Ids of hits of `tsquery`; with `newest`, only the newest :need of them.
+def _heads(picked: Any) -> Any:
+    """HEADS of the rows of `picked` (a subquery of comment's columns id, thread_id,
+    author_name, content, created_at): what a hit shows, its summary looked up per row."""
+    pub = (
+        sa.select(PUBS.c.summary_id)
+        .where(PUBS.c.thread_id == picked.c.thread_id, PUBS.c.summary_id.is_not(None))
+        .order_by(PUBS.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    title = (
+        sa.select(SUMMARIES.c.title)
+        .join(PUBS, PUBS.c.summary_id == SUMMARIES.c.id)
+        .where(PUBS.c.thread_id == picked.c.thread_id)
+        .order_by(PUBS.c.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    return sa.select(
+        picked.c.id,
+        picked.c.thread_id,
+        picked.c.author_name,
+        picked.c.content,
+        picked.c.created_at,
+        pub.label("summary_id"),
+        title.label("title"),
+    )
+
+
+def _matching(shape: Shape, tsquery: Any, below: Any, walk: Any) -> Any:
+    """The newest :need hits of `tsquery` below id `below`, as HEADS rows; `walk` is the
+    statement's start (the CTE the tsquery reads).
 
     The limit matters for a common word: the first window of 1M comments (37 hours) holds
     1,200 rows with "the", and checking the public rules of each cost 12-15 ms. So the index's
     matches are sorted by id first (a fenced subquery: OFFSET 0 keeps PostgreSQL from walking
     the primary key backwards instead, seconds for a rare word) and the rules are checked only
-    until :need rows pass. A window's newest :need are all the walk can use of it (windows go
-    from the newest ids back)."""
+    until :need rows pass; the summary of a hit is looked up only for those."""
     c = COMMENTS.c
     keys = _KEYS.op("@@", return_type=sa.Boolean)(tsquery)
-    if not newest:
-        return sa.select(c.id).select_from(COMMENTS).where(keys, *_where(shape))
     found = (
-        sa.select(c.id, c.thread_id, c.author_id, c.author_name, c.deleted, c.is_starter)
+        sa.select(
+            c.id,
+            c.thread_id,
+            c.author_id,
+            c.author_name,
+            c.deleted,
+            c.is_starter,
+            c.content,
+            c.created_at,
+        )
+        .select_from(COMMENTS.join(walk, sa.true()))
         .where(keys)
-        .correlate_except(COMMENTS)  # the first window's start is the enclosing query's
         .order_by(c.id.desc())
         .offset(0)
-        .lateral("found")  # correlates with the first window's start, as a LATERAL may
+        .subquery("found")
     )
-    # The cursor is checked out here, above the fence (PostgreSQL pushes no condition into a
+    # `below` is checked out here, above the fence (PostgreSQL pushes no condition into a
     # subquery with OFFSET), so the limit counts only rows below it.
-    below = found.c.id < sa.bindparam("below", type_=sa.BigInteger())
-    return (
-        sa.select(found.c.id)
-        .where(below, *_where_on(shape, found.c))
+    picked = (
+        sa.select(
+            found.c.id, found.c.thread_id, found.c.author_name, found.c.content, found.c.created_at
+        )
+        .where(found.c.id < below, *_where_on(shape, found.c))
         .order_by(found.c.id.desc())
         .limit(sa.bindparam("need", type_=sa.Integer()))
+        .subquery("picked")
     )
+    return _heads(picked)
+
+
+# The walk, in one statement, newest ids first, each part only when the parts before it held
+# fewer than :need hits (a one-time filter on their counts: PostgreSQL does not run a part whose
+# gate is false): the newest 2 units (blocks of 2**48 ids, 18.6 hours of snowflakes: ~1,400
+# comments at 1M over three years), the next SECOND_UNITS units, then all the rest below them
+# at once. A part reads the heap rows of its matches only (~3 µs each), but GIN reads every
+# entry of a window's blocks (~0.1 µs each): a word that left the second part short has at most
+# ~2,000 matches at 1M comments, fewer heap rows than a third window of 128 units costs in
+# index entries (measured: 11 ms for such a window, 2-5 ms for the rest).
+SECOND_UNITS = 14
+
+
+def _blocks(newest: Any, level: int, count: int) -> Any:
+    """The tsquery of the blocks of 2**level ids numbered `newest`, `newest - 1`, … (`count`
+    of them, ORed)."""
+    text: Any = None
+    for k in range(count):
+        lexeme = sa.literal(f"'{BLOCK}{level}:") + sa.cast(newest - k, sa.Text()) + sa.literal("'")
+        text = lexeme if text is None else text + sa.literal(" | ") + lexeme
+    return sa.cast(text, TSQUERY)
 
 
 @lru_cache(maxsize=64)
-def _first(shape: Shape, *, before: bool) -> Any:
-    """The walk's start (storage.search.postgres.start: the query's tsquery as text, the
-    newest id below :before, the oldest id) and the hits of the first window."""
+def _walk(shape: Shape, *, before: bool) -> Any:
+    """The newest :need hits below :below (the cursor; :before, the same or NULL, for the
+    start), as HEADS rows in no order (see SECOND_UNITS)."""
     cursor = sa.bindparam("before", type_=sa.BigInteger()) if before else None
-    begin = start(_tsquery(shape), COMMENTS.c.id, before=cursor)
-    return first_window(begin, lambda tsquery: _matching(shape, tsquery), COMMENT_LEVELS)
+    walk = sa.select(start(_tsquery(shape), COMMENTS.c.id, before=cursor)).cte("walk")
+    level = COMMENT_LEVELS.start
 
+    def shift(value: Any, op: str, bits: int) -> Any:
+        return value.op(op)(sa.literal_column(str(bits), sa.Integer()))
 
-@lru_cache(maxsize=64)
-def _window(shape: Shape, *, window: bool) -> Any:
-    """Hits of the tsquery text :base (and of the blocks :window)."""
-    tsquery: Any = sa.cast(sa.bindparam("base", type_=sa.Text()), TSQUERY)
-    if window:
-        blocks = sa.cast(sa.bindparam("window", type_=sa.Text()), TSQUERY)
-        tsquery = tsquery.op("&&", return_type=TSQUERY)(blocks)
-    # All of the rest (no window) has rows above the walk's end, dropped by the caller: no
-    # limit there.
-    return _matching(shape, tsquery, newest=window)
+    unit = shift(walk.c.top, ">>", level)
+    base = sa.cast(walk.c.base, TSQUERY)
+    below = sa.bindparam("below", type_=sa.BigInteger())
+    need = sa.bindparam("need", type_=sa.Integer())
+
+    def both(window: Any) -> Any:
+        return base.op("&&", return_type=TSQUERY)(window)
+
+    def total(parts: list[Any]) -> Any:
+        counts = [sa.select(sa.func.count()).select_from(p).scalar_subquery() for p in parts]
+        out: Any = counts[0]
+        for count in counts[1:]:
+            out = out + count
+        return out
+
+    # Where each part's ids end (exclusive): the rows above belong to the parts before.
+    second_end = shift(unit - 1, "<<", level)
+    rest_end = shift(unit - (1 + SECOND_UNITS), "<<", level)
+    parts: list[Any] = []
+    for name, window, end in (
+        ("newest", _blocks(unit, level, 2), below),
+        ("second", _blocks(unit - 2, level, SECOND_UNITS), sa.func.least(below, second_end)),
+        ("rest", None, sa.func.least(below, rest_end)),
+    ):
+        part = _matching(shape, base if window is None else both(window), end, walk)
+        if parts:
+            part = part.where(total(parts) < need)
+        parts.append(part.cte(name))
+    return sa.union_all(*(sa.select(part) for part in parts))
 
 
 def _newest_postgres(
@@ -330,62 +420,52 @@ def _newest_postgres(
     params: dict[str, Any],
     need: int,
     before: int | None,
-) -> list[int]:
-    """The ids of the newest `need` hits below `before`, window by window."""
+) -> list[Any]:
+    """The HEADS rows of the newest `need` hits below `before`, newest first: one statement."""
     below = _NO_CURSOR if before is None else before
     params = {**params, **key_params(query), "before": before, "need": need, "below": below}
-    first = connection.execute(_first(shape, before=before is not None), params).all()
-
-    def fetch(base: str, window: str | None) -> Sequence[Any]:
-        statement = _window(shape, window=window is not None)
-        return connection.execute(statement, {**params, "base": base, "window": window}).all()
-
-    rows = walk_from(first, need, COMMENT_LEVELS, fetch, below=before)
-    return [row[0] for row in rows][:need]
+    rows = connection.execute(_walk(shape, before=before is not None), params).all()
+    return sorted(rows, key=lambda row: row[0], reverse=True)[:need]
 
 
 @lru_cache(maxsize=1)
-def _hits() -> Any:
-    """The hits' rows by id (:ids, expanding): built once, its compiled form cached."""
+def _by_id() -> Any:
+    """HEADS rows by id (:ids, expanding): built once, its compiled form cached."""
     c = COMMENTS.c
-    return (
-        sa.select(
-            c.id,
-            c.thread_id,
-            c.author_name,
-            c.content,
-            c.created_at,
-            PUBS.c.summary_id,
-            SUMMARIES.c.title,
-        )
-        .join(PUBS, PUBS.c.thread_id == c.thread_id)
-        .join(SUMMARIES, SUMMARIES.c.id == PUBS.c.summary_id)
+    picked = (
+        sa.select(c.id, c.thread_id, c.author_name, c.content, c.created_at)
         .where(c.id.in_(sa.bindparam("ids", expanding=True)))
-        .order_by(PUBS.c.id)
+        .subquery("picked")
     )
+    return _heads(picked)
 
 
-def _load(connection: sa.Connection, ids: list[int], query: SearchQuery) -> list[DiscussionHit]:
+def _load(connection: sa.Connection, ids: list[int]) -> list[Any]:
+    """HEADS rows of `ids`, in their order (a row deleted meanwhile is left out)."""
     if not ids:
         return []
-    rows = connection.execute(_hits(), {"ids": ids})
-    found: dict[int, Any] = {row.id: row for row in rows}
+    found = {row[0]: row for row in connection.execute(_by_id(), {"ids": ids})}
+    return [found[i] for i in ids if i in found]
+
+
+def _hits(rows: Sequence[Any], query: SearchQuery) -> list[DiscussionHit]:
+    """The hits of HEADS rows (id, thread_id, author_name, content, created_at, summary_id,
+    title), in their order."""
     matcher = Matcher.for_query(query) if query.has_text else None
     hits: list[DiscussionHit] = []
-    for id_ in ids:
-        row = found.get(id_)
-        if row is None:
+    for id_, thread_id, author_name, content, created_at, summary_id, title in rows:
+        if summary_id is None or title is None:  # its summary went away meanwhile
             continue
-        text = row.content or ""
-        created = as_utc(row.created_at)
+        text = content or ""
+        created = as_utc(created_at)
         assert created is not None
         hits.append(
             DiscussionHit(
-                comment_id=row.id,
-                thread_id=row.thread_id,
-                summary_id=row.summary_id,
-                summary_title=row.title,
-                author_name=row.author_name or "someone",
+                comment_id=id_,
+                thread_id=thread_id,
+                summary_id=summary_id,
+                summary_title=title,
+                author_name=author_name or "someone",
                 created_at=created,
                 snippet=snippet(text, matcher) if matcher else lead(text),
             )

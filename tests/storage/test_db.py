@@ -264,3 +264,17 @@ async def test_a_locked_sqlite_is_waited_for_then_reported_in_one_line(
         holder.execute("COMMIT")
         holder.close()
     assert await waiting > 0
+
+
+async def test_run_sync_generic_plans_only_where_asked(pg_db: Database) -> None:
+    """Discussion search's statement is planned once per connection (generic_plans=True); every
+    other statement keeps PostgreSQL's default, which plans with the values when that pays."""
+
+    def mode(conn: sa.Connection) -> str:
+        return str(conn.exec_driver_sql("SELECT current_setting('plan_cache_mode')").scalar())
+
+    assert await pg_db.run_sync(mode, generic_plans=True) == "force_generic_plan"
+    assert await pg_db.run_sync(mode, snapshot=False, generic_plans=True) == "force_generic_plan"
+    assert await pg_db.run_sync(mode) == "auto"
+    async with pg_db.session() as session:
+        assert (await session.execute(sa.text("SHOW plan_cache_mode"))).scalar() == "auto"

@@ -12,7 +12,7 @@ from storage.comments import apply_events
 from storage.comments.batch import message_row
 from storage.comments.events import MessageDelete, MessageEdit, MessageUpsert
 from storage.db import Database
-from storage.search.discussions import search_discussions
+from storage.search.discussions import search_discussions, search_discussions_on
 from storage.search.query import QuerySyntaxError, parse_query
 from storage.web_archive import COMMENTS
 from tests.storage.search.test_search_keys import _downgrade
@@ -173,6 +173,32 @@ async def test_the_walk_returns_exactly_the_newest_matches(
                 break
             before = page.next_before
         assert seen == expected, text
+
+
+async def test_statements_a_search(archive: tuple[Database, Seeded]) -> None:
+    """On PostgreSQL a search with words is one round trip whatever the walk needs (the
+    windows and the hits' rows in one statement; SQLite, in-process, reads the hits' rows
+    after their ids); the hits are the plain answer's."""
+    db, seeded = archive
+    per_search = 1 if db.dialect == "postgresql" else 2
+    rows = [_comment(i, seeded.hark_thread) for i in range(1, MANY + 1)]
+    async with db.connect() as conn:
+        await conn.execute(sa.insert(COMMENTS), rows)
+        await conn.commit()
+
+    def count(conn: sa.Connection, text: str) -> tuple[int, list[int]]:
+        seen: list[str] = []
+        sa.event.listen(conn, "before_cursor_execute", lambda *a: seen.append(a[2]))
+        page = search_discussions_on(conn, parse_query(text, discussions=True), limit=20)
+        return len(seen), [hit.comment_id for hit in page.hits]
+
+    for text, predicate in WALK_CASES.items():
+        statements, ids = await db.run_sync(count, text)
+        expected = sorted(
+            ((1 << 50) + i * SPACING for i in range(1, MANY + 1) if predicate(i)), reverse=True
+        )
+        assert ids == expected[:20], text
+        assert statements == (per_search if ids else 1), text
 
 
 async def test_migration_0013_both_ways(archive: tuple[Database, Seeded]) -> None:
