@@ -100,3 +100,29 @@ def test_html_export_renders_the_posts_markdown_instead_of_showing_it() -> None:
     )
     assert '<p class="subtext">AN #56 · Highlights</p>' in html
     assert "**" not in html and "-#" not in html
+
+
+def test_html_shows_no_comment_ids_to_readers() -> None:
+    """Permalinks and "reply to" links are anchors: their visible text is words, not the
+    comments' 19-digit Discord ids (ids stay in the anchors' href and id attributes)."""
+    import re
+
+    from threads.export._common import MAX_VISUAL_DEPTH
+
+    rows = [_row(1_577_000_000_000_000_000, 0, "root", author_name="root author")]
+    for depth in range(1, MAX_VISUAL_DEPTH + 3):
+        rows.append(
+            _row(
+                rows[-1].id + 1,
+                depth,
+                f"reply {depth}",
+                parent_id=rows[-1].id,
+                author_name=f"author {depth}",
+            )
+        )
+    page = "".join(export("html", INFO, rows))
+    visible = re.sub(r"<[^>]*>", " ", page)
+    assert not re.search(r"\d{12,}", visible)
+    assert f'href="#c{rows[-1].id}"' in page  # the permalink is still there
+    deep = MAX_VISUAL_DEPTH + 2
+    assert f"↪ reply to author {deep - 1}" in visible

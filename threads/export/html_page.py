@@ -84,8 +84,14 @@ def _article(node: CommentNode, parent: CommentNode | None, names: dict[int, str
     elif node.edited_since:
         flags += ' · <span class="flag">edited since</span>'
     if parent is not None and node.depth > MAX_VISUAL_DEPTH:
-        pid = parent.record.id
-        flags += f' · <a href="#c{pid}">↪ reply to #{pid}</a>'
+        # Past the indentation cap a reply names what it answers; ids stay in the href.
+        above = parent.record
+        whom = (
+            _escaped_name(above.author_name)
+            if above.author_name and not above.deleted
+            else "a deleted comment"
+        )
+        flags += f' · <a href="#c{above.id}">↪ reply to {whom}</a>'
     if deleted:
         meta = _META_DELETED
         content = DELETED
@@ -109,7 +115,7 @@ def _article(node: CommentNode, parent: CommentNode | None, names: dict[int, str
         f'<article class="{classes}" id="c{cid}">{meta}'
         f'datetime="{created}">{created[:10]} {created[11:16]} UTC</time>'
         f' · <span class="score">score {record.score}</span>{flags}'
-        f' · <a class="permalink" href="#c{cid}">#{cid}</a></div>'
+        f' · <a class="permalink" href="#c{cid}">link</a></div>'
         f'<div class="content">{content}</div>{tail}'
     )
 
