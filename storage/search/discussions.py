@@ -461,9 +461,9 @@ def _walk(shape: Shape, *, before: bool) -> Any:
             .having(sa.func.count() >= MEMBER_SCAN)
             .cte("floor")
         )
-        end = sa.select(floor.c.id).scalar_subquery()
-        rest = _matching(shape, base, sa.func.least(below, end), walk)
-        rest = rest.where(total([member]) < need, end.is_not(None)).cte("rest")
+        oldest: Any = sa.select(floor.c.id).scalar_subquery()
+        rest = _matching(shape, base, sa.func.least(below, oldest), walk)
+        rest = rest.where(total([member]) < need, oldest.is_not(None)).cte("rest")
         return sa.union_all(sa.select(member), sa.select(rest))
     # Where each part's ids end (exclusive): the rows above belong to the parts before.
     second_end = shift(unit - 1, "<<", level)
