@@ -20,6 +20,7 @@ COMMENT_INDEXES = (  # migration 0010
     "ix_comment_search_keys",
     "ix_comment_author_lower",
     "ix_publication_thread_id",
+    "ix_comment_name_key",  # migration 0015
 )
 SEARCH_COLUMNS = ("search_vector", "search_keys")  # before / from migration 0006
 SEARCH_INDEXES = ("ix_summary_search_vector", "ix_summary_search_keys")

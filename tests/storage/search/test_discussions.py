@@ -4,6 +4,7 @@ of storage.query (with by: the commenter and in: a thread), the public rule, cur
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 import sqlalchemy as sa
@@ -244,3 +245,52 @@ async def test_migration_0013_both_ways(archive: tuple[Database, Seeded]) -> Non
                 {"q": "'\ue006rohin shah'"},
             )
         assert rows.scalar_one()
+
+
+async def test_by_walks_the_members_comments_through_the_name_index(pg_db: Database) -> None:
+    """PostgreSQL: a by: search reads the member's newest comments through the btree of
+    migration 0015 (EXPLAIN ANALYZE shows it scanned) and checks the words on those rows; the
+    GIN rest runs only when they held too few hits (a common word: never executed; a rare one:
+    below them). The hits are the plain answer's, and the downgrade drops the index."""
+    db = pg_db
+    seeded = await seed_site(db)
+    rows = [_comment(i, seeded.hark_thread) for i in range(1, MANY + 1)]
+    async with db.connect() as conn:
+        await conn.execute(sa.insert(COMMENTS), rows)
+        await conn.commit()
+    await db.analyze()
+
+    def explain(conn: sa.Connection, text: str) -> tuple[str, list[int]]:
+        seen: list[tuple[str, Any]] = []
+        sa.event.listen(conn, "before_cursor_execute", lambda *a: seen.append((a[2], a[3])))
+        page = search_discussions_on(conn, parse_query(text, discussions=True), limit=20)
+        ((statement, params),) = seen
+        plan = conn.exec_driver_sql("EXPLAIN (ANALYZE, COSTS OFF) " + statement, params)
+        return "\n".join(row[0] for row in plan), [hit.comment_id for hit in page.hits]
+
+    def rest_gin(plan: str) -> str:
+        """The GIN scan line of the rest part (the only GIN scan of a by: walk)."""
+        (line,) = [x for x in plan.splitlines() if "ix_comment_search_keys" in x]
+        return line
+
+    cases = {
+        "quagga by:Rohin": (lambda i: i % 2 == 1, True),  # every member row a hit: no rest
+        'axolotl by:"ZOE zeta"': (lambda i: i % 97 == 0 and i % 2 == 0, False),
+    }
+    for text, (predicate, member_only) in cases.items():
+        plan, ids = await db.run_sync(explain, text)
+        expected = sorted(
+            ((1 << 50) + i * SPACING for i in range(1, MANY + 1) if predicate(i)), reverse=True
+        )
+        assert ids == expected[:20], text
+        assert "Index Scan using ix_comment_name_key on comment" in plan, plan
+        assert ("never executed" in rest_gin(plan)) is member_only, plan
+    await _downgrade(db, "0014")
+    async with db.connect() as conn:
+        names = await conn.execute(
+            sa.text("SELECT indexname FROM pg_indexes WHERE schemaname = current_schema()")
+        )
+        assert "ix_comment_name_key" not in {r[0] for r in names}
+    await db.upgrade()
+    plan, ids = await db.run_sync(explain, "quagga by:Rohin")
+    assert "ix_comment_name_key" in plan and len(ids) == 20
