@@ -7,6 +7,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from bot.cli._common import fail
+
 if TYPE_CHECKING:
     from bot.config import Settings
 
@@ -59,8 +61,15 @@ def run_command() -> None:
         typer.echo(str(exc), err=True)
         raise typer.Exit(1) from exc
     except Exception as exc:
+        import aiohttp
         import discord
 
+        if isinstance(exc, aiohttp.ClientConnectorError):  # DNS, refused, TLS, no route
+            reason = exc.os_error.strerror or str(exc.os_error) or type(exc.os_error).__name__
+            raise fail(
+                f"cannot reach Discord at {exc.host}:{exc.port} ({reason}): check the network, "
+                "a proxy or firewall, or ANBOT_DISCORD_API_BASE"
+            ) from exc
         if isinstance(exc, discord.LoginFailure):
             typer.echo("Discord refused the token (LoginFailure): reset it, try again.", err=True)
             raise typer.Exit(1) from exc

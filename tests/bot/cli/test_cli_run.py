@@ -83,6 +83,33 @@ async def test_rejected_token_is_reported_and_never_printed(tmp_path: Path) -> N
     assert (tmp_path / "anbot.db").exists()  # the database was upgraded before connecting
 
 
+def test_unreachable_discord_says_so_in_one_line(tmp_path: Path) -> None:
+    """No network, a firewall, a DNS failure: one line naming Discord and the cause."""
+    import socket
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    done = subprocess.run(
+        [sys.executable, "-c", CLI, "run"],
+        env=_clean_env(
+            DISCORD_TOKEN="some-token-abcdefghijklmnopqrstuvwxyz-0123456789",
+            ANBOT_DISCORD_API_BASE=f"http://127.0.0.1:{port}/api/v10",
+            ANBOT_DISCORD_GATEWAY_URL=f"ws://127.0.0.1:{port}/",
+            ANBOT_DATABASE_URL=f"sqlite+aiosqlite:///{tmp_path / 'anbot.db'}",
+        ),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 1
+    errors = [line for line in done.stderr.splitlines() if line.startswith("error")]
+    assert len(errors) == 1 and "Traceback" not in done.stderr
+    assert errors[0].startswith(f"error: cannot reach Discord at 127.0.0.1:{port}"), errors
+    assert "some-token" not in done.stderr + done.stdout
+
+
 @pytest.mark.slow
 def test_sandbox_demo_replies_in_the_right_threads_quietly_and_says_what_next(
     tmp_path: Path,
