@@ -22,6 +22,7 @@ import html
 import re
 import textwrap
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -335,6 +336,26 @@ def _md_escape(text: str) -> str:
     return re.sub(r"([*_\[\]<>`\\])", r"\\\1", text)
 
 
+def _entry(
+    head: str, row: dict[str, str], *, style: int, inline: Callable[[str], str], label: str = "{}"
+) -> list[str]:
+    """An entry's paragraphs in a text form, after its title and authors (`head`): the byline's
+    summarizer and H/T, the summary, then opinions, prerequisites and read more (`label`
+    formats their labels), each paragraph through the form's `inline`."""
+    if collapse(row["Summarizer"]):
+        head += f" (summarized by {collapse(row['Summarizer'])})"
+    if row["H/T"].strip():
+        head += f" (H/T {collapse(row['H/T'])})"
+    paras = paragraphs(row["Summary"])
+    out = [f"{head}: {inline(paras[0])}" if paras else head]
+    out.extend(inline(p) for p in paras[1:])
+    for name, text in tail_parts(row, style=style):
+        ops = paragraphs(text)
+        out.append(f"{label.format(name)} {inline(ops[0]) if ops else ''}".rstrip())
+        out.extend(inline(p) for p in ops[1:])
+    return out
+
+
 def md_entry(row: dict[str, str], *, style: int) -> list[str]:
     title, url = collapse(row["Title"]), row["URL"].strip()
     if "](" in title:  # several links: "[A](…) and [B](…)", bold or not
@@ -349,18 +370,7 @@ def md_entry(row: dict[str, str], *, style: int) -> list[str]:
         head = f"**{_md_escape(title)}**"  # a bold title with no link
     if collapse(row["Authors"]):
         head += f" *({_md_escape(collapse(row['Authors']))})*"
-    if collapse(row["Summarizer"]):
-        head += f" (summarized by {collapse(row['Summarizer'])})"
-    if row["H/T"].strip():
-        head += f" (H/T {collapse(row['H/T'])})"
-    paras = paragraphs(row["Summary"])
-    out = [f"{head}: {md_inline(paras[0])}" if paras else head]
-    out.extend(md_inline(p) for p in paras[1:])
-    for label, text in tail_parts(row, style=style):
-        ops = paragraphs(text)
-        out.append(f"**{label}** {md_inline(ops[0]) if ops else ''}".rstrip())
-        out.extend(md_inline(p) for p in ops[1:])
-    return out
+    return _entry(head, row, style=style, inline=md_inline, label="**{}**")
 
 
 def md_heading(text: str, *, top: bool, style: int) -> str:
@@ -397,18 +407,7 @@ def plain_entry(row: dict[str, str], *, style: int) -> list[str]:
     head = plain_inline(collapse(row["Title"]))
     if collapse(row["Authors"]):
         head += f" ({collapse(row['Authors'])})"
-    if collapse(row["Summarizer"]):
-        head += f" (summarized by {collapse(row['Summarizer'])})"
-    if row["H/T"].strip():
-        head += f" (H/T {collapse(row['H/T'])})"
-    paras = paragraphs(row["Summary"])
-    out = [f"{head}: {plain_inline(paras[0])}" if paras else head]
-    out.extend(plain_inline(p) for p in paras[1:])
-    for label, text in tail_parts(row, style=style):
-        ops = paragraphs(text)
-        out.append(f"{label} {plain_inline(ops[0]) if ops else ''}".rstrip())
-        out.extend(plain_inline(p) for p in ops[1:])
-    return out
+    return _entry(head, row, style=style, inline=plain_inline)
 
 
 def render_csv_plain(label: str, rows: list[dict[str, str]], *, style: int = 0) -> str:
@@ -449,18 +448,7 @@ def mail_entry(row: dict[str, str], *, style: int, angle: bool) -> list[str]:
         head += f" <{url}>" if angle else f" ({url})"
     if collapse(row["Authors"]):
         head += f" ({collapse(row['Authors'])})"
-    if collapse(row["Summarizer"]):
-        head += f" (summarized by {collapse(row['Summarizer'])})"
-    if row["H/T"].strip():
-        head += f" (H/T {collapse(row['H/T'])})"
-    paras = paragraphs(row["Summary"])
-    out = [f"{head}: {mail_links(paras[0], angle=angle)}" if paras else head]
-    out.extend(mail_links(p, angle=angle) for p in paras[1:])
-    for label, text in tail_parts(row, style=style):
-        ops = paragraphs(text)
-        out.append(f"{label} {mail_links(ops[0], angle=angle) if ops else ''}".rstrip())
-        out.extend(mail_links(p, angle=angle) for p in ops[1:])
-    return out
+    return _entry(head, row, style=style, inline=lambda text: mail_links(text, angle=angle))
 
 
 def mail_heading(text: str, *, style: int) -> str:
