@@ -11,7 +11,10 @@ import asyncio
 import signal
 import uuid
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import asyncpg  # type: ignore[import-untyped]
 import pytest
@@ -62,38 +65,70 @@ def issue_57() -> str:
     return AN_ATOM[:start] + entry + AN_ATOM[start:]
 
 
-async def test_two_shard_processes_one_leader_and_takeover_after_sigkill(
-    fresh_database: str, tmp_path: Path
-) -> None:
+@dataclass
+class Shards:
+    """Two `anbot run` processes, shard 0 and shard 1 of 2, on one database and one sandbox."""
+
+    world: Any
+    demo: Any
+    feeds: FeedFiles
+    server: SandboxServer
+    db: Database
+    logs: list[Path]  # indexed by shard
+    procs: dict[int, asyncio.subprocess.Process]  # shard -> its process
+    first: int  # the shard started first, which therefore leads
+
+
+@asynccontextmanager
+async def two_shards(
+    database: str, tmp_path: Path, feed: str, *, subscribed: bool, **env: str
+) -> AsyncIterator[Shards]:
+    """The sandbox, `feed` (AN_ATOM) served over HTTP, and both shards started, the one without
+    the demo guild first and leading (so the leader publishes to a guild it does not cache, by
+    REST alone); `subscribed`: the feed is in ANBOT_FEEDS. Everything is stopped on exit."""
     world, demo = build_demo_world()
     feeds = FeedFiles()
-    feeds.set("scale.atom", AN_ATOM)
+    feeds.set(feed, AN_ATOM)
     await feeds.start()
     server = SandboxServer(world)
     await server.start()
-    db = Database(fresh_database)
+    db = Database(database)
     await db.upgrade()
-    env = bot_environment(
+    environment = bot_environment(
         server,
         demo,
-        fresh_database,
-        [feeds.url("scale.atom")],
+        database,
+        [feeds.url(feed)] if subscribed else [],
         ANBOT_POLL_INTERVAL=str(POLL),
         ANBOT_SHARD_COUNT="2",
-        ANBOT_LOG_LEVEL="DEBUG",
+        **env,
     )
     logs = [tmp_path / "shard0.log", tmp_path / "shard1.log"]
-    # The shard without the demo guild starts first and so leads: the leader must publish to
-    # a guild it does not cache (another shard's), through REST alone.
     first = 1 - (demo.guild_id >> 22) % 2
-    procs: list[asyncio.subprocess.Process] = []
+    procs: dict[int, asyncio.subprocess.Process] = {}
     try:
         for shard in (first, 1 - first):
-            log = logs[shard]
-            procs.append(await start_bot({**env, "ANBOT_SHARD_IDS": str(shard)}, tmp_path, log))
+            procs[shard] = await start_bot(
+                {**environment, "ANBOT_SHARD_IDS": str(shard)}, tmp_path, logs[shard]
+            )
             if shard == first:
                 await wait_for(lambda: LEADER_LINE in logs[first].read_text(), timeout=30)
-        procs = [procs[0], procs[1]] if first == 0 else [procs[1], procs[0]]
+        yield Shards(world, demo, feeds, server, db, logs, procs, first)
+    finally:
+        for proc in procs.values():
+            await stop_bot(proc)
+        await db.dispose()
+        await server.stop()
+        await feeds.stop()
+
+
+async def test_two_shard_processes_one_leader_and_takeover_after_sigkill(
+    fresh_database: str, tmp_path: Path
+) -> None:
+    async with two_shards(
+        fresh_database, tmp_path, "scale.atom", subscribed=True, ANBOT_LOG_LEVEL="DEBUG"
+    ) as shards:
+        db, logs, procs, world = shards.db, shards.logs, shards.procs, shards.world
 
         async def posted(n: int) -> bool:
             async with db.session() as s:
@@ -105,14 +140,14 @@ async def test_two_shard_processes_one_leader_and_takeover_after_sigkill(
         leaders = [i for i, p in enumerate(logs) if LEADER_LINE in p.read_text()]
         assert len(leaders) == 1, leaders
         leader = leaders[0]
-        assert leader == first
+        assert leader == shards.first
         follower = 1 - leader
         assert FOLLOWER_LINE not in logs[leader].read_text()
 
         procs[leader].send_signal(signal.SIGKILL)
         assert await asyncio.wait_for(procs[leader].wait(), 20) == -signal.SIGKILL
         before = len(logs[follower].read_text().splitlines())
-        feeds.set("scale.atom", issue_57())
+        shards.feeds.set("scale.atom", issue_57())
 
         await wait_for(lambda: LEADER_LINE in logs[follower].read_text(), timeout=30)
         after_kill = logs[follower].read_text().splitlines()[before:]
@@ -123,16 +158,10 @@ async def test_two_shard_processes_one_leader_and_takeover_after_sigkill(
         assert len(refused) <= 1, refused
 
         await wait_for(lambda: posted(24), timeout=60)
-        threads = world.threads_in(demo.forum_channel_id)
+        threads = world.threads_in(shards.demo.forum_channel_id)
         assert len(threads) == 24
         assert len({t["name"] for t in threads}) == 24  # no post twice
-        creates = [c for c in server.log.find("POST", r"/threads(\?|$)") if c.status < 300]
+        creates = [c for c in shards.server.log.find("POST", r"/threads(\?|$)") if c.status < 300]
         assert len(creates) == 24
-    finally:
-        for proc in procs:
-            await stop_bot(proc)
-        await db.dispose()
-        await server.stop()
-        await feeds.stop()
     for log in logs:
-        assert server.token not in log.read_text(errors="replace")
+        assert shards.server.token not in log.read_text(errors="replace")
