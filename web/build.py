@@ -22,7 +22,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from importlib.resources import files
@@ -35,6 +34,7 @@ from storage import web_archive as wa
 from storage.db import Database
 from storage.search.discussions import public_comments_on
 from threads.order import ORDERS
+from web.files import write_atomic
 from web.search_index import FORMAT, Doc, IndexState, comment_doc, summary_doc
 from web.site import Page, PageError, Site
 from web.urls import issue_path, summary_path
@@ -120,14 +120,7 @@ class Builder:
             self.report.unchanged += 1
             return
         target.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
+        write_atomic(target, data)
         self.report.written.append(rel)
 
     def _keep(self, rel: str, version: str) -> bool:
@@ -325,10 +318,7 @@ class Builder:
         data = json.dumps(
             {"render": RENDER_VERSION, "pages": self.new_manifest}, sort_keys=True
         ).encode()
-        fd, tmp = tempfile.mkstemp(dir=self.out, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, self.out / MANIFEST)
+        write_atomic(self.out / MANIFEST, data)
 
 
 def _digest(*parts: Any) -> str:

@@ -25,8 +25,6 @@ holding a key or document that changed (Builder._write skips identical bytes any
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -36,6 +34,7 @@ from typing import Any
 from storage.search.keys import stems
 from storage.search.relevance import lead
 from storage.search.text import fold, folded_words, stem
+from web.files import write_atomic
 
 __all__ = [
     "DOC_SHARDS",
@@ -225,7 +224,7 @@ class IndexState:
             self._unit_file(unit).unlink(missing_ok=True)
         else:
             self.versions[unit] = version
-            _atomic(self._unit_file(unit), json.dumps(new, separators=(",", ":")).encode())
+            write_atomic(self._unit_file(unit), json.dumps(new, separators=(",", ":")).encode())
 
     def shards(self) -> list[tuple[str, bytes]]:
         """(relative path, bytes) of every shard that changed (every shard on a fresh index)."""
@@ -247,15 +246,4 @@ class IndexState:
     def save(self) -> None:
         self.state.mkdir(parents=True, exist_ok=True)
         data = {"format": FORMAT, "units": self.versions}
-        _atomic(self.state / "versions.json", json.dumps(data, sort_keys=True).encode())
-
-
-def _atomic(target: Path, data: bytes) -> None:
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, target)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+        write_atomic(self.state / "versions.json", json.dumps(data, sort_keys=True).encode())
