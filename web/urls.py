@@ -11,9 +11,9 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from storage import MAX_BIGINT
 from threads.order import ORDERS, Order
 
-MAX_ID = 2**63 - 1
 _KEY = re.compile(r"(\d{1,19})(?:-([a-z0-9-]{0,120}))?")
 _NUMBER = re.compile(r"\d{1,7}")
 
@@ -47,7 +47,7 @@ def issue_path(number: int) -> str:
 def parse_summary_key(key: str) -> tuple[int, str | None]:
     """(summary id, slug or None) from "12-some-title"; BadPath for anything else."""
     match = _KEY.fullmatch(key)
-    if not match or int(match.group(1)) > MAX_ID:
+    if not match or int(match.group(1)) > MAX_BIGINT:
         raise BadPath("A summary address is its number and title, like /summaries/12-title/.")
     return int(match.group(1)), match.group(2)
 

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Annotated, Literal, cast
 import typer
 
 from bot.cli._common import CliError, database, run
+from storage import MAX_BIGINT
 
 if TYPE_CHECKING:
     import sqlalchemy as sa
@@ -31,7 +32,6 @@ if TYPE_CHECKING:
 
 FormatName = Literal["markdown", "json", "html", "csv"]
 SortName = Literal["old", "new", "top"]
-MAX_DISCORD_ID = 2**63 - 1  # Discord ids are 64-bit snowflakes (a BIGINT column holds them)
 
 
 class ExportError(CliError):
@@ -63,7 +63,7 @@ def export_command(
     force: Annotated[bool, typer.Option("--force", help="Replace an existing --out file")] = False,
 ) -> None:
     """Export a mirrored thread's comment tree."""
-    if not 0 < thread_id <= MAX_DISCORD_ID:
+    if not 0 < thread_id <= MAX_BIGINT:
         raise ExportError(f"{thread_id} is not a Discord thread id")
     since_at = parse_iso(since)
     after_at, before_at = parse_iso(after, "--after"), parse_iso(before, "--before")

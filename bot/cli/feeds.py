@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated, TypeVar
 import typer
 
 from bot.cli._common import CliError, database, run
+from storage import MAX_BIGINT
 
 if TYPE_CHECKING:
     from bot.config import Settings
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
     from storage.db import Database
 
 T = TypeVar("T")
-MAX_DISCORD_ID = 2**63 - 1
 feeds_app = typer.Typer(help="Manage the feeds the bot polls (the database is the truth).")
 
 
@@ -68,11 +68,11 @@ def list_feeds() -> None:
 def add(
     url: Url,
     channel: Annotated[
-        int, typer.Option(min=1, max=MAX_DISCORD_ID, help="The Discord channel id to post to.")
+        int, typer.Option(min=1, max=MAX_BIGINT, help="The Discord channel id to post to.")
     ],
     mode: Annotated[str, typer.Option(help="forum (a post per summary) or thread.")] = "forum",
     ping_role: Annotated[
-        int | None, typer.Option(min=1, max=MAX_DISCORD_ID, help="Role to ping on new posts.")
+        int | None, typer.Option(min=1, max=MAX_BIGINT, help="Role to ping on new posts.")
     ] = None,
     sections: Annotated[str | None, typer.Option(help="Only these sections (a, b).")] = None,
     not_sections: Annotated[str | None, typer.Option(help="Never these sections.")] = None,
@@ -83,7 +83,7 @@ def add(
     ] = 0,
     guild: Annotated[
         int | None,
-        typer.Option(min=1, max=MAX_DISCORD_ID, help="The server it belongs to (feed limit)."),
+        typer.Option(min=1, max=MAX_BIGINT, help="The server it belongs to (feed limit)."),
     ] = None,
 ) -> None:
     """Fetch the feed once, then save it with its channel; says what it found."""

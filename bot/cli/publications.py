@@ -7,8 +7,7 @@ from typing import Annotated
 import typer
 
 from bot.cli._common import database, run
-
-MAX_DISCORD_ID = 2**63 - 1  # Discord ids are 64-bit snowflakes (a BIGINT column holds them)
+from storage import MAX_BIGINT
 
 
 def register(app: typer.Typer) -> None:
@@ -21,7 +20,7 @@ def publications(
         typer.Option("--retry-failed", help="Put failed posts back in line (after a fix)."),
     ] = False,
     channel: Annotated[
-        int | None, typer.Option(min=0, max=MAX_DISCORD_ID, help="Only this Discord channel id.")
+        int | None, typer.Option(min=0, max=MAX_BIGINT, help="Only this Discord channel id.")
     ] = None,
 ) -> None:
     """Count the outbox rows by status and list the failed ones with their reason."""

@@ -29,11 +29,11 @@ from bot.logging import get_logger
 from bot.publish import render
 from bot.publish.render import cross_ref_urls
 from bot.replies import in_time, send
+from bot.summary_choices import AUTOCOMPLETE_LIMIT, summary_choices, summary_for_on
 from feeds.crossref import titles_in
 from feeds.issue_numbers import IssueNumberError, IssueNumberOutOfRange, parse_issue_number
 from storage.comments import records_for_thread, thread_stats
 from storage.issues import (
-    find_summary_by_title_on,
     get_issue_by_number_on,
     issue_number_range_on,
     latest_issues_on,
@@ -65,7 +65,6 @@ log = get_logger(__name__)
 ExportFormat = Literal["markdown", "json", "html", "csv"]
 ExportSort = Literal["old", "new", "top"]
 Interaction = discord.Interaction[Any]
-AUTOCOMPLETE_LIMIT = 25
 # What a search page links to: summary → thread, cross reference → target, thread → size.
 # What a summary's card shows: the summary, its issue, its thread, cross references, sizes.
 _CardRows = tuple[
@@ -78,7 +77,6 @@ _CardRows = tuple[
 _PageContext = tuple[
     dict[int, int], dict[str, CrossRefTarget], dict[int, tuple[int, datetime | None]]
 ]
-MAX_DB_INT = 2**63 - 1  # the largest id or number a BIGINT column (and SQLite) can hold
 
 
 def _thread_here(interaction: Interaction, *, option: bool = False) -> discord.Thread:
@@ -236,7 +234,7 @@ class AnCommands(commands.Cog):
         def rows(connection: Any) -> _CardRows:
             # Every read of the card as one unit (one worker-thread hop on SQLite).
             with Session(bind=connection) as session:
-                found = self._summary_for(session, title)
+                found = summary_for_on(session, title)
                 if found is None:
                     raise UserFacingError(
                         f"No summary titled `{title[:150]}`; pick one from the suggestions."
@@ -274,30 +272,11 @@ class AnCommands(commands.Cog):
         if more is not None:
             more.message = await interaction.original_response()
 
-    @staticmethod
-    def _summary_for(session: Session, value: str) -> Summary | None:
-        if value.startswith("id:") and value[3:].isdecimal():
-            summary_id = int(value[3:])
-            # Autocomplete sends ids that exist; a typed-in one beyond BIGINT matches nothing.
-            return session.get(Summary, summary_id) if summary_id <= MAX_DB_INT else None
-        candidates = find_summary_by_title_on(session, value, limit=AUTOCOMPLETE_LIMIT)
-        exact = [s for s in candidates if s.title.strip().lower() == value.strip().lower()]
-        if exact:
-            return exact[0]
-        return candidates[0] if len(candidates) == 1 else None
-
     @summary.autocomplete("title")
     async def _summary_titles(
         self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        from storage.issues import find_summary_by_title
-
-        async with self.bot.db.session() as session:
-            found = await find_summary_by_title(session, current, limit=AUTOCOMPLETE_LIMIT)
-        return [
-            app_commands.Choice(name=lookup.cut(s.title or "(untitled)", 100), value=f"id:{s.id}")
-            for s in found[:AUTOCOMPLETE_LIMIT]
-        ]
+        return await summary_choices(self.bot.db, current)
 
     # --- issue / latest -------------------------------------------------------------------
 

@@ -17,12 +17,14 @@ from typing import TYPE_CHECKING, Any
 import discord
 from discord import app_commands
 from discord.ext import commands
+from sqlmodel import Session
 
 from bot.discuss.button import DiscussButton
 from bot.errors import UserFacingError
 from bot.feeds import manage
 from bot.logging import get_logger
 from bot.publish.render import jump_url
+from bot.summary_choices import summary_choices, summary_for_on
 from storage import publications as pubs
 from storage.models import Publication, Summary
 
@@ -32,8 +34,6 @@ if TYPE_CHECKING:
 log = get_logger(__name__)
 Interaction = discord.Interaction[Any]
 WAIT_FOR_OTHER = 20.0  # seconds a press waits for a post another press is making
-AUTOCOMPLETE_LIMIT = 25
-MAX_DB_INT = 2**63 - 1
 
 
 class DiscussCog(commands.Cog):
@@ -71,27 +71,16 @@ class DiscussCog(commands.Cog):
         await self.open(interaction, found.id)
 
     async def _summary_for(self, value: str) -> Summary | None:
-        from storage.issues import find_summary_by_title
+        def pick(connection: Any) -> Summary | None:
+            with Session(bind=connection) as session:
+                return summary_for_on(session, value)
 
-        async with self.bot.db.session() as session:
-            if value.startswith("id:") and value[3:].isdecimal():
-                summary_id = int(value[3:])
-                return await session.get(Summary, summary_id) if summary_id <= MAX_DB_INT else None
-            candidates = await find_summary_by_title(session, value, limit=AUTOCOMPLETE_LIMIT)
-        exact = [s for s in candidates if s.title.strip().lower() == value.strip().lower()]
-        return exact[0] if exact else (candidates[0] if len(candidates) == 1 else None)
+        return await self.bot.db.run_sync(pick, snapshot=False)
 
     async def _titles(
         self, interaction: Interaction, current: str
     ) -> list[app_commands.Choice[str]]:
-        from storage.issues import find_summary_by_title
-
-        async with self.bot.db.session() as session:
-            found = await find_summary_by_title(session, current, limit=AUTOCOMPLETE_LIMIT)
-        return [
-            app_commands.Choice(name=(s.title or "(untitled)")[:100], value=f"id:{s.id}")
-            for s in found[:AUTOCOMPLETE_LIMIT]
-        ]
+        return await summary_choices(self.bot.db, current)
 
     async def open(self, interaction: Interaction, summary_id: int) -> None:
         """Answer (ephemerally) with the link of the summary's post, opening it if needed."""
