@@ -35,7 +35,7 @@ from sqlalchemy.dialects.postgresql import TSQUERY
 from storage.db import Database
 from storage.search.filters import folded_equals, folded_like
 from storage.search.keys import BLOCK, COMMENT_LEVELS
-from storage.search.postgres import key_params, start
+from storage.search.postgres import common_lexemes, index_tsquery, key_params, start
 from storage.search.postgres import tsquery as pg_tsquery
 from storage.search.query import SearchQuery
 from storage.search.relevance import Matcher, lead, snippet
@@ -271,14 +271,19 @@ def fts5_match(query: SearchQuery) -> str | None:
 _KEYS: Any = sa.literal_column("comment.search_keys")
 _NO_CURSOR = 2**63 - 1  # above every id
 _WORDS_ONLY = {"k_section": None, "k_authors": None, "k_prefix": False, "k_summarizer": None}
+_BY: Any = sa.bindparam("by", type_=sa.String())
 
 
-def _tsquery(shape: Shape) -> Any:
-    words_query = pg_tsquery(_WORDS_ONLY)
+def _tsqueries(shape: Shape) -> tuple[Any, Any]:
+    """(what the GIN index is asked, the whole query): the words' lexemes without the most
+    common ones (storage.search.postgres.index_tsquery), and every word, phrase and exclusion;
+    with by:, each ANDed with the name's lexeme."""
+    whole = pg_tsquery(_WORDS_ONLY)
+    index = index_tsquery({}, others=shape[0])
     if not shape[0]:
-        return words_query
-    name = sa.func.anbot_name_key(sa.bindparam("by", type_=sa.String()))
-    return sa.func.anbot_both(words_query, sa.cast(sa.func.quote_literal(name), TSQUERY))
+        return index, whole
+    name = sa.cast(sa.func.quote_literal(sa.func.anbot_name_key(_BY)), TSQUERY)
+    return sa.func.anbot_both(index, name), sa.func.anbot_both(whole, name)
 
 
 def _heads(picked: Any) -> Any:
@@ -312,7 +317,8 @@ def _heads(picked: Any) -> Any:
 
 def _matching(shape: Shape, tsquery: Any, below: Any, walk: Any) -> Any:
     """The newest :need hits of `tsquery` below id `below`, as HEADS rows; `walk` is the
-    statement's start (the CTE the tsquery reads).
+    statement's start (the CTE the tsquery reads; its `recheck`, when not NULL, is checked on
+    every row the index gives).
 
     The limit matters for a common word: the first window of 1M comments (37 hours) holds
     1,200 rows with "the", and checking the public rules of each cost 12-15 ms. So the index's
@@ -324,7 +330,7 @@ def _matching(shape: Shape, tsquery: Any, below: Any, walk: Any) -> Any:
     found = (
         sa.select(*_row(c))
         .select_from(COMMENTS.join(walk, sa.true()))
-        .where(keys)
+        .where(keys, sa.or_(walk.c.recheck.is_(None), _whole_matches(walk.c.recheck)))
         .order_by(c.id.desc())
         .offset(0)
         .subquery("found")
@@ -332,6 +338,13 @@ def _matching(shape: Shape, tsquery: Any, below: Any, walk: Any) -> Any:
     # `below` is checked out here, above the fence (PostgreSQL pushes no condition into a
     # subquery with OFFSET), so the limit counts only rows below it.
     return _picked(shape, found, found.c.id < below)
+
+
+def _whole_matches(tsquery: Any) -> Any:
+    """Whether a comment's keys match `tsquery`, checked on the row: ts_match_vq is what `@@`
+    calls, but as a function it is no index condition, so PostgreSQL does not hand the whole
+    query (common words and all) to the GIN scan."""
+    return sa.func.ts_match_vq(_KEYS, tsquery, type_=sa.Boolean)
 
 
 def _row(c: Any) -> tuple[Any, ...]:
@@ -363,6 +376,12 @@ def _picked(shape: Shape, found: Any, *where: Any) -> Any:
     return _heads(picked)
 
 
+# Before any window, the walk reads the newest comments below the cursor in id order and checks
+# the whole query on each row: for a word in most comments (w0 at 1M: 99%) the hits are there,
+# and the windows never run (the newest window held ~1,400 matches, all read and sorted: 3-4 ms).
+# A rarer word costs PROBE rows more (~1 µs each, read in order from a few heap pages).
+PROBE = 100
+
 # by: a member. The member's comments are few (1 in 300 at 1M comments), so the windows of ids
 # held too few hits for a common word, and the last part read every older match of the word and
 # the name (~1,900 heap rows, 10-13 ms). Instead the walk first reads the member's MEMBER_SCAN
@@ -379,36 +398,41 @@ def _name_key(value: Any) -> Any:
     return sa.func.anbot_name_key(value)
 
 
-def _member_scan(below: Any) -> Any:
-    """The member's (:by) comments below `below`, newest first, MEMBER_SCAN at most: ids only."""
+def _in_order(select: Any, below: Any, *, member: bool) -> Any:
+    """`select` (of comment) restricted to the newest rows below `below`: PROBE of them, or
+    with `member` the :by member's MEMBER_SCAN newest (through the name btree)."""
     c = COMMENTS.c
+    select = select.where(c.id < below)
+    if not member:
+        return select.order_by(c.id.desc()).limit(PROBE)
     return (
-        sa.select(c.id)
-        .where(_name_key(c.author_name) == _name_key(sa.bindparam("by", type_=sa.String())))
-        .where(c.id < below)
+        select.where(_name_key(c.author_name) == _name_key(_BY))
         .order_by(_name_key(c.author_name), c.id.desc())
         .limit(MEMBER_SCAN)
     )
 
 
-def _member(shape: Shape, tsquery: Any, below: Any, walk: Any) -> Any:
-    """The newest :need hits of `tsquery` among the member's MEMBER_SCAN newest comments below
-    `below`, as HEADS rows (read through the name btree, the tsquery checked per row)."""
+def _scan(shape: Shape, below: Any, walk: Any, *, member: bool) -> Any:
+    """The newest :need hits among the rows _in_order reads, as HEADS rows (the whole query
+    checked on each row)."""
     c = COMMENTS.c
-    keys = _KEYS.op("@@", return_type=sa.Boolean)(tsquery)
-    found = (
-        sa.select(*_row(c), keys.label("hit"))
-        .select_from(COMMENTS.join(walk, sa.true()))
-        .where(_name_key(c.author_name) == _name_key(sa.bindparam("by", type_=sa.String())))
-        .where(c.id < below)
-        .order_by(_name_key(c.author_name), c.id.desc())
-        .limit(MEMBER_SCAN)
-        .subquery("found")
-    )
+    hit = _whole_matches(walk.c.whole).label("hit")
+    found = _in_order(
+        sa.select(*_row(c), hit).select_from(COMMENTS.join(walk, sa.true())), below, member=member
+    ).subquery("found")
     return _picked(shape, found, found.c.hit)
 
 
-# The walk, in one statement, newest ids first, each part only when the parts before it held
+def _scan_floor(below: Any, *, member: bool) -> Any:
+    """The oldest id _in_order reads, NULL when it read fewer rows than it may (it reached the
+    oldest row: nothing is left below it)."""
+    scan = _in_order(sa.select(COMMENTS.c.id), below, member=member).subquery("scan")
+    most = MEMBER_SCAN if member else PROBE
+    floor = sa.select(sa.func.min(scan.c.id).label("id")).having(sa.func.count() >= most)
+    return sa.select(floor.cte("floor").c.id).scalar_subquery()
+
+
+# After the scan, the windows, newest ids first, each part only when the parts before it held
 # fewer than :need hits (a one-time filter on their counts: PostgreSQL does not run a part whose
 # gate is false): the newest 2 units (blocks of 2**48 ids, 18.6 hours of snowflakes: ~1,400
 # comments at 1M over three years), the next SECOND_UNITS units, then all the rest below them
@@ -432,9 +456,12 @@ def _blocks(newest: Any, level: int, count: int) -> Any:
 @lru_cache(maxsize=64)
 def _walk(shape: Shape, *, before: bool) -> Any:
     """The newest :need hits below :below (the cursor; :before, the same or NULL, for the
-    start), as HEADS rows in no order (see SECOND_UNITS)."""
+    start), as HEADS rows in no order: the newest rows in id order (PROBE, or the member's
+    MEMBER_SCAN for by:), then below them the GIN index (by: the rest at once; else windows,
+    SECOND_UNITS)."""
     cursor = sa.bindparam("before", type_=sa.BigInteger()) if before else None
-    walk = sa.select(start(_tsquery(shape), COMMENTS.c.id, before=cursor)).cte("walk")
+    index, whole = _tsqueries(shape)
+    walk = sa.select(start(index, COMMENTS.c.id, before=cursor, whole=whole)).cte("walk")
     level = COMMENT_LEVELS.start
 
     def shift(value: Any, op: str, bits: int) -> Any:
@@ -442,11 +469,9 @@ def _walk(shape: Shape, *, before: bool) -> Any:
 
     unit = shift(walk.c.top, ">>", level)
     base = sa.cast(walk.c.base, TSQUERY)
-    below = sa.bindparam("below", type_=sa.BigInteger())
+    cursor_end = sa.bindparam("below", type_=sa.BigInteger())
     need = sa.bindparam("need", type_=sa.Integer())
-
-    def both(window: Any) -> Any:
-        return base.op("&&", return_type=TSQUERY)(window)
+    member = shape[0]
 
     def total(parts: list[Any]) -> Any:
         counts = [sa.select(sa.func.count()).select_from(p).scalar_subquery() for p in parts]
@@ -455,31 +480,25 @@ def _walk(shape: Shape, *, before: bool) -> Any:
             out = out + count
         return out
 
-    if shape[0]:  # by: the member's newest comments, then the rest below them (MEMBER_SCAN)
-        member = _member(shape, base, below, walk).cte("member")
-        scan = _member_scan(below).subquery("scan")
-        floor = (
-            sa.select(sa.func.min(scan.c.id).label("id"))
-            .having(sa.func.count() >= MEMBER_SCAN)
-            .cte("floor")
-        )
-        oldest: Any = sa.select(floor.c.id).scalar_subquery()
-        rest = _matching(shape, base, sa.func.least(below, oldest), walk)
-        rest = rest.where(total([member]) < need, oldest.is_not(None)).cte("rest")
-        return sa.union_all(sa.select(member), sa.select(rest))
-    # Where each part's ids end (exclusive): the rows above belong to the parts before.
-    second_end = shift(unit - 1, "<<", level)
-    rest_end = shift(unit - (1 + SECOND_UNITS), "<<", level)
-    parts: list[Any] = []
-    for name, window, end in (
-        ("newest", _blocks(unit, level, 2), below),
-        ("second", _blocks(unit - 2, level, SECOND_UNITS), sa.func.least(below, second_end)),
-        ("rest", None, sa.func.least(below, rest_end)),
-    ):
-        part = _matching(shape, base if window is None else both(window), end, walk)
-        if parts:
-            part = part.where(total(parts) < need)
-        parts.append(part.cte(name))
+    parts = [_scan(shape, cursor_end, walk, member=member).cte("scan")]
+    oldest = _scan_floor(cursor_end, member=member)
+    below = sa.func.least(cursor_end, oldest)
+    if member:  # the rest of the member's matches at once
+        windows: list[tuple[str, Any, Any]] = [("rest", None, below)]
+    else:  # Where each window's ids end (exclusive): the rows above belong to the parts before.
+        windows = [
+            ("newest", _blocks(unit, level, 2), below),
+            (
+                "second",
+                _blocks(unit - 2, level, SECOND_UNITS),
+                sa.func.least(below, shift(unit - 1, "<<", level)),
+            ),
+            ("rest", None, sa.func.least(below, shift(unit - (1 + SECOND_UNITS), "<<", level))),
+        ]
+    for name, window, end in windows:
+        tsquery = base if window is None else base.op("&&", return_type=TSQUERY)(window)
+        part = _matching(shape, tsquery, end, walk)
+        parts.append(part.where(total(parts) < need, oldest.is_not(None)).cte(name))
     return sa.union_all(*(sa.select(part) for part in parts))
 
 
@@ -493,7 +512,16 @@ def _newest_postgres(
 ) -> list[Any]:
     """The HEADS rows of the newest `need` hits below `before`, newest first: one statement."""
     below = _NO_CURSOR if before is None else before
-    params = {**params, **key_params(query), "before": before, "need": need, "below": below}
+    common, shares = common_lexemes(connection, "comment", "search_keys")
+    params = {
+        **params,
+        **key_params(query),
+        "k_common": common,
+        "k_shares": shares,
+        "before": before,
+        "need": need,
+        "below": below,
+    }
     rows = connection.execute(_walk(shape, before=before is not None), params).all()
     return sorted(rows, key=lambda row: row[0], reverse=True)[:need]
 

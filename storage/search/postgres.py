@@ -21,12 +21,14 @@ Ordering and snippets are done in Python (storage.search.relevance), as on SQLit
 from __future__ import annotations
 
 import math
+import time
+import weakref
 from collections.abc import Callable, Sequence
 from functools import lru_cache
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.dialects.postgresql import ARRAY, TSQUERY
+from sqlalchemy.dialects.postgresql import ARRAY, REAL, TSQUERY
 
 from storage.search.filters import (
     FilterShape,
@@ -43,9 +45,11 @@ from storage.tables import ISSUE, SUMMARY
 
 __all__ = [
     "LEVELS",
+    "common_lexemes",
     "filter_index",
     "first_window",
     "has_words",
+    "index_tsquery",
     "newest",
     "start",
     "walk",
@@ -85,6 +89,61 @@ def tsquery(values: dict[str, Any]) -> Any:
     )
 
 
+# Lexemes PostgreSQL's column statistics find in at least this share of rows may be left out of
+# what the GIN index is asked (migration 0016, anbot_index_query), as long as what is left out
+# still lets through this share of the rows; the rows are then checked against the whole query.
+LEAST_SHARE = 0.3
+COMMON_TTL = 600.0  # seconds the shares are kept: statistics change when ANALYZE runs, rarely
+_COMMON: weakref.WeakKeyDictionary[sa.Engine, dict[tuple[str, str], tuple[float, Any]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def common_lexemes(
+    connection: sa.Connection, table: str, column: str
+) -> tuple[list[str], list[float]]:
+    """The lexemes of `table.column` (a tsvector) in at least LEAST_SHARE of its rows and their
+    shares, from pg_stats (none before the table was analyzed); read at most every COMMON_TTL
+    seconds per engine (reading pg_stats costs ~1 ms, more than many searches)."""
+    cache = _COMMON.setdefault(connection.engine, {})
+    now = time.monotonic()
+    kept = cache.get((table, column))
+    if kept is not None and kept[0] > now:
+        return kept[1]
+    row = connection.execute(
+        sa.text(
+            "SELECT most_common_elems::text::text[], most_common_elem_freqs FROM pg_stats"
+            " WHERE schemaname = current_schema() AND tablename = :table AND attname = :column"
+        ),
+        {"table": table, "column": column},
+    ).first()
+    lexemes: list[str] = []
+    shares: list[float] = []
+    if row is not None and row[0] is not None:
+        # most_common_elem_freqs holds three more numbers after the lexemes' (zip stops there).
+        for lexeme, share in zip(row[0], row[1], strict=False):
+            if share >= LEAST_SHARE:
+                lexemes.append(lexeme)
+                shares.append(float(share))
+    cache[(table, column)] = (now + COMMON_TTL, (lexemes, shares))
+    return lexemes, shares
+
+
+def index_tsquery(values: dict[str, Any], *, others: bool = False) -> Any:
+    """anbot_index_query(…): the AND of the lexemes of the query's words and phrases (bound
+    k_parts) without the most common ones (bound k_common and k_shares: common_lexemes), for
+    the index to find; the rows it finds are then checked against the whole query. `others`:
+    the caller ANDs another lexeme, so every word may be left out."""
+    return sa.func.anbot_index_query(
+        _CONFIG,
+        bound("k_parts", values, _TEXTS),
+        bound("k_common", values, _TEXTS),
+        bound("k_shares", values, ARRAY(REAL())),
+        sa.literal_column(f"{LEAST_SHARE}::real"),
+        sa.true() if others else sa.false(),
+    )
+
+
 def _matches(tsquery: Any, keys: Any = _KEYS) -> Any:
     return keys.op("@@", return_type=sa.Boolean)(tsquery)
 
@@ -109,19 +168,26 @@ def filter_index(query: SearchQuery) -> list[Any]:
     return [_matches(tsquery(key_params(query, filters_only=True)))]
 
 
-def start(tsquery: Any, id_column: Any, *, before: Any = None) -> Any:
+def start(tsquery: Any, id_column: Any, *, before: Any = None, whole: Any = None) -> Any:
     """The subquery a walk starts from, one row: base (the query's tsquery as text, computed
     once: the windows pass it back as a constant the planner can read), top (the newest id,
     below `before` when given) and bottom (the oldest id: no window goes below it, so a walk
-    over snowflake ids does not visit the empty years before the first row)."""
+    over snowflake ids does not visit the empty years before the first row).
+
+    With `whole` (the whole query, when `tsquery` is only what the index is asked: see
+    index_tsquery), two more: whole, and recheck (whole when it differs from `tsquery`, else
+    NULL: the rows the index gives need checking only then)."""
     top = sa.select(sa.func.max(id_column))
     if before is not None:
         top = top.where(id_column < before)
-    return sa.select(
+    columns = [
         sa.cast(tsquery, sa.Text()).label("base"),
         top.scalar_subquery().label("top"),
         sa.select(sa.func.min(id_column)).scalar_subquery().label("bottom"),
-    ).subquery("start")
+    ]
+    if whole is not None:
+        columns += [whole.label("whole"), sa.func.nullif(whole, tsquery).label("recheck")]
+    return sa.select(*columns).subquery("start")
 
 
 # The query's tsquery as text, computed once per search (the windows after the first pass it
