@@ -272,6 +272,8 @@ _KEYS: Any = sa.literal_column("comment.search_keys")
 _NO_CURSOR = 2**63 - 1  # above every id
 _WORDS_ONLY = {"k_section": None, "k_authors": None, "k_prefix": False, "k_summarizer": None}
 _BY: Any = sa.bindparam("by", type_=sa.String())
+_ONE: Any = sa.literal_column("1", sa.Integer())  # in LIMIT and OFFSET, not bound (see _constant)
+_ZERO: Any = sa.literal_column("0", sa.Integer())
 
 
 def _tsqueries(shape: Shape) -> tuple[Any, Any]:
@@ -293,7 +295,7 @@ def _heads(picked: Any) -> Any:
         sa.select(PUBS.c.summary_id)
         .where(PUBS.c.thread_id == picked.c.thread_id, PUBS.c.summary_id.is_not(None))
         .order_by(PUBS.c.id.desc())
-        .limit(1)
+        .limit(_ONE)
         .scalar_subquery()
     )
     title = (
@@ -301,7 +303,7 @@ def _heads(picked: Any) -> Any:
         .join(PUBS, PUBS.c.summary_id == SUMMARIES.c.id)
         .where(PUBS.c.thread_id == picked.c.thread_id)
         .order_by(PUBS.c.id.desc())
-        .limit(1)
+        .limit(_ONE)
         .scalar_subquery()
     )
     return sa.select(
@@ -332,7 +334,7 @@ def _matching(shape: Shape, tsquery: Any, below: Any, walk: Any) -> Any:
         .select_from(COMMENTS.join(walk, sa.true()))
         .where(keys, sa.or_(walk.c.recheck.is_(None), _whole_matches(walk.c.recheck)))
         .order_by(c.id.desc())
-        .offset(0)
+        .offset(_ZERO)
         .subquery("found")
     )
     # `below` is checked out here, above the fence (PostgreSQL pushes no condition into a
@@ -435,12 +437,17 @@ def _scan_floor(below: Any, *, member: bool) -> Any:
 # After the scan, the windows, newest ids first, each part only when the parts before it held
 # fewer than :need hits (a one-time filter on their counts: PostgreSQL does not run a part whose
 # gate is false): the newest 2 units (blocks of 2**48 ids, 18.6 hours of snowflakes: ~1,400
-# comments at 1M over three years), the next SECOND_UNITS units, then all the rest below them
-# at once. A part reads the heap rows of its matches only (~3 µs each), but GIN reads every
-# entry of a window's blocks (~0.1 µs each): a word that left the second part short has at most
-# ~2,000 matches at 1M comments, fewer heap rows than a third window of 128 units costs in
-# index entries (measured: 11 ms for such a window, 2-5 ms for the rest).
+# comments at 1M over three years), the next SECOND_UNITS units, then THIRD_BLOCKS blocks of
+# 2**THIRD_LEVEL ids (32 units each; the first overlaps the second window, whose rows it drops),
+# then all the rest below them at once. A part reads the heap rows of its window's matches only
+# (~3 µs each), and GIN reads the entries of the query's rarest lexeme or of the window's blocks,
+# whichever it finds fewer of (~0.15 µs each). A word that leaves the second part short is in
+# at most ~2,000 comments at 1M (1.3 a unit): the third window holds ~100-130 units of them, so
+# the rest, reading every older match (965 heap rows for `w64 w13`: 4.5 ms), runs only for a word
+# in under ~250 comments.
 SECOND_UNITS = 14
+THIRD_LEVEL = 53
+THIRD_BLOCKS = 4
 
 
 def _blocks(newest: Any, level: int, count: int) -> Any:
@@ -448,9 +455,18 @@ def _blocks(newest: Any, level: int, count: int) -> Any:
     of them, ORed)."""
     text: Any = None
     for k in range(count):
-        lexeme = sa.literal(f"'{BLOCK}{level}:") + sa.cast(newest - k, sa.Text()) + sa.literal("'")
-        text = lexeme if text is None else text + sa.literal(" | ") + lexeme
+        number = newest - _constant(k) if k else newest
+        lexeme = _constant(f"'{BLOCK}{level}:") + sa.cast(number, sa.Text()) + _constant("'")
+        text = lexeme if text is None else text + _constant(" | ") + lexeme
     return sa.cast(text, TSQUERY)
+
+
+def _constant(value: str | int) -> Any:
+    """`value` written into the statement, not bound: the walk's constants were ~90 parameters,
+    each converted on both sides of every search (a third of the statement's fixed cost)."""
+    if isinstance(value, int):
+        return sa.literal_column(str(value), sa.BigInteger())
+    return sa.literal_column("'" + value.replace("'", "''") + "'", sa.Text())
 
 
 @lru_cache(maxsize=64)
@@ -486,6 +502,7 @@ def _walk(shape: Shape, *, before: bool) -> Any:
     if member:  # the rest of the member's matches at once
         windows: list[tuple[str, Any, Any]] = [("rest", None, below)]
     else:  # Where each window's ids end (exclusive): the rows above belong to the parts before.
+        third = shift(unit - (2 + SECOND_UNITS), ">>", THIRD_LEVEL - level)
         windows = [
             ("newest", _blocks(unit, level, 2), below),
             (
@@ -493,7 +510,16 @@ def _walk(shape: Shape, *, before: bool) -> Any:
                 _blocks(unit - 2, level, SECOND_UNITS),
                 sa.func.least(below, shift(unit - 1, "<<", level)),
             ),
-            ("rest", None, sa.func.least(below, shift(unit - (1 + SECOND_UNITS), "<<", level))),
+            (
+                "third",
+                _blocks(third, THIRD_LEVEL, THIRD_BLOCKS),
+                sa.func.least(below, shift(unit - (1 + SECOND_UNITS), "<<", level)),
+            ),
+            (
+                "rest",
+                None,
+                sa.func.least(below, shift(third - (THIRD_BLOCKS - 1), "<<", THIRD_LEVEL)),
+            ),
         ]
     for name, window, end in windows:
         tsquery = base if window is None else base.op("&&", return_type=TSQUERY)(window)
