@@ -9,9 +9,11 @@ Each backend has a full-text index of comments of its own (migration 0010): SQLi
 `comment_fts` (the porter tokenizer of summary_fts, pairs of words in a `keys` column as
 summary_fts's, rowid = -comment.id since migration 0013), walked newest first, the LIMIT
 stopping the walk; PostgreSQL `comment.search_keys`, keyed as summary.search_keys and walked
-newest first over its blocks of ids in one statement (_walk; GIN cannot give the newest first),
-a `by:` search first over the member's newest comments through a btree of the name key
-(migration 0015, MEMBER_SCAN).
+newest first in one statement (_walk; GIN cannot give the newest first): the newest comments in
+id order (PROBE; for `by:` the member's newest through a btree of the name key, migration 0015,
+MEMBER_SCAN), then windows over the keys' blocks of ids, the index asked only for the query's
+less common lexemes (migration 0016, storage.search.postgres.index_tsquery) and the rows it gives
+checked against the whole query.
 Words reach the index as quoted FTS5 strings (storage.search.sqlite.fts5_phrase) or bound
 values turned into a tsquery by anbot_search_query, never as syntax.
 
