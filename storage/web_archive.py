@@ -140,28 +140,40 @@ async def set_member_hidden(session: AsyncSession, *, user_id: int, hidden: bool
 # --- the public rule, as SQL -----------------------------------------------------------------
 
 
-def public_thread(thread_id: Any) -> Any:
-    """SQL: the thread `thread_id` (a column) is on the web."""
+def public_thread(thread_id: Any, *, per_row: bool = False) -> Any:
+    """SQL: the thread `thread_id` (a column) is on the web. `per_row`: see exists_of."""
     # An explicit join: SQLAlchemy's cartesian-product lint misreads two FROMs linked in WHERE
     # inside a LATERAL subquery (storage.search.discussions).
-    channel = (
-        sa.exists()
-        .select_from(THREADS.join(CHANNELS, CHANNELS.c.channel_id == THREADS.c.channel_id))
-        .where(
-            THREADS.c.id == thread_id,
-            CHANNELS.c.published.is_(True),
-            CHANNELS.c.everyone_can_read.is_(True),
-        )
+    channel = exists_of(
+        THREADS.join(CHANNELS, CHANNELS.c.channel_id == THREADS.c.channel_id),
+        THREADS.c.id == thread_id,
+        CHANNELS.c.published.is_(True),
+        CHANNELS.c.everyone_can_read.is_(True),
+        per_row=per_row,
     )
-    gone = sa.exists().where(
-        STATES.c.thread_id == thread_id, sa.or_(STATES.c.deleted, STATES.c.private)
+    gone = exists_of(
+        STATES,
+        STATES.c.thread_id == thread_id,
+        sa.or_(STATES.c.deleted, STATES.c.private),
+        per_row=per_row,
     )
     return sa.and_(channel, ~gone)
 
 
-def hidden_author(author_id: Any) -> Any:
+def hidden_author(author_id: Any, *, per_row: bool = False) -> Any:
     """SQL: the comment's author chose to hide their comments from the web."""
-    return sa.exists().where(MEMBERS.c.user_id == author_id, MEMBERS.c.hidden.is_(True))
+    return exists_of(
+        MEMBERS, MEMBERS.c.user_id == author_id, MEMBERS.c.hidden.is_(True), per_row=per_row
+    )
+
+
+def exists_of(source: Any, *where: Any, per_row: bool = False) -> Any:
+    """SQL EXISTS of the rows of `source` where `where`. `per_row`: checked by a lookup per
+    row of the outer query (OFFSET 0 keeps PostgreSQL from turning it into a join), for a
+    statement checking a few rows whose plan is generic: with guessed row counts the join
+    became a scan of every thread for each row (storage.search.discussions)."""
+    select: Any = sa.select(sa.literal_column("1")).select_from(source).where(*where)
+    return (select.offset(0) if per_row else select).exists()
 
 
 async def hidden_members(session: AsyncSession, user_ids: Sequence[int | None]) -> set[int]:

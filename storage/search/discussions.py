@@ -49,6 +49,7 @@ from storage.web_archive import (
     PUBS,
     SUMMARIES,
     as_utc,
+    exists_of,
     hidden_author,
     public_thread,
 )
@@ -153,15 +154,18 @@ def _where(shape: Shape) -> tuple[Any, ...]:
     return _where_on(shape, COMMENTS.c)
 
 
-def _where_on(shape: Shape, c: Any) -> tuple[Any, ...]:
-    """_where on the columns `c` of comment (the table's, or a subquery's of the same names)."""
+def _where_on(shape: Shape, c: Any, *, per_row: bool = False) -> tuple[Any, ...]:
+    """_where on the columns `c` of comment (the table's, or a subquery's of the same names);
+    `per_row`: the public rules looked up row by row (storage.web_archive.exists_of)."""
     by, issue, thread = shape
     out: list[Any] = [
         c.deleted.is_(False),
         c.is_starter.is_(False),
-        public_thread(c.thread_id),
-        ~hidden_author(c.author_id),
-        sa.exists().where(PUBS.c.thread_id == c.thread_id, PUBS.c.summary_id.is_not(None)),
+        public_thread(c.thread_id, per_row=per_row),
+        ~hidden_author(c.author_id, per_row=per_row),
+        exists_of(
+            PUBS, PUBS.c.thread_id == c.thread_id, PUBS.c.summary_id.is_not(None), per_row=per_row
+        ),
     ]
     if by:  # by: is the commenter here
         out.append(folded_equals(c.author_name, sa.bindparam("by", type_=sa.String())))
@@ -319,10 +323,10 @@ def _heads(picked: Any) -> Any:
     )
 
 
-def _matching(shape: Shape, tsquery: Any, below: Any, walk: Any) -> Any:
-    """The newest :need hits of `tsquery` below id `below`, as HEADS rows; `walk` is the
-    statement's start (the CTE the tsquery reads; its `recheck`, when not NULL, is checked on
-    every row the index gives).
+def _matching(shape: Shape, tsquery: Any, below: Any, walk: Any, scanned: Any) -> Any:
+    """The newest :need hits of `tsquery` below id `below` that the part `scanned` (a CTE of
+    ids) did not give, as HEADS rows; `walk` is the statement's start (the CTE the tsquery
+    reads; its `recheck`, when not NULL, is checked on every row the index gives).
 
     The limit matters for a common word: the first window of 1M comments (37 hours) holds
     1,200 rows with "the", and checking the public rules of each cost 12-15 ms. So the index's
@@ -341,7 +345,7 @@ def _matching(shape: Shape, tsquery: Any, below: Any, walk: Any) -> Any:
     )
     # `below` is checked out here, above the fence (PostgreSQL pushes no condition into a
     # subquery with OFFSET), so the limit counts only rows below it.
-    return _picked(shape, found, found.c.id < below)
+    return _picked(shape, found, found.c.id < below, found.c.id.not_in(sa.select(scanned.c.id)))
 
 
 def _whole_matches(tsquery: Any) -> Any:
@@ -372,7 +376,7 @@ def _picked(shape: Shape, found: Any, *where: Any) -> Any:
         sa.select(
             found.c.id, found.c.thread_id, found.c.author_name, found.c.content, found.c.created_at
         )
-        .where(*where, *_where_on(shape, found.c))
+        .where(*where, *_where_on(shape, found.c, per_row=True))
         .order_by(found.c.id.desc())
         .limit(sa.bindparam("need", type_=sa.Integer()))
         .subquery("picked")
@@ -383,7 +387,10 @@ def _picked(shape: Shape, found: Any, *where: Any) -> Any:
 # Before any window, the walk reads the newest comments below the cursor in id order and checks
 # the whole query on each row: for a word in most comments (w0 at 1M: 99%) the hits are there,
 # and the windows never run (the newest window held ~1,400 matches, all read and sorted: 3-4 ms).
-# A rarer word costs PROBE rows more (~1 µs each, read in order from a few heap pages).
+# A rarer word costs PROBE rows more (~1 µs each, read in order from a few heap pages). When
+# the scan held fewer than :need hits it gave every hit among the rows it read, so the parts
+# after it leave out the ids it gave rather than start below the oldest row it read (finding
+# that row meant reading them all again: ~0.8 ms for by:'s 300, through the name btree).
 PROBE = 100
 
 # by: a member. The member's comments are few (1 in 300 at 1M comments), so the windows of ids
@@ -391,10 +398,9 @@ PROBE = 100
 # the name (~1,900 heap rows, 10-13 ms). Instead the walk first reads the member's MEMBER_SCAN
 # newest comments below the cursor through the btree on (anbot_name_key(author_name), id DESC)
 # (migration 0015), newest first, checking the tsquery on each and stopping at :need hits; only
-# when those rows held too few does the rest (the GIN match of the words and the name) run, below
-# the oldest of them. That bounds both parts: at most MEMBER_SCAN rows read in order, and the
-# rest only for a word in under need/MEMBER_SCAN of the member's comments (at 1M comments ≤ ~230
-# heap rows).
+# when those rows held too few does the rest (the GIN match of the words and the name) run. That
+# bounds both parts: at most MEMBER_SCAN rows read in order, and the rest only for a word in
+# under need/MEMBER_SCAN of the member's comments (at 1M comments ≤ ~230 heap rows).
 MEMBER_SCAN = 300
 
 
@@ -425,15 +431,6 @@ def _scan(shape: Shape, below: Any, walk: Any, *, member: bool) -> Any:
         sa.select(*_row(c), hit).select_from(COMMENTS.join(walk, sa.true())), below, member=member
     ).subquery("found")
     return _picked(shape, found, found.c.hit)
-
-
-def _scan_floor(below: Any, *, member: bool) -> Any:
-    """The oldest id _in_order reads, NULL when it read fewer rows than it may (it reached the
-    oldest row: nothing is left below it)."""
-    scan = _in_order(sa.select(COMMENTS.c.id), below, member=member).subquery("scan")
-    most = MEMBER_SCAN if member else PROBE
-    floor = sa.select(sa.func.min(scan.c.id).label("id")).having(sa.func.count() >= most)
-    return sa.select(floor.cte("floor").c.id).scalar_subquery()
 
 
 # After the scan, the windows, newest ids first, each part only when the parts before it held
@@ -498,9 +495,9 @@ def _walk(shape: Shape, *, before: bool) -> Any:
             out = out + count
         return out
 
-    parts = [_scan(shape, cursor_end, walk, member=member).cte("scan")]
-    oldest = _scan_floor(cursor_end, member=member)
-    below = sa.func.least(cursor_end, oldest)
+    scan = _scan(shape, cursor_end, walk, member=member).cte("scan")
+    parts = [scan]
+    below = cursor_end
     if member:  # the rest of the member's matches at once
         windows: list[tuple[str, Any, Any]] = [("rest", None, below)]
     else:  # Where each window's ids end (exclusive): the rows above belong to the parts before.
@@ -525,8 +522,8 @@ def _walk(shape: Shape, *, before: bool) -> Any:
         ]
     for name, window, end in windows:
         tsquery = base if window is None else base.op("&&", return_type=TSQUERY)(window)
-        part = _matching(shape, tsquery, end, walk)
-        parts.append(part.where(total(parts) < need, oldest.is_not(None)).cte(name))
+        part = _matching(shape, tsquery, end, walk, scan)
+        parts.append(part.where(total(parts) < need).cte(name))
     return sa.union_all(*(sa.select(part) for part in parts))
 
 

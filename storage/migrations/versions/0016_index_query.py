@@ -80,11 +80,70 @@ FUNCTION = f"""
 """
 
 
+JOIN = "U&'\\E000'"  # storage.search.keys.JOIN, as in 0006
+
+# The helpers with a FROM (0006; anbot_tags as 0011 left it), each one statement: (signature,
+# return type, statement). PostgreSQL does not inline an SQL function whose body has a FROM, and
+# one called from PL/pgSQL keeps its plan only for the transaction (the simple-expression state
+# it lives in is made per transaction): anbot_search_query and anbot_index_query spent ~1.4 ms
+# of every search planning these again (~0.1 ms for both when called twice in a transaction).
+# As PL/pgSQL functions of the same statement, their plans are kept for the session. The keys
+# functions (0013, 0014) call them too, and gain the same on every write.
+HELPERS = (
+    (
+        "anbot_stems(cfg regconfig, doc text)",
+        "text[]",
+        """SELECT coalesce(array_agg(lexeme ORDER BY pos), '{}')
+           FROM (SELECT lexeme, unnest(positions) AS pos
+                 FROM unnest(to_tsvector(cfg, anbot_norm(doc)))) AS words""",
+    ),
+    (
+        "anbot_pairs(stems text[])",
+        "text[]",
+        f"""SELECT coalesce(array_agg(a || {JOIN} || b), '{{}}')
+            FROM unnest(stems[1:cardinality(stems) - 1], stems[2:]) AS pair(a, b)""",
+    ),
+    (
+        "anbot_tags(tag text, doc text)",
+        "text[]",
+        """SELECT coalesce(array_agg(tag || lexeme ORDER BY pos), '{}')
+           FROM (SELECT lexeme, unnest(positions) AS pos
+                 FROM unnest(to_tsvector('anbot_names'::regconfig, anbot_norm(doc)))) AS words""",
+    ),
+    (
+        "anbot_and(lexemes text[], prefix boolean)",
+        "tsquery",
+        """SELECT CASE WHEN cardinality(lexemes) > 0 THEN (
+             SELECT string_agg(
+                      '''' || replace(replace(lexeme, '\\', '\\\\'), '''', '''''') || ''''
+                      || CASE WHEN prefix AND i = cardinality(lexemes) THEN ':*' ELSE '' END,
+                      ' & ' ORDER BY i)
+             FROM unnest(lexemes) WITH ORDINALITY AS t(lexeme, i))::tsquery
+           END""",
+    ),
+)
+
+
+def helper(signature: str, returns: str, statement: str, *, plpgsql: bool) -> str:
+    """CREATE OR REPLACE of one of HELPERS, in PL/pgSQL or (as before) in SQL."""
+    language, body = (
+        ("plpgsql", f"BEGIN RETURN ({statement}); END") if plpgsql else ("sql", statement)
+    )
+    return (
+        f"CREATE OR REPLACE FUNCTION {signature} RETURNS {returns}"
+        f" LANGUAGE {language} IMMUTABLE PARALLEL SAFE AS $f$ {body} $f$"
+    )
+
+
 def upgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
+        for signature, returns, statement in HELPERS:
+            op.execute(helper(signature, returns, statement, plpgsql=True))
         op.execute(FUNCTION)
 
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
         op.execute(f"DROP FUNCTION IF EXISTS {SIGNATURE}")
+        for signature, returns, statement in HELPERS:
+            op.execute(helper(signature, returns, statement, plpgsql=False))

@@ -8,8 +8,14 @@ are checked against the whole query (storage.search.discussions).
 
 from __future__ import annotations
 
+import importlib.util
+import re
+from pathlib import Path
+from types import ModuleType
+
 import sqlalchemy as sa
 
+import storage.migrations
 from storage.db import Database
 from storage.search.keys import JOIN
 
@@ -58,3 +64,72 @@ async def test_common_lexemes_are_left_out_rarest_kept(pg_db: Database) -> None:
     pair = f"the{JOIN}of"
     assert await _index_query(db, ['"the of"', "okapi"], {pair: 0.5}) == "'okapi'"
     assert await _index_query(db, [], {}) is None
+
+
+def _migration(name: str) -> ModuleType:
+    path = Path(storage.migrations.__file__).parent / "versions" / name
+    spec = importlib.util.spec_from_file_location(path.stem, path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _sql_helpers() -> list[str]:
+    """The helpers as 0006 (anbot_stems, anbot_pairs, anbot_and) and 0011 (anbot_tags) wrote
+    them in SQL, renamed *_sql."""
+    names = ("anbot_stems", "anbot_pairs", "anbot_and")
+    created = [
+        text
+        for text in _migration("0006_search_keys_postgres.py")._FUNCTIONS
+        if any(f"FUNCTION {name}(" in text for name in names)
+    ]
+    created.append(_migration("0011_search_folding.py")._TAGS.format(config="anbot_names"))
+    assert len(created) == 4
+    return [re.sub(r"FUNCTION (anbot_\w+)\(", r"FUNCTION \1_sql(", text) for text in created]
+
+
+TEXTS = [
+    "",
+    "   ",
+    "Reward modeling, and the reward models' rewards",
+    "Naïve Schölkopf — Gagné's ÉLAN (AN #45): GPT-3 vs gpt3",
+    "O'Brien \\ back\\slash 'quotes' and \"double\"",
+    "a b c d e f g h i j k l m n o p",
+    "日本語 テキスト and ß",
+]
+
+
+async def test_helpers_in_plpgsql_answer_as_the_sql_ones(pg_db: Database) -> None:
+    """0016 turned the query helpers into PL/pgSQL (their plans kept for the session instead of
+    a transaction); each must answer exactly as 0006's and 0011's SQL functions did, created
+    beside them under other names."""
+    db = pg_db
+    helpers = ["anbot_stems", "anbot_pairs", "anbot_tags", "anbot_and"]
+    async with db.connect() as conn:
+        languages = await conn.execute(
+            sa.text(
+                "SELECT proname, lanname FROM pg_proc JOIN pg_language l ON l.oid = prolang"
+                " WHERE pronamespace = current_schema()::regnamespace"
+                " AND proname = ANY(:names)"
+            ),
+            {"names": helpers},
+        )
+        assert dict(languages.all()) == dict.fromkeys(helpers, "plpgsql")
+        for created in _sql_helpers():
+            await conn.exec_driver_sql(created)
+        compare = sa.text(
+            "SELECT anbot_stems('anbot_words', :t) = anbot_stems_sql('anbot_words', :t),"
+            " anbot_pairs(anbot_stems('anbot_words', :t))"
+            "   = anbot_pairs_sql(anbot_stems('anbot_words', :t)),"
+            " anbot_tags('x', :t) = anbot_tags_sql('x', :t),"
+            " anbot_and(anbot_tags('', :t), true)::text"
+            "   IS NOT DISTINCT FROM anbot_and_sql(anbot_tags('', :t), true)::text,"
+            " cardinality(anbot_pairs(anbot_stems('anbot_words', :t)))"
+        )
+        pairs = 0
+        for text in [*TEXTS, None]:
+            row = (await conn.execute(compare, {"t": text})).one()
+            assert row[:4] == (True, True, True, True), (text, row)
+            pairs += row[4]
+        assert pairs > 20  # not vacuous: the texts have stems and pairs
