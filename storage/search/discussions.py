@@ -323,10 +323,10 @@ def _heads(picked: Any) -> Any:
     )
 
 
-def _matching(shape: Shape, tsquery: Any, below: Any, walk: Any, scanned: Any) -> Any:
-    """The newest :need hits of `tsquery` below id `below` that the part `scanned` (a CTE of
-    ids) did not give, as HEADS rows; `walk` is the statement's start (the CTE the tsquery
-    reads; its `recheck`, when not NULL, is checked on every row the index gives).
+def _matching(shape: Shape, tsquery: Any, below: Any, walk: Any, given: list[Any]) -> Any:
+    """The newest :need hits of `tsquery` below id `below` that the parts `given` (CTEs with
+    an id column) did not give, as HEADS rows; `walk` is the statement's start (the CTE the
+    tsquery reads; its `recheck`, when not NULL, is checked on every row the index gives).
 
     The limit matters for a common word: the first window of 1M comments (37 hours) holds
     1,200 rows with "the", and checking the public rules of each cost 12-15 ms. So the index's
@@ -345,7 +345,8 @@ def _matching(shape: Shape, tsquery: Any, below: Any, walk: Any, scanned: Any) -
     )
     # `below` is checked out here, above the fence (PostgreSQL pushes no condition into a
     # subquery with OFFSET), so the limit counts only rows below it.
-    return _picked(shape, found, found.c.id < below, found.c.id.not_in(sa.select(scanned.c.id)))
+    ids = sa.union_all(*(sa.select(part.c.id) for part in given))
+    return _picked(shape, found, found.c.id < below, found.c.id.not_in(ids))
 
 
 def _whole_matches(tsquery: Any) -> Any:
@@ -435,15 +436,19 @@ def _scan(shape: Shape, below: Any, walk: Any, *, member: bool) -> Any:
 
 # After the scan, the windows, newest ids first, each part only when the parts before it held
 # fewer than :need hits (a one-time filter on their counts: PostgreSQL does not run a part whose
-# gate is false): the newest 2 units (blocks of 2**48 ids, 18.6 hours of snowflakes: ~1,400
-# comments at 1M over three years), the next SECOND_UNITS units, then THIRD_BLOCKS blocks of
-# 2**THIRD_LEVEL ids (32 units each; the first overlaps the second window, whose rows it drops),
-# then all the rest below them at once. A part reads the heap rows of its window's matches only
-# (~3 µs each), and GIN reads the entries of the query's rarest lexeme or of the window's blocks,
-# whichever it finds fewer of (~0.15 µs each). A word that leaves the second part short is in
-# at most ~2,000 comments at 1M (1.3 a unit): the third window holds ~100-130 units of them, so
-# the rest, reading every older match (965 heap rows for `w64 w13`: 4.5 ms), runs only for a word
-# in under ~250 comments.
+# gate is false), leaving out the rows the parts before gave:
+# - the newest 2 units (blocks of 2**48 ids, 18.6 hours of snowflakes: ~1,400 comments at 1M
+#   over three years);
+# - the next SECOND_UNITS units, only when the newest window's hits say they would fill the
+#   page: GIN reads every entry of their 14 small blocks (~9,800 at 1M, ~1.2-1.5 ms);
+# - THIRD_BLOCKS blocks of 2**THIRD_LEVEL ids (32 units each) from the unit below the newest
+#   window: large blocks, so GIN reads the entries of the query's rarest lexeme and skips
+#   through the blocks'; 97-128 units;
+# - then all the rest below them at once.
+# A part reads the heap rows of its window's matches only (~3 µs each). A word in ~1,000
+# comments at 1M (`w64 w13`) went through all three windows and read 965 heap rows in the rest
+# (~6 ms on the server); now the third window alone (~2 ms), and the rest runs only for a word in
+# under ~200 comments, which it reads whole.
 SECOND_UNITS = 14
 THIRD_LEVEL = 53
 THIRD_BLOCKS = 4
@@ -489,42 +494,42 @@ def _walk(shape: Shape, *, before: bool) -> Any:
     member = shape[0]
 
     def total(parts: list[Any]) -> Any:
-        counts = [sa.select(sa.func.count()).select_from(p).scalar_subquery() for p in parts]
-        out: Any = counts[0]
-        for count in counts[1:]:
-            out = out + count
+        out: Any = None
+        for part in parts:
+            out = count(part) if out is None else out + count(part)
         return out
 
+    def count(part: Any) -> Any:
+        return sa.select(sa.func.count()).select_from(part).scalar_subquery()
+
     scan = _scan(shape, cursor_end, walk, member=member).cte("scan")
-    parts = [scan]
-    below = cursor_end
-    if member:  # the rest of the member's matches at once
-        windows: list[tuple[str, Any, Any]] = [("rest", None, below)]
-    else:  # Where each window's ids end (exclusive): the rows above belong to the parts before.
-        third = shift(unit - (2 + SECOND_UNITS), ">>", THIRD_LEVEL - level)
-        windows = [
-            ("newest", _blocks(unit, level, 2), below),
-            (
-                "second",
-                _blocks(unit - 2, level, SECOND_UNITS),
-                sa.func.least(below, shift(unit - 1, "<<", level)),
-            ),
-            (
-                "third",
-                _blocks(third, THIRD_LEVEL, THIRD_BLOCKS),
-                sa.func.least(below, shift(unit - (1 + SECOND_UNITS), "<<", level)),
-            ),
-            (
-                "rest",
-                None,
-                sa.func.least(below, shift(third - (THIRD_BLOCKS - 1), "<<", THIRD_LEVEL)),
-            ),
-        ]
-    for name, window, end in windows:
+    parts = {"scan": scan}
+
+    def add(
+        name: str, window: Any, end: Any, *, skip: tuple[str, ...] = (), when: Any = None
+    ) -> None:
+        """The part `name`: the newest hits in `window` (a tsquery of blocks; None: all) below
+        `end` and not given by the parts `skip` (besides the scan), run only when the parts
+        before it held fewer than :need hits (and `when`)."""
         tsquery = base if window is None else base.op("&&", return_type=TSQUERY)(window)
-        part = _matching(shape, tsquery, end, walk, scan)
-        parts.append(part.where(total(parts) < need).cte(name))
-    return sa.union_all(*(sa.select(part) for part in parts))
+        given = [parts[p] for p in ("scan", *skip)]
+        gate = total(list(parts.values())) < need
+        part = _matching(shape, tsquery, end, walk, given)
+        parts[name] = part.where(gate if when is None else sa.and_(gate, when)).cte(name)
+
+    if member:  # the rest of the member's matches at once
+        add("rest", None, cursor_end)
+    else:
+        below_newest = sa.func.least(cursor_end, shift(unit - 1, "<<", level))
+        third = shift(unit - 2, ">>", THIRD_LEVEL - level)  # its block holding the next unit
+        add("newest", _blocks(unit, level, 2), cursor_end)
+        # Only when the newest window's hits say it would fill the page (the rest of it).
+        expected = count(scan) + count(parts["newest"]) * (1 + SECOND_UNITS // 2)
+        add("second", _blocks(unit - 2, level, SECOND_UNITS), below_newest, when=expected >= need)
+        add("third", _blocks(third, THIRD_LEVEL, THIRD_BLOCKS), below_newest, skip=("second",))
+        rest_end = shift(third - (THIRD_BLOCKS - 1), "<<", THIRD_LEVEL)
+        add("rest", None, sa.func.least(cursor_end, rest_end))
+    return sa.union_all(*(sa.select(part) for part in parts.values()))
 
 
 def _newest_postgres(

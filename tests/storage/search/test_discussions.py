@@ -209,6 +209,78 @@ async def test_the_walk_with_statistics_returns_exactly_the_newest_matches(
     await _assert_walks(db, COMMON_CASES)
 
 
+# Comments dense in the newest units of ids, as at 1M comments (~700 a unit of 2**48 ids), then
+# sparse: every part of PostgreSQL's walk runs (the scan, the newest window, the second window,
+# which the newest window's hits call for, the third, which overlaps the second's units and must
+# leave out what it gave, and the rest).
+TOP_UNIT = (1 << 12) + 37  # not aligned to the third window's blocks of 32 units
+LAYOUT = [(0, 200), (1, 200)] + [(u, 20) for u in range(2, 16)] + [(u, 3) for u in range(16, 200)]
+
+
+def _layered(thread_id: int) -> tuple[list[dict[str, object]], dict[str, list[int]]]:
+    """Rows of LAYOUT (units below TOP_UNIT, rows in each) and, for each word, its ids."""
+    rows: list[dict[str, object]] = []
+    ids: dict[str, list[int]] = {"kiwi": [], "emu": []}
+    n = 0
+    for below, count in LAYOUT:
+        for k in range(count):
+            n += 1
+            comment_id = ((TOP_UNIT - below) << 48) + (count - k) * 1000
+            words = ["moa"]
+            if n % 40 == 0:
+                words.append("kiwi")  # ~10 in the newest window, ~7 in the second, then sparse
+            if n % 250 == 0:
+                words.append("emu")  # rare: the third window and the rest
+            for word in words:
+                if word in ids:
+                    ids[word].append(comment_id)
+            rows.append(
+                message_row(
+                    MessageUpsert(
+                        comment_id,
+                        thread_id,
+                        7,
+                        "Mo",
+                        " ".join(words),
+                        datetime(2021, 1, 1, tzinfo=UTC),
+                    )
+                )
+            )
+    return rows, ids
+
+
+async def test_every_part_of_the_walk_gives_exactly_the_newest_matches(
+    archive: tuple[Database, Seeded],
+) -> None:
+    db, seeded = archive
+    rows, ids = _layered(seeded.hark_thread)
+    async with db.connect() as conn:
+        for start in range(0, len(rows), 500):
+            await conn.execute(sa.insert(COMMENTS), rows[start : start + 500])
+        await conn.commit()
+    for text, expected in (("kiwi", ids["kiwi"]), ("emu", ids["emu"]), ("kiwi moa", ids["kiwi"])):
+        expected = sorted(expected, reverse=True)
+        query = parse_query(text, discussions=True)
+        for limit in (5, 20, 50):
+            seen: list[int] = []
+            before = None
+            while True:
+                page = await search_discussions(db, query, limit=limit, before=before)
+                seen += [hit.comment_id for hit in page.hits]
+                if page.next_before is None:
+                    break
+                before = page.next_before
+            assert seen == expected, (text, limit)
+    if db.dialect == "postgresql":  # the layout does what it is for: every part runs
+        await db.analyze()
+        for text, parts in (("kiwi", ("newest", "second", "third")), ("emu", ("third",))):
+            plan, _ = await db.run_sync(_explain, text)
+            lines = plan.splitlines()
+            for part in parts:
+                top = lines[lines.index(f"  CTE {part}") + 1]
+                assert "never executed" not in top, (text, part, plan)
+
+
 def _explain(conn: sa.Connection, text: str) -> tuple[str, list[int]]:
     """The plan of a search's statement, run (EXPLAIN ANALYZE), and its hits."""
     search_discussions_on(conn, parse_query(text, discussions=True))  # the statistics
