@@ -42,14 +42,25 @@ async def test_dead_connection_loses_the_lock_to_another(pg_db: Database) -> Non
     a, b = LeaderLock(pg_db, key=key), LeaderLock(pg_db, key=key)
     try:
         assert await a.acquire()
-        async with pg_db.connect() as conn:
-            await conn.execute(
+        async with pg_db.connect(autocommit=True) as conn:
+            pids = await conn.execute(
                 sa.text(
-                    "SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' "
+                    "SELECT pid FROM pg_locks WHERE locktype = 'advisory' "
                     "AND classid = :hi AND objid = :lo AND objsubid = 1"
                 ),
                 {"hi": (key >> 32) & 0xFFFFFFFF, "lo": key & 0xFFFFFFFF},
             )
+            (pid,) = pids.scalars().all()
+            await conn.execute(sa.text("SELECT pg_terminate_backend(:pid)"), {"pid": pid})
+            # pg_terminate_backend only signals: the lock goes when the backend has exited.
+            for _ in range(200):
+                gone = await conn.execute(
+                    sa.text("SELECT NOT EXISTS (SELECT 1 FROM pg_stat_activity WHERE pid = :pid)"),
+                    {"pid": pid},
+                )
+                if gone.scalar_one():
+                    break
+                await asyncio.sleep(0.05)
         assert await b.acquire()
         # a notices its session is gone, drops it, and cannot take the lock back.
         assert not await a.acquire()

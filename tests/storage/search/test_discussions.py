@@ -413,15 +413,6 @@ async def test_by_walks_the_members_comments_through_the_name_index(pg_db: Datab
         await conn.commit()
     await db.analyze()
 
-    def explain(conn: sa.Connection, text: str) -> tuple[str, list[int]]:
-        search_discussions_on(conn, parse_query(text, discussions=True))  # the statistics
-        seen: list[tuple[str, Any]] = []
-        sa.event.listen(conn, "before_cursor_execute", lambda *a: seen.append((a[2], a[3])))
-        page = search_discussions_on(conn, parse_query(text, discussions=True), limit=20)
-        ((statement, params),) = seen
-        plan = conn.exec_driver_sql("EXPLAIN (ANALYZE, COSTS OFF) " + statement, params)
-        return "\n".join(row[0] for row in plan), [hit.comment_id for hit in page.hits]
-
     def rest_gin(plan: str) -> str:
         """The GIN scan line of the rest part (the only GIN scan of a by: walk)."""
         (line,) = [x for x in plan.splitlines() if "ix_comment_search_keys" in x]
@@ -432,7 +423,7 @@ async def test_by_walks_the_members_comments_through_the_name_index(pg_db: Datab
         'axolotl by:"ZOE zeta"': (lambda i: i % 97 == 0 and i % 2 == 0, False),
     }
     for text, (predicate, member_only) in cases.items():
-        plan, ids = await db.run_sync(explain, text)
+        plan, ids = await db.run_sync(_explain, text)
         expected = sorted(
             ((1 << 50) + i * SPACING for i in range(1, MANY + 1) if predicate(i)), reverse=True
         )
@@ -446,5 +437,5 @@ async def test_by_walks_the_members_comments_through_the_name_index(pg_db: Datab
         )
         assert "ix_comment_name_key" not in {r[0] for r in names}
     await db.upgrade()
-    plan, ids = await db.run_sync(explain, "quagga by:Rohin")
+    plan, ids = await db.run_sync(_explain, "quagga by:Rohin")
     assert "ix_comment_name_key" in plan and len(ids) == 20
