@@ -101,9 +101,7 @@ async def run_bot(settings: Settings) -> None:
     if not token:
         raise ValueError("DISCORD_TOKEN is not set")
     setup_logging(settings.log_level, secrets=[token])
-    if settings.discord_api_base:
-        if not settings.discord_gateway_url:
-            raise ValueError("ANBOT_DISCORD_API_BASE is set but ANBOT_DISCORD_GATEWAY_URL is not")
+    if settings.discord_api_base and settings.discord_gateway_url:  # both or neither: Settings
         # Another Discord-compatible API (the sandbox in a subprocess); see bot/discord_api.py.
         point_discord_at(settings.discord_api_base, settings.discord_gateway_url)
     session_factory = feed_session(allow_private=settings.allow_private_feeds)

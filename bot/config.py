@@ -114,6 +114,15 @@ class Settings(BaseSettings):
         return value
 
     @model_validator(mode="after")
+    def _check_discord_endpoints(self) -> Settings:
+        if bool(self.discord_api_base) != bool(self.discord_gateway_url):
+            raise ValueError(
+                "ANBOT_DISCORD_API_BASE and ANBOT_DISCORD_GATEWAY_URL go together: set both"
+                " (another Discord-compatible server's REST base and gateway) or neither"
+            )
+        return self
+
+    @model_validator(mode="after")
     def _check_shards(self) -> Settings:
         if len(self.shard_ids) > 1:
             raise ValueError(

@@ -67,6 +67,19 @@ def test_invalid_settings_are_one_line(runner: CliRunner, monkeypatch: pytest.Mo
     assert line.startswith("error: invalid settings: poll_interval: Input should be a valid number")
 
 
+def test_half_a_discord_endpoint_is_one_line(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`anbot run` with ANBOT_DISCORD_API_BASE but no gateway URL said it "failed unexpectedly"
+    (a ValueError deep in run_bot, with a trace file): it is a setting to fix."""
+    monkeypatch.setenv("DISCORD_TOKEN", "abc.def.ghi")
+    monkeypatch.setenv("ANBOT_DISCORD_API_BASE", "http://127.0.0.1:9/api/v10")
+    monkeypatch.delenv("ANBOT_DISCORD_GATEWAY_URL", raising=False)
+    line = one_line_error(runner.invoke(app, ["run"]))
+    assert line.startswith("error: invalid settings: ") and "set both" in line
+    assert "unexpectedly" not in line
+
+
 def test_known_errors_are_not_logged(runner: CliRunner, tmp_path: Path) -> None:
     assert one_line_error(runner.invoke(app, ["issue", "latest"])) == (
         "error: no issues stored yet; run anbot ingest or anbot import-database"
