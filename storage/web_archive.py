@@ -173,7 +173,8 @@ def exists_of(source: Any, *where: Any, per_row: bool = False) -> Any:
     statement checking a few rows whose plan is generic: with guessed row counts the join
     became a scan of every thread for each row (storage.search.discussions)."""
     select: Any = sa.select(sa.literal_column("1")).select_from(source).where(*where)
-    return (select.offset(0) if per_row else select).exists()
+    # The 0 written into the statement, not bound: a search statement has ~25 of these.
+    return (select.offset(sa.literal_column("0", sa.Integer())) if per_row else select).exists()
 
 
 async def hidden_members(session: AsyncSession, user_ids: Sequence[int | None]) -> set[int]:

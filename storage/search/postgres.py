@@ -188,7 +188,8 @@ def start(tsquery: Any, id_column: Any, *, before: Any = None, whole: Any = None
         return sa.select(sa.cast(tsquery, sa.Text()).label("base"), *ends).subquery("start")
     # Each tsquery computed once (OFFSET 0: not pulled up, which would copy the calls into
     # recheck's NULLIF; computing one costs ~0.2-0.5 ms).
-    queries = sa.select(tsquery.label("index"), whole.label("whole")).offset(0).subquery()
+    zero = sa.literal_column("0", sa.Integer())
+    queries = sa.select(tsquery.label("index"), whole.label("whole")).offset(zero).subquery()
     return (
         sa.select(
             sa.cast(queries.c.index, sa.Text()).label("base"),
