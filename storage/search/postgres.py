@@ -53,7 +53,6 @@ __all__ = [
     "newest",
     "start",
     "walk",
-    "walk_from",
 ]
 
 UNIT = 1 << LEVELS.start  # ids in the smallest block
@@ -258,11 +257,17 @@ def newest(
         rows = connection.execute(_statement(shape, by_issue=True, window=False), params).all()
         return sorted(rows, key=lambda row: row[0], reverse=True)[offset:need]
 
-    def fetch(base: str, window: str | None, below: int) -> Sequence[Any]:
-        statement = _statement(shape, by_issue=False, window=window is not None)
-        return connection.execute(statement, {**params, "base": base, "window": window}).all()
+    base, top, bottom = first[0][0], first[0][1], first[0][2]
+    if base is None or top is None:
+        return []
+    params["base"] = base
 
-    return walk_from(first, need, LEVELS, fetch)[offset:need]
+    def fetch(window: str | None) -> Sequence[Any]:
+        statement = _statement(shape, by_issue=False, window=window is not None)
+        return connection.execute(statement, {**params, "window": window}).all()
+
+    found = [row[3:] for row in first if row[3] is not None]
+    return walk(found, top, need, LEVELS, fetch, bottom=bottom or 0)[offset:need]
 
 
 def first_window(
@@ -270,8 +275,8 @@ def first_window(
 ) -> sa.Select[Any]:
     """`start` (the subquery of `start()`) and, in the same round trip, the rows
     `matching(tsquery)` selects in the two newest blocks of 2**levels.start ids: rows
-    (base, top, bottom, *heads); one row of NULL heads when none match. `walk_from` goes on
-    from there."""
+    (base, top, bottom, *heads); one row of NULL heads when none match. `walk` goes on from
+    there."""
     newest = start.c.top.op(">>")(sa.literal_column(str(levels.start), sa.Integer()))
     blocks = [
         sa.literal(f"'{BLOCK}{levels.start}:") + sa.cast(block, sa.Text()) + sa.literal("'")
@@ -284,46 +289,19 @@ def first_window(
     )
 
 
-def walk_from(
-    first: Sequence[Any],
-    need: int,
-    levels: range,
-    fetch: Callable[[str, str | None, int], Sequence[Any]],
-    *,
-    below: int | None = None,
-) -> list[Any]:
-    """The newest `need` matches (rows, id first), newest first, from the rows of a
-    first_window statement: `fetch(base, window, below)` returns the matches of the tsquery
-    text `base` among the blocks of the tsquery text `window` (all of them for None); rows at
-    or above `below` may come too (the caller drops them) or be left out. With `below`,
-    only ids under it count (a cursor: the statements do not say `id < below`, which would let
-    the planner AND a primary key range scan of most of the table into the bitmap)."""
-    base, top, bottom = first[0][0], first[0][1], first[0][2]
-    if base is None or top is None:
-        return []
-    limit = top + 1 if below is None else min(top + 1, below)
-    found = [row[3:] for row in first if row[3] is not None and row[3] < limit]
-
-    def window(blocks: str | None, under: int) -> Sequence[Any]:
-        return [row for row in fetch(base, blocks, min(under, limit)) if row[0] < limit]
-
-    return walk(found, top, need, levels, window, bottom=bottom or 0)
-
-
 def walk(
     found: list[Any],
     top: int,
     need: int,
     levels: range,
-    fetch: Callable[[str | None, int], Sequence[Any]],
+    fetch: Callable[[str | None], Sequence[Any]],
     *,
     bottom: int = 0,
 ) -> list[Any]:
     """The newest `need` matches (rows, id first), newest first: `found` are the matches in
     the two newest blocks of 2**levels.start ids at or below `top` (first_window); then window
-    by window back (`fetch(window, below)`: the matches among the blocks of the tsquery text
-    `window`, or all of them for None; those at or above id `below`, already walked, may come
-    or not) until `need` are found or no id is left down to `bottom` (the
+    by window back (`fetch(window)`: the matches among the blocks of the tsquery text `window`,
+    or all of them for None) until `need` are found or no id is left down to `bottom` (the
     oldest id)."""
     unit = 1 << levels.start
     found = sorted(found, key=lambda row: row[0], reverse=True)
@@ -338,12 +316,11 @@ def walk(
             # and are dropped here: `id < …` in the statement would let the planner AND a
             # primary key range scan of most of the table into the bitmap.)
             below = end * unit
-            rows = [row for row in fetch(None, below) if row[0] < below]
+            rows = [row for row in fetch(None) if row[0] < below]
             end = 0
         else:
-            below = end * unit
             blocks, end = window_blocks(end, units, levels)
-            rows = list(fetch(" | ".join(f"'{BLOCK}{block}'" for block in blocks), below))
+            rows = list(fetch(" | ".join(f"'{BLOCK}{block}'" for block in blocks)))
         found += sorted(rows, key=lambda row: row[0], reverse=True)
         units = _next_units(len(found), top + 1 - end * unit, need - len(found), unit)
     return found
