@@ -8,16 +8,13 @@ are checked against the whole query (storage.search.discussions).
 
 from __future__ import annotations
 
-import importlib.util
 import re
-from pathlib import Path
-from types import ModuleType
 
 import sqlalchemy as sa
 
-import storage.migrations
 from storage.db import Database
 from storage.search.keys import JOIN
+from tests.storage.search.migration_source import load_migration
 
 
 async def _index_query(
@@ -66,25 +63,16 @@ async def test_common_lexemes_are_left_out_rarest_kept(pg_db: Database) -> None:
     assert await _index_query(db, [], {}) is None
 
 
-def _migration(name: str) -> ModuleType:
-    path = Path(storage.migrations.__file__).parent / "versions" / name
-    spec = importlib.util.spec_from_file_location(path.stem, path)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
 def _sql_helpers() -> list[str]:
     """The helpers as 0006 (anbot_stems, anbot_pairs, anbot_and) and 0011 (anbot_tags) wrote
     them in SQL, renamed *_sql."""
     names = ("anbot_stems", "anbot_pairs", "anbot_and")
     created = [
         text
-        for text in _migration("0006_search_keys_postgres.py")._FUNCTIONS
+        for text in load_migration("0006_search_keys_postgres.py")._FUNCTIONS
         if any(f"FUNCTION {name}(" in text for name in names)
     ]
-    created.append(_migration("0011_search_folding.py")._TAGS.format(config="anbot_names"))
+    created.append(load_migration("0011_search_folding.py")._TAGS.format(config="anbot_names"))
     assert len(created) == 4
     return [re.sub(r"FUNCTION (anbot_\w+)\(", r"FUNCTION \1_sql(", text) for text in created]
 

@@ -9,31 +9,21 @@ under another name.
 
 from __future__ import annotations
 
-import importlib.util
 from pathlib import Path
-from types import ModuleType
 
 import sqlalchemy as sa
 
-import storage.migrations
 from storage.db import Database
 from storage.importer import import_database
+from tests.storage.search.migration_source import load_migration
 
-MIGRATION = Path(storage.migrations.__file__).parent / "versions/0014_search_keys_plpgsql.py"
 ARGS = "'anbot_words'::regconfig, id, title, authors, summarizer, section, summary, opinions::jsonb"
-
-
-def _migration() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("migration_0014", MIGRATION)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 async def test_plpgsql_keys_equal_the_sql_function_keys(pg_db: Database, data_dir: Path) -> None:
     await import_database(pg_db, data_dir / "an-summaries-database.csv")
-    old = _migration().SQL.replace("anbot_search_keys(", "anbot_search_keys_0006(", 1)
+    sql = load_migration("0014_search_keys_plpgsql.py").SQL
+    old = sql.replace("anbot_search_keys(", "anbot_search_keys_0006(", 1)
     edge_cases = [
         {"title": "", "authors": None, "summarizer": None, "section": "", "summary": "",
          "opinions": "null"},
